@@ -1,0 +1,207 @@
+//! Writes a flow as a struct holding its nodes and a `Node` impl that runs them as a loop over
+//! a local state enum: static dispatch, no allocation per transition.
+//!
+//! Input: `flow! { decide - "search" >> search; search >> decide }`
+//!
+//! Output:
+//!
+//! ```text
+//! {
+//!     struct __Flow<__N0, __N1> { decide: __N0, search: __N1, __max_steps: u64 }
+//!     impl NodeLabel for __Flow<..> { type Action = Action; .. }
+//!     impl Flow for __Flow<..> { fn with_max_steps(..) }
+//!     impl<__S, __P, __N0, __N1> Node<__S, __P> for __Flow<__N0, __N1>
+//!     where __N0: Node<__S, __P> + Sync, __N1: Node<__S, __P> + Sync,
+//!           <__N1 as NodeLabel>::Action: DefaultAction, ..
+//!     {
+//!         fn run_node(..) { async move {
+//!             enum __Step { decide, search }
+//!             let mut __at = __Step::decide;
+//!             loop {
+//!                 __at = match __at {
+//!                     __Step::decide => {
+//!                         let __action = self.decide.run_node(store.reborrow(), params).await?;
+//!                         match label(&__action) { "search" => __Step::search, _ => return unmatched(..) }
+//!                     }
+//!                     __Step::search => { .. if is_default(&__action) { __Step::decide } else { return unmatched(..) } }
+//!                 }
+//!             }
+//!         } }
+//!     }
+//!     assert_node(&decide); assert_string_labels(&decide); assert_default_action(&search);
+//!     __Flow { decide, search, __max_steps: u64::MAX }
+//! }
+//! ```
+//! (every path goes through `::pocketflow::__private`).
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::graph::{Graph, GraphNode, Labels, label_text};
+use super::parse::Label;
+
+pub(crate) fn expand(graph: &Graph) -> TokenStream {
+    let pf = quote!(::pocketflow::__private);
+    let names: Vec<_> = graph.nodes.iter().map(|node| &node.name).collect();
+    let params: Vec<_> = (0..names.len())
+        .map(|i| format_ident!("__N{}", i))
+        .collect();
+    let start = names[0];
+
+    let bounds = graph.nodes.iter().zip(&params).map(|(node, param)| {
+        let mut bound = quote!(#param: #pf::Node<__S, __P> + #pf::Sync,);
+        if let Labels::Enum(path) = &node.labels {
+            bound.extend(quote!(#param: #pf::NodeLabel<Action = #path>,));
+        }
+        if has_default_edge(graph, node) {
+            bound.extend(quote!(<#param as #pf::NodeLabel>::Action: #pf::DefaultAction,));
+        }
+        bound
+    });
+    let steps = graph.nodes.iter().map(|node| step(graph, node));
+    let checks = checks(graph);
+
+    quote! {{
+        #[allow(non_camel_case_types)]
+        struct __Flow<#(#params),*> {
+            #(#names: #params,)*
+            __max_steps: u64,
+        }
+
+        impl<#(#params),*> #pf::NodeLabel for __Flow<#(#params),*> {
+            type Action = #pf::Action;
+            const NAME: &'static str = "flow";
+        }
+
+        impl<#(#params),*> #pf::Flow for __Flow<#(#params),*> {
+            fn with_max_steps(mut self, limit: u64) -> Self {
+                self.__max_steps = limit;
+                self
+            }
+        }
+
+        impl<__S: #pf::Send, __P: #pf::Sync, #(#params),*> #pf::Node<__S, __P> for __Flow<#(#params),*>
+        where
+            #(#bounds)*
+        {
+            fn run_node<'__a>(
+                &'__a self,
+                mut __store: #pf::Store<'__a, __S>,
+                __params: &'__a __P,
+            ) -> impl #pf::Future<Output = #pf::Result<#pf::Action>> + #pf::Send + '__a {
+                async move {
+                    #[allow(non_camel_case_types)]
+                    enum __Step { #(#names),* }
+                    let mut __steps = #pf::StepCounter::new(self.__max_steps);
+                    let mut __at = __Step::#start;
+                    loop {
+                        __at = match __at {
+                            #(#steps)*
+                        };
+                    }
+                }
+            }
+        }
+
+        #checks
+        __Flow { #(#names,)* __max_steps: u64::MAX }
+    }}
+}
+
+fn has_default_edge(graph: &Graph, node: &GraphNode) -> bool {
+    node.out
+        .iter()
+        .any(|&edge| matches!(graph.edges[edge].label, Label::Default))
+}
+
+/// The match arm that runs one node and picks the next step from its action.
+fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
+    let pf = quote!(::pocketflow::__private);
+    let name = &node.name;
+    let name_text = name.to_string();
+    let edge_texts = node
+        .out
+        .iter()
+        .map(|&edge| label_text(&graph.edges[edge].label));
+    let unmatched = quote! {
+        return #pf::Ok(#pf::unmatched(#name_text, __action, &[#(#edge_texts),*]))
+    };
+    let default_target = node
+        .out
+        .iter()
+        .map(|&edge| &graph.edges[edge])
+        .find(|edge| matches!(edge.label, Label::Default))
+        .map(|edge| &edge.to);
+    let labelled = node
+        .out
+        .iter()
+        .map(|&edge| &graph.edges[edge])
+        .filter_map(|edge| {
+            let to = &edge.to;
+            match &edge.label {
+                Label::Default => None,
+                Label::Str(text) => Some(quote!(#text => __Step::#to,)),
+                Label::Variant(path) => Some(quote!(#path => __Step::#to,)),
+            }
+        });
+    let default_arm = default_target
+        .map(|to| quote!(__action if #pf::DefaultAction::is_default(&__action) => __Step::#to,));
+    let dispatch = match (&node.labels, node.out.is_empty()) {
+        (_, true) => quote!(return #pf::Ok(#pf::ActionType::into_action(__action))),
+        (Labels::Untyped, false) => quote! {
+            match __action {
+                #default_arm
+                __action => #unmatched,
+            }
+        },
+        (Labels::Strings, false) => quote! {
+            match #pf::ActionType::label(&__action) {
+                #(#labelled)*
+                _ => match __action {
+                    #default_arm
+                    __action => #unmatched,
+                },
+            }
+        },
+        (Labels::Enum(_), false) => quote! {
+            match __action {
+                #(#labelled)*
+                #default_arm
+                __action => #unmatched,
+            }
+        },
+    };
+    quote! {
+        __Step::#name => {
+            __steps.step(#name_text)?;
+            let __action = match #pf::Node::<__S, __P>::run_node(&self.#name, __store.reborrow(), __params).await {
+                #pf::Ok(__action) => __action,
+                #pf::Err(__error) => return #pf::Err(#pf::failed_at(#name_text, __error)),
+            };
+            #dispatch
+        }
+    }
+}
+
+/// Calls that type-check each name and label where the user wrote it, so that a mistake is an
+/// error at that token rather than an unsatisfied bound at `.run()`.
+fn checks(graph: &Graph) -> TokenStream {
+    let pf = quote!(::pocketflow::__private);
+    let mut checks = TokenStream::new();
+    for node in &graph.nodes {
+        let name = &node.name;
+        checks.extend(quote_spanned!(name.span()=> #pf::assert_node(&#name);));
+    }
+    for edge in &graph.edges {
+        let from = &edge.from;
+        checks.extend(match &edge.label {
+            Label::Default => quote_spanned!(edge.arrow=> #pf::assert_default_action(&#from);),
+            Label::Str(text) => quote_spanned!(text.span()=> #pf::assert_string_labels(&#from);),
+            Label::Variant(path) => {
+                quote_spanned!(path.span()=> #pf::assert_label_type(&#from, #path);)
+            }
+        });
+    }
+    checks
+}

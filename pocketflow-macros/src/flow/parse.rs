@@ -1,0 +1,180 @@
+//! Parses the body of `flow! { .. }` into statements of nodes and labelled edges.
+//!
+//! ```text
+//! flow      := statement (";" statement)* ";"?
+//! statement := NAME (edge NAME)*
+//! edge      := ">>" | "-" LABEL ">>"
+//! LABEL     := "string" | Enum::Variant
+//! ```
+
+use proc_macro2::Span;
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{Ident, LitStr, Token};
+
+/// An edge label as written.
+pub(crate) enum Label {
+    /// `a >> b`: the default action.
+    Default,
+    /// `a - "label" >> b`.
+    Str(LitStr),
+    /// `a - Enum::Variant >> b`.
+    Variant(syn::Path),
+}
+
+/// One `from - label >> to` edge.
+pub(crate) struct Edge {
+    pub(crate) from: Ident,
+    pub(crate) label: Label,
+    pub(crate) to: Ident,
+    /// The first `>` of the `>>`, where a plain edge's checks land.
+    pub(crate) arrow: Span,
+}
+
+/// The whole body of `flow!`: the names in order of first appearance, and the edges.
+pub(crate) struct FlowInput {
+    pub(crate) names: Vec<Ident>,
+    pub(crate) edges: Vec<Edge>,
+}
+
+impl FlowInput {
+    fn add_name(&mut self, name: &Ident) {
+        if !self.names.contains(name) {
+            self.names.push(name.clone());
+        }
+    }
+}
+
+impl Parse for FlowInput {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut flow = FlowInput {
+            names: Vec::new(),
+            edges: Vec::new(),
+        };
+        if input.is_empty() {
+            return Err(syn::Error::new(
+                Span::call_site(),
+                "a flow needs at least one node; name the start node first, like `flow! { start >> next }`",
+            ));
+        }
+        while !input.is_empty() {
+            let mut from = node_name(input)?;
+            flow.add_name(&from);
+            while !input.is_empty() && !input.peek(Token![;]) {
+                let (label, arrow) = edge(input, &from)?;
+                if input.is_empty() || input.peek(Token![;]) {
+                    return Err(syn::Error::new(
+                        arrow,
+                        format!(
+                            "this edge from `{from}` goes nowhere; name the node it leads to after `>>`"
+                        ),
+                    ));
+                }
+                let to = node_name(input)?;
+                flow.add_name(&to);
+                flow.edges.push(Edge {
+                    from,
+                    label,
+                    to: to.clone(),
+                    arrow,
+                });
+                from = to;
+            }
+            if !input.is_empty() {
+                input.parse::<Token![;]>()?;
+            }
+        }
+        Ok(flow)
+    }
+}
+
+fn node_name(input: ParseStream) -> syn::Result<Ident> {
+    if input.peek(Ident::peek_any) && !input.peek(Token![self]) {
+        let name = input.call(Ident::parse_any)?;
+        if input.peek(Token![::]) || input.peek(Token![.]) || input.peek(syn::token::Paren) {
+            return Err(syn::Error::new(
+                name.span(),
+                format!(
+                    "`flow!` wires local variables by name; bind this node to a variable first (`let {name} = ..;`) and write `{name}` here"
+                ),
+            ));
+        }
+        return Ok(name);
+    }
+    let found = describe(input);
+    Err(input.error(format!(
+        "expected the name of a node (a local variable), found {found}"
+    )))
+}
+
+/// Parses `>>` or `- LABEL >>` after `from`; returns the label and the span of the `>>`.
+fn edge(input: ParseStream, from: &Ident) -> syn::Result<(Label, Span)> {
+    if input.peek(Token![>>]) {
+        let arrow: Token![>>] = input.parse()?;
+        return Ok((Label::Default, arrow.spans[0]));
+    }
+    if input.peek(Token![-]) && !input.peek(Token![->]) {
+        input.parse::<Token![-]>()?;
+        let label = label(input)?;
+        let arrow = arrow(input)?;
+        return Ok((label, arrow));
+    }
+    if input.peek(Token![>])
+        || input.peek(Token![->])
+        || input.peek(Token![>=])
+        || input.peek(Token![=>])
+    {
+        let found = describe(input);
+        return Err(input.error(format!(
+            "{found} is not an edge; write `{from} >> next`, or `{from} - \"label\" >> next`"
+        )));
+    }
+    if input.peek(Ident::peek_any) {
+        let found = describe(input);
+        return Err(input.error(format!(
+            "expected `;` between statements, found {found} after `{from}`; end the statement with `;` or connect it with `>>`"
+        )));
+    }
+    let found = describe(input);
+    Err(input.error(format!(
+        "expected `>>`, `- \"label\" >>` or `;` after `{from}`, found {found}"
+    )))
+}
+
+fn label(input: ParseStream) -> syn::Result<Label> {
+    if input.peek(LitStr) {
+        return Ok(Label::Str(input.parse()?));
+    }
+    if input.peek(Ident::peek_any) || input.peek(Token![::]) {
+        let path = syn::Path::parse_mod_style(input)?;
+        if path.segments.len() < 2 {
+            return Err(syn::Error::new(
+                path.span(),
+                "a typed label names its enum too: write `Enum::Variant`, like `Verdict::Approve`",
+            ));
+        }
+        return Ok(Label::Variant(path));
+    }
+    let found = describe(input);
+    Err(input.error(format!(
+        "an edge label is a string like \"done\" or an enum variant like `Verdict::Approve`, found {found}"
+    )))
+}
+
+fn arrow(input: ParseStream) -> syn::Result<Span> {
+    if input.peek(Token![>>]) {
+        let arrow: Token![>>] = input.parse()?;
+        return Ok(arrow.spans[0]);
+    }
+    let found = describe(input);
+    Err(input.error(format!("expected `>>` after the edge label, found {found}")))
+}
+
+/// The next token, quoted for an error message.
+fn describe(input: ParseStream) -> String {
+    match input.cursor().token_tree() {
+        Some((token, _)) => format!("`{token}`"),
+        None => "the end of the flow".to_owned(),
+    }
+}

@@ -1,0 +1,368 @@
+//! Writes the trait impls that adapt a node's phase methods to the runtime.
+//!
+//! Input:
+//!
+//! ```text
+//! #[node(max_retries = 3)]
+//! impl Summarize {
+//!     fn prep(&self, shared: &Doc) -> String { .. }
+//!     async fn exec(&self, text: &String) -> Result<String, MyError> { .. }
+//!     fn post(&self, shared: &mut Doc, _: String, summary: String) -> &'static str { .. }
+//! }
+//! ```
+//!
+//! Output: the impl block unchanged, plus
+//!
+//! ```text
+//! impl NodeLabel for Summarize { type Action = <&'static str as IntoAction>::Action; const NAME = "Summarize"; }
+//! impl Tunable for Summarize { const POLICY = RetryPolicy::new(3, ..); }
+//! impl<__P: Sync> NodePhases<Doc, __P> for Summarize {
+//!     type Prep = String;
+//!     type Exec = <Result<String, MyError> as Fallible>::Ok;
+//!     fn phase_prep(&self, __shared: &mut Doc, __params: &__P) -> impl Future<..> {
+//!         async move { Ok(Self::prep(self, &*__shared)) }
+//!     }
+//!     fn phase_exec(..)  { async move { Fallible::into_phase_result(Self::exec(self, __prep).await) } }
+//!     fn phase_post(..)  { async move { Ok(Self::post(self, __shared, __prep, __exec)).map(IntoAction::into_action) } }
+//! }
+//! impl<__P: Sync> RunWithPolicy<Doc, __P> for Summarize { .. run_single(self, policy, store, params) }
+//! impl<__P: Sync> Node<Doc, __P> for Summarize { .. self.run_with_policy(Self::POLICY, store, params) }
+//! ```
+//! (every path goes through `::pocketflow::__private`).
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{ItemImpl, Type};
+
+use super::args::{Kind, NodeArgs};
+use super::phases::{Input, Output, Phase, Phases, RefArg};
+
+pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phases) -> TokenStream {
+    let pf = quote!(::pocketflow::__private);
+    let self_ty = &item.self_ty;
+    let name = type_name(self_ty);
+    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+
+    let mut run_generics = item.generics.clone();
+    let shared_ty = run_type(
+        phases
+            .prep
+            .as_ref()
+            .and_then(|p| p.shared.as_ref())
+            .or(phases.post.as_ref().and_then(|p| p.shared.as_ref())),
+        "__S",
+        quote!(#pf::Send),
+        &mut run_generics,
+    );
+    let params_ty = run_type(
+        phases
+            .prep
+            .as_ref()
+            .and_then(|p| p.params.as_ref())
+            .or(phases.post.as_ref().and_then(|p| p.params.as_ref())),
+        "__P",
+        quote!(#pf::Sync),
+        &mut run_generics,
+    );
+    let (run_impl_generics, _, run_where_clause) = run_generics.split_for_impl();
+
+    let post_value = phases
+        .post
+        .as_ref()
+        .map_or(quote!(()), |post| value_type(&post.phase.output));
+    let max_retries = args.max_retries;
+    let wait_nanos = args.wait_nanos;
+    let phases_impl = match kind {
+        Kind::Node => node_phases(phases, &shared_ty, &params_ty),
+        Kind::BatchNode => batch_phases(phases, &shared_ty, &params_ty),
+    };
+    let (phases_trait, run) = match kind {
+        Kind::Node => (quote!(NodePhases), quote!(run_single)),
+        Kind::BatchNode => (quote!(BatchPhases), quote!(run_batch)),
+    };
+
+    quote! {
+        #item
+
+        impl #impl_generics #pf::NodeLabel for #self_ty #where_clause {
+            type Action = <#post_value as #pf::IntoAction>::Action;
+            const NAME: &'static str = #name;
+        }
+
+        impl #impl_generics #pf::Tunable for #self_ty #where_clause {
+            const POLICY: #pf::RetryPolicy =
+                #pf::RetryPolicy::new(#max_retries, #pf::Duration::from_nanos(#wait_nanos));
+        }
+
+        impl #run_impl_generics #pf::#phases_trait<#shared_ty, #params_ty> for #self_ty #run_where_clause {
+            #phases_impl
+        }
+
+        impl #run_impl_generics #pf::RunWithPolicy<#shared_ty, #params_ty> for #self_ty #run_where_clause {
+            fn run_with_policy<'__a>(
+                &'__a self,
+                __policy: #pf::RetryPolicy,
+                __store: #pf::Store<'__a, #shared_ty>,
+                __params: &'__a #params_ty,
+            ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
+                #pf::#run(self, __policy, __store, __params)
+            }
+        }
+
+        impl #run_impl_generics #pf::Node<#shared_ty, #params_ty> for #self_ty #run_where_clause {
+            fn run_node<'__a>(
+                &'__a self,
+                __store: #pf::Store<'__a, #shared_ty>,
+                __params: &'__a #params_ty,
+            ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
+                #pf::RunWithPolicy::run_with_policy(self, <Self as #pf::Tunable>::POLICY, __store, __params)
+            }
+        }
+    }
+}
+
+/// The shared or params type the node runs on: the one its phases name, or a new type
+/// parameter (with `bound`) when none does.
+fn run_type(
+    named: Option<&RefArg>,
+    param: &str,
+    bound: TokenStream,
+    generics: &mut syn::Generics,
+) -> TokenStream {
+    if let Some(arg) = named {
+        let elem = &arg.elem;
+        return quote!(#elem);
+    }
+    let ident = format_ident!("{}", param);
+    generics.params.push(syn::parse_quote!(#ident: #bound));
+    quote!(#ident)
+}
+
+fn node_phases(phases: &Phases, shared_ty: &TokenStream, params_ty: &TokenStream) -> TokenStream {
+    let pf = quote!(::pocketflow::__private);
+    let prep_value = phases
+        .prep
+        .as_ref()
+        .map_or(quote!(()), |prep| value_type(&prep.phase.output));
+    let exec_value = phases
+        .exec
+        .as_ref()
+        .map_or(quote!(()), |exec| value_type(&exec.phase.output));
+    let prep_body = prep_body(phases, None);
+    let exec_body = match &phases.exec {
+        Some(exec) => {
+            let input = exec
+                .input
+                .as_ref()
+                .map(|input| input_arg(input, quote!(__prep)));
+            result_of(&exec.phase, quote!(#input))
+        }
+        None => quote!(#pf::Ok(())),
+    };
+    let fallback = phases.fallback.as_ref().map(|fallback| {
+        let input = input_arg(&fallback.input, quote!(__prep));
+        let body = result_of(&fallback.phase, quote!(#input, __error));
+        quote! {
+            fn phase_exec_fallback(
+                &self,
+                __prep: &Self::Prep,
+                __error: #pf::Error,
+            ) -> #pf::Result<impl #pf::Future<Output = #pf::Result<Self::Exec, #pf::BoxError>> + #pf::Send, #pf::Error> {
+                #pf::Ok(async move { #body })
+            }
+        }
+    });
+    let post_body = post_body(phases);
+    quote! {
+        type Prep = #prep_value;
+        type Exec = #exec_value;
+
+        fn phase_prep(
+            &self,
+            __shared: &mut #shared_ty,
+            __params: &#params_ty,
+        ) -> impl #pf::Future<Output = #pf::Result<Self::Prep, #pf::BoxError>> + #pf::Send {
+            async move { #prep_body }
+        }
+
+        fn phase_exec(
+            &self,
+            __prep: &Self::Prep,
+        ) -> impl #pf::Future<Output = #pf::Result<Self::Exec, #pf::BoxError>> + #pf::Send {
+            async move { #exec_body }
+        }
+
+        #fallback
+
+        fn phase_post(
+            &self,
+            __shared: &mut #shared_ty,
+            __params: &#params_ty,
+            __prep: Self::Prep,
+            __exec: Self::Exec,
+        ) -> impl #pf::Future<Output = #pf::Result<Self::Action, #pf::BoxError>> + #pf::Send {
+            async move { #post_body }
+        }
+    }
+}
+
+fn batch_phases(phases: &Phases, shared_ty: &TokenStream, params_ty: &TokenStream) -> TokenStream {
+    let pf = quote!(::pocketflow::__private);
+    let items = phases
+        .prep
+        .as_ref()
+        .map_or(quote!(()), |prep| value_type(&prep.phase.output));
+    let output = phases
+        .exec
+        .as_ref()
+        .map_or(quote!(()), |exec| value_type(&exec.phase.output));
+    let prep_body = prep_body(phases, Some(quote!(#pf::collect_items)));
+    let exec_body = match &phases.exec {
+        Some(exec) => {
+            let input = exec
+                .input
+                .as_ref()
+                .map(|input| input_arg(input, quote!(__item)));
+            result_of(&exec.phase, quote!(#input))
+        }
+        None => quote!(#pf::Ok(())),
+    };
+    let fallback = phases.fallback.as_ref().map(|fallback| {
+        let input = input_arg(&fallback.input, quote!(__item));
+        let body = result_of(&fallback.phase, quote!(#input, __error));
+        quote! {
+            fn phase_exec_fallback(
+                &self,
+                __item: &Self::Item,
+                __error: #pf::Error,
+            ) -> #pf::Result<impl #pf::Future<Output = #pf::Result<Self::Output, #pf::BoxError>> + #pf::Send, #pf::Error> {
+                #pf::Ok(async move { #body })
+            }
+        }
+    });
+    let post_body = post_body(phases);
+    let items_span = phases
+        .prep
+        .as_ref()
+        .map_or_else(proc_macro2::Span::call_site, |p| p.phase.ident.span());
+    let item_ty = quote_spanned!(items_span=> <#items as #pf::IntoIterator>::Item);
+    quote! {
+        type Item = #item_ty;
+        type Output = #output;
+
+        fn phase_prep(
+            &self,
+            __shared: &mut #shared_ty,
+            __params: &#params_ty,
+        ) -> impl #pf::Future<Output = #pf::Result<#pf::Vec<Self::Item>, #pf::BoxError>> + #pf::Send {
+            async move { #prep_body }
+        }
+
+        fn phase_exec(
+            &self,
+            __item: &Self::Item,
+        ) -> impl #pf::Future<Output = #pf::Result<Self::Output, #pf::BoxError>> + #pf::Send {
+            async move { #exec_body }
+        }
+
+        #fallback
+
+        fn phase_post(
+            &self,
+            __shared: &mut #shared_ty,
+            __params: &#params_ty,
+            __prep: #pf::Vec<Self::Item>,
+            __exec: #pf::Vec<Self::Output>,
+        ) -> impl #pf::Future<Output = #pf::Result<Self::Action, #pf::BoxError>> + #pf::Send {
+            async move { #post_body }
+        }
+    }
+}
+
+/// The body of `phase_prep`: the user's `prep`, its value passed through `finish` if given.
+fn prep_body(phases: &Phases, finish: Option<TokenStream>) -> TokenStream {
+    let pf = quote!(::pocketflow::__private);
+    let Some(prep) = &phases.prep else {
+        return quote!(#pf::Ok(()));
+    };
+    let shared = prep.shared.as_ref().map(shared_arg);
+    let params = prep.params.as_ref().map(|_| quote!(__params));
+    let result = result_of(&prep.phase, quote!(#shared, #params));
+    match finish {
+        Some(finish) => quote!(#result.map(#finish)),
+        None => result,
+    }
+}
+
+/// The body of `phase_post`: the user's `post`, its value turned into the node's action.
+fn post_body(phases: &Phases) -> TokenStream {
+    let pf = quote!(::pocketflow::__private);
+    let Some(post) = &phases.post else {
+        return quote!(#pf::Ok(#pf::IntoAction::into_action(())));
+    };
+    let shared = post.shared.as_ref().map(shared_arg);
+    let values = [quote!(__prep), quote!(__exec)];
+    let values = &values[..post.values];
+    let params = post.params.as_ref().map(|_| quote!(__params));
+    let result = result_of(&post.phase, quote!(#shared, #(#values,)* #params));
+    quote!(#result.map(#pf::IntoAction::into_action))
+}
+
+/// `Self::phase(self, args)`, awaited when async, as a `Result<_, BoxError>`.
+fn result_of(phase: &Phase, args: TokenStream) -> TokenStream {
+    let pf = quote!(::pocketflow::__private);
+    let ident = &phase.ident;
+    let call = if phase.is_async {
+        quote!(Self::#ident(self, #args).await)
+    } else {
+        quote!(Self::#ident(self, #args))
+    };
+    match phase.output {
+        Output::Unit | Output::Plain(_) => quote!(#pf::Result::<_, #pf::BoxError>::Ok(#call)),
+        Output::Fallible(_) => quote!(#pf::Fallible::into_phase_result(#call)),
+    }
+}
+
+/// The value type of a phase: `T` for `-> T` and `-> Result<T, E>`.
+fn value_type(output: &Output) -> TokenStream {
+    let pf = quote!(::pocketflow::__private);
+    match output {
+        Output::Unit => quote!(()),
+        Output::Plain(ty) => quote!(#ty),
+        Output::Fallible(ty) => quote_spanned!(ty.span()=> <#ty as #pf::Fallible>::Ok),
+    }
+}
+
+/// The store as the user's phase takes it: `&S` or `&mut S`.
+fn shared_arg(arg: &RefArg) -> TokenStream {
+    let span = arg.elem.span();
+    if arg.mutable {
+        quote_spanned!(span=> __shared)
+    } else {
+        quote_spanned!(span=> &*__shared)
+    }
+}
+
+/// The prep value or item as `exec` takes it: by reference, or cloned for each attempt.
+fn input_arg(input: &Input, value: TokenStream) -> TokenStream {
+    let pf = quote!(::pocketflow::__private);
+    let span = input.ty.span();
+    if input.by_ref {
+        quote_spanned!(span=> #value)
+    } else {
+        quote_spanned!(span=> #pf::Clone::clone(#value))
+    }
+}
+
+/// The node's name in errors and traces: its type's last path segment.
+fn type_name(ty: &Type) -> String {
+    match ty {
+        Type::Path(path) => path.path.segments.last().map_or_else(
+            || quote!(#ty).to_string(),
+            |segment| segment.ident.to_string(),
+        ),
+        Type::Group(group) => type_name(&group.elem),
+        _ => quote!(#ty).to_string(),
+    }
+}

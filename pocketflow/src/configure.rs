@@ -1,0 +1,119 @@
+//! Run-time retry settings on a node value: the macros cannot add fields to the user's struct,
+//! so the settings live in a wrapper node.
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::error::Result;
+use crate::node::{Node, NodeLabel};
+use crate::phases::{RunWithPolicy, Tunable};
+use crate::retry::RetryPolicy;
+use crate::store::Store;
+
+/// Changes a node's retry settings at run time, overriding its `#[node(..)]` attribute.
+///
+/// ```
+/// use std::time::Duration;
+/// use pocketflow::prelude::*;
+///
+/// struct Fetch;
+/// #[node(max_retries = 2)]
+/// impl Fetch {
+///     fn exec(&self) -> Result<(), String> { Err("offline".into()) }
+/// }
+///
+/// let fetch = Fetch.with_max_retries(5).with_wait(Duration::ZERO);
+/// assert_eq!(fetch.policy().max_retries(), 5);
+/// assert_eq!(fetch.run_blocking(&mut ()).unwrap_err().attempts(), 5);
+/// ```
+pub trait Configure: Tunable + Sized {
+    /// Wraps the node with `max_retries` total `exec` attempts. Zero makes every run fail with
+    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig).
+    fn with_max_retries(self, max_retries: u32) -> Configured<Self> {
+        Configured {
+            policy: Self::POLICY.with_max_retries(max_retries),
+            node: self,
+        }
+    }
+
+    /// Wraps the node with a pause of `wait` between `exec` attempts.
+    fn with_wait(self, wait: Duration) -> Configured<Self> {
+        Configured {
+            policy: Self::POLICY.with_wait(wait),
+            node: self,
+        }
+    }
+
+    /// Wraps the node with `policy`.
+    fn with_policy(self, policy: RetryPolicy) -> Configured<Self> {
+        Configured { policy, node: self }
+    }
+}
+
+impl<N: Tunable> Configure for N {}
+
+/// A node with run-time retry settings, from [`Configure`]. It is a node itself.
+///
+/// ```
+/// use std::time::Duration;
+/// use pocketflow::prelude::*;
+///
+/// struct Ping;
+/// #[node]
+/// impl Ping {}
+///
+/// let ping = Ping.with_max_retries(3).with_wait(Duration::from_millis(10));
+/// assert_eq!(ping.policy(), pocketflow::RetryPolicy::new(3, Duration::from_millis(10)));
+/// assert_eq!(ping.into_inner().policy(), pocketflow::RetryPolicy::default());
+/// # trait P { fn policy(&self) -> pocketflow::RetryPolicy; }
+/// # impl P for Ping { fn policy(&self) -> pocketflow::RetryPolicy { <Ping as pocketflow::__private::Tunable>::POLICY } }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Configured<N> {
+    node: N,
+    policy: RetryPolicy,
+}
+
+impl<N> Configured<N> {
+    /// The settings this wrapper runs the node with.
+    pub fn policy(&self) -> RetryPolicy {
+        self.policy
+    }
+
+    /// Changes the total number of `exec` attempts.
+    pub fn with_max_retries(mut self, max_retries: u32) -> Configured<N> {
+        self.policy = self.policy.with_max_retries(max_retries);
+        self
+    }
+
+    /// Changes the pause between `exec` attempts.
+    pub fn with_wait(mut self, wait: Duration) -> Configured<N> {
+        self.policy = self.policy.with_wait(wait);
+        self
+    }
+
+    /// The wrapped node.
+    pub fn inner(&self) -> &N {
+        &self.node
+    }
+
+    /// Unwraps the node.
+    pub fn into_inner(self) -> N {
+        self.node
+    }
+}
+
+impl<N: NodeLabel> NodeLabel for Configured<N> {
+    type Action = N::Action;
+    const NAME: &'static str = N::NAME;
+}
+
+impl<S, P, N: RunWithPolicy<S, P>> Node<S, P> for Configured<N> {
+    fn run_node<'a>(
+        &'a self,
+        store: Store<'a, S>,
+        params: &'a P,
+    ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
+        self.node.run_with_policy(self.policy, store, params)
+    }
+}

@@ -1,0 +1,330 @@
+//! The one error type of a run.
+
+use std::fmt;
+
+/// A boxed error from user code: anything that converts into it can be returned from a phase
+/// (`anyhow::Error`, `std::io::Error`, `String`, any `std::error::Error + Send + Sync`).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `Result` with [`Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A phase of a node, as named in an [`Error`] and in `tracing` output.
+///
+/// ```
+/// assert_eq!(pocketflow::Phase::ExecFallback.to_string(), "exec_fallback");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Phase {
+    /// `prep`: reads the shared store.
+    Prep,
+    /// `exec`: the retried work.
+    Exec,
+    /// `exec_fallback`: runs after the last failed `exec` attempt.
+    ExecFallback,
+    /// `post`: writes back and picks the action.
+    Post,
+}
+
+impl Phase {
+    /// The method name of the phase.
+    ///
+    /// ```
+    /// assert_eq!(pocketflow::Phase::Prep.as_str(), "prep");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Prep => "prep",
+            Phase::Exec => "exec",
+            Phase::ExecFallback => "exec_fallback",
+            Phase::Post => "post",
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What went wrong, in broad strokes; [`Error`]'s accessors give the details.
+///
+/// ```
+/// use pocketflow::ErrorKind;
+/// assert_ne!(ErrorKind::Phase, ErrorKind::MaxSteps);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A phase of a node returned an error ([`Error::phase`] says which).
+    Phase,
+    /// A flow ran more steps than its `with_max_steps` limit.
+    MaxSteps,
+    /// A run setting is invalid, such as `with_max_retries(0)`.
+    InvalidConfig,
+    /// `run_blocking` was called from inside an async runtime, or could not start one.
+    Runtime,
+}
+
+/// The error of a run: which node failed, in which phase, after how many attempts, with the
+/// user's error as [`source()`](std::error::Error::source).
+///
+/// It is `Send + Sync + 'static`, one pointer wide, and displays on one line, the user's error
+/// included:
+///
+/// ```
+/// use pocketflow::prelude::*;
+///
+/// struct Flaky;
+///
+/// #[node(max_retries = 2)]
+/// impl Flaky {
+///     fn exec(&self) -> Result<(), std::io::Error> {
+///         Err(std::io::Error::other("connection reset"))
+///     }
+/// }
+///
+/// let err = Flaky.run_blocking(&mut ()).unwrap_err();
+/// assert_eq!(err.node(), "Flaky");
+/// assert_eq!(err.phase(), Some(pocketflow::Phase::Exec));
+/// assert_eq!(err.attempts(), 2);
+/// assert_eq!(err.to_string(), "node `Flaky` failed in exec after 2 attempts: connection reset");
+/// assert!(std::error::Error::source(&err).is_some());
+/// ```
+pub struct Error(Box<Details>);
+
+struct Details {
+    kind: ErrorKind,
+    node: &'static str,
+    /// Flow step names from the outermost flow inwards, filled in as the error leaves each flow.
+    path: Vec<&'static str>,
+    phase: Option<Phase>,
+    attempts: u32,
+    item: Option<usize>,
+    limit: u64,
+    source: Option<BoxError>,
+}
+
+impl Error {
+    fn new(kind: ErrorKind, node: &'static str) -> Error {
+        Error(Box::new(Details {
+            kind,
+            node,
+            path: Vec::new(),
+            phase: None,
+            attempts: 0,
+            item: None,
+            limit: 0,
+            source: None,
+        }))
+    }
+
+    /// A phase of `node` failed with `source`; `attempts` counts `exec` attempts (0 for
+    /// `prep` and `post`).
+    pub(crate) fn phase_failed(
+        node: &'static str,
+        phase: Phase,
+        attempts: u32,
+        source: BoxError,
+    ) -> Error {
+        let mut error = Error::new(ErrorKind::Phase, node);
+        error.0.phase = Some(phase);
+        error.0.attempts = attempts;
+        error.0.source = Some(source);
+        error
+    }
+
+    pub(crate) fn max_steps(limit: u64, step: &'static str) -> Error {
+        let mut error = Error::new(ErrorKind::MaxSteps, step);
+        error.0.limit = limit;
+        error
+    }
+
+    pub(crate) fn invalid_config(node: &'static str, problem: &'static str) -> Error {
+        let mut error = Error::new(ErrorKind::InvalidConfig, node);
+        error.0.source = Some(problem.into());
+        error
+    }
+
+    pub(crate) fn runtime(problem: BoxError) -> Error {
+        let mut error = Error::new(ErrorKind::Runtime, "");
+        error.0.source = Some(problem);
+        error
+    }
+
+    /// Marks the error as raised while running batch item `index`.
+    pub(crate) fn on_item(mut self, index: usize) -> Error {
+        self.0.item = Some(index);
+        self
+    }
+
+    /// Records that the error left a flow through its step `step`.
+    pub(crate) fn at_step(mut self, step: &'static str) -> Error {
+        self.0.path.insert(0, step);
+        self
+    }
+
+    /// What kind of failure this is.
+    ///
+    /// ```
+    /// # use pocketflow::prelude::*;
+    /// # struct Boom;
+    /// # #[node] impl Boom { fn prep(&self, _: &()) -> Result<(), String> { Err("no".into()) } }
+    /// let err = Boom.run_blocking(&mut ()).unwrap_err();
+    /// assert_eq!(err.kind(), pocketflow::ErrorKind::Phase);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
+    }
+
+    /// The type name of the node that failed (empty for [`ErrorKind::Runtime`]).
+    ///
+    /// ```
+    /// # use pocketflow::prelude::*;
+    /// # struct Boom;
+    /// # #[node] impl Boom { fn prep(&self, _: &()) -> Result<(), String> { Err("no".into()) } }
+    /// assert_eq!(Boom.run_blocking(&mut ()).unwrap_err().node(), "Boom");
+    /// ```
+    pub fn node(&self) -> &str {
+        self.0.node
+    }
+
+    /// The names of the flow steps the error passed through, outermost first: for a node held
+    /// in variable `search` inside a flow held in variable `agent` of an outer flow,
+    /// `["agent", "search"]`. Empty when the node ran on its own.
+    ///
+    /// ```
+    /// # use pocketflow::prelude::*;
+    /// # struct Boom;
+    /// # #[node] impl Boom { fn prep(&self, _: &()) -> Result<(), String> { Err("no".into()) } }
+    /// let boom = Boom;
+    /// let flow = flow! { boom };
+    /// assert_eq!(flow.run_blocking(&mut ()).unwrap_err().path(), ["boom"]);
+    /// ```
+    pub fn path(&self) -> &[&'static str] {
+        &self.0.path
+    }
+
+    /// The phase that failed, for [`ErrorKind::Phase`].
+    ///
+    /// ```
+    /// # use pocketflow::prelude::*;
+    /// # struct Boom;
+    /// # #[node] impl Boom { fn prep(&self, _: &()) -> Result<(), String> { Err("no".into()) } }
+    /// assert_eq!(Boom.run_blocking(&mut ()).unwrap_err().phase(), Some(Phase::Prep));
+    /// ```
+    pub fn phase(&self) -> Option<Phase> {
+        self.0.phase
+    }
+
+    /// How many `exec` attempts were made before the failure (0 when `prep` failed).
+    ///
+    /// ```
+    /// # use pocketflow::prelude::*;
+    /// # struct Boom;
+    /// # #[node] impl Boom { fn prep(&self, _: &()) -> Result<(), String> { Err("no".into()) } }
+    /// assert_eq!(Boom.run_blocking(&mut ()).unwrap_err().attempts(), 0);
+    /// ```
+    pub fn attempts(&self) -> u32 {
+        self.0.attempts
+    }
+
+    /// The index of the batch item whose `exec` failed, for batch nodes.
+    ///
+    /// ```
+    /// # use pocketflow::prelude::*;
+    /// struct Halve;
+    /// #[batch_node]
+    /// impl Halve {
+    ///     fn prep(&self, _: &()) -> Vec<u32> { vec![4, 3] }
+    ///     fn exec(&self, n: &u32) -> Result<u32, String> {
+    ///         if n % 2 == 0 { Ok(n / 2) } else { Err(format!("{n} is odd")) }
+    ///     }
+    /// }
+    /// assert_eq!(Halve.run_blocking(&mut ()).unwrap_err().item(), Some(1));
+    /// ```
+    pub fn item(&self) -> Option<usize> {
+        self.0.item
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let details = &self.0;
+        match details.kind {
+            ErrorKind::MaxSteps => {
+                return write!(
+                    f,
+                    "flow stopped after {} steps (its max_steps) before running step `{}`",
+                    details.limit, details.node
+                );
+            }
+            ErrorKind::Runtime => return write!(f, "cannot run blocking: {}", self.source_text()),
+            ErrorKind::InvalidConfig => {
+                return write!(
+                    f,
+                    "node `{}` is misconfigured: {}",
+                    details.node,
+                    self.source_text()
+                );
+            }
+            ErrorKind::Phase => {}
+        }
+        if details.path.is_empty() {
+            write!(f, "node `{}`", details.node)?;
+        } else {
+            write!(
+                f,
+                "step `{}` (node `{}`)",
+                details.path.join("."),
+                details.node
+            )?;
+        }
+        let phase = details.phase.map_or("run", Phase::as_str);
+        write!(f, " failed in {phase}")?;
+        if let Some(item) = details.item {
+            write!(f, " on item {item}")?;
+        }
+        if matches!(details.phase, Some(Phase::Exec | Phase::ExecFallback)) {
+            let plural = if details.attempts == 1 { "" } else { "s" };
+            write!(f, " after {} attempt{plural}", details.attempts)?;
+        }
+        write!(f, ": {}", self.source_text())
+    }
+}
+
+impl Error {
+    fn source_text(&self) -> String {
+        self.0
+            .source
+            .as_ref()
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let details = &self.0;
+        f.debug_struct("Error")
+            .field("kind", &details.kind)
+            .field("node", &details.node)
+            .field("path", &details.path)
+            .field("phase", &details.phase)
+            .field("attempts", &details.attempts)
+            .field("item", &details.item)
+            .field("source", &details.source)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.0.source {
+            Some(source) if self.0.kind == ErrorKind::Phase => Some(&**source),
+            _ => None,
+        }
+    }
+}

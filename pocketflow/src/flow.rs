@@ -1,0 +1,101 @@
+//! What the state machines that `flow!` generates share: the step limit, the checks that land
+//! on the user's edge tokens, and the end-of-flow rules.
+
+use crate::action::{ActionType, DefaultAction, StringLabels};
+use crate::error::{Error, Result};
+use crate::node::NodeLabel;
+use crate::trace;
+
+/// Settings of a flow built with `flow!`.
+///
+/// ```
+/// use pocketflow::prelude::*;
+///
+/// struct Again;
+/// #[node]
+/// impl Again {
+///     fn post(&self, count: &mut u32) -> &'static str { *count += 1; "again" }
+/// }
+///
+/// let again = Again;
+/// let runaway = flow! { again - "again" >> again }.with_max_steps(10);
+/// let mut count = 0;
+/// let err = runaway.run_blocking(&mut count).unwrap_err();
+/// assert_eq!(err.kind(), pocketflow::ErrorKind::MaxSteps);
+/// assert_eq!(count, 10);
+/// ```
+pub trait Flow: NodeLabel + Sized {
+    /// Fails the run with [`ErrorKind::MaxSteps`](crate::ErrorKind::MaxSteps) instead of
+    /// starting step `limit + 1`: a guard against a loop that never ends. Each node run
+    /// counts as one step; the steps of a nested flow count in that flow. Unlimited by default.
+    fn with_max_steps(self, limit: u64) -> Self;
+}
+
+/// Counts the steps of one flow run against its limit.
+#[derive(Debug)]
+pub struct StepCounter {
+    taken: u64,
+    limit: u64,
+}
+
+impl StepCounter {
+    /// A counter for a flow whose `with_max_steps` is `limit` (`u64::MAX`: unlimited).
+    #[inline]
+    pub fn new(limit: u64) -> StepCounter {
+        StepCounter { taken: 0, limit }
+    }
+
+    /// Takes one step, or fails if the limit is reached.
+    #[inline]
+    pub fn step(&mut self, step: &'static str) -> Result<()> {
+        if self.taken == self.limit {
+            return Err(Error::max_steps(self.limit, step));
+        }
+        self.taken += 1;
+        Ok(())
+    }
+}
+
+/// The flow ends because `action` has no edge out of `step`, which has `edges`: warn, and
+/// return the action as the flow's own.
+#[cold]
+pub fn unmatched<A: ActionType>(
+    step: &'static str,
+    action: A,
+    edges: &[&'static str],
+) -> crate::Action {
+    trace::unmatched_action(step, action.label(), edges);
+    action.into_action()
+}
+
+/// Annotates an error leaving a flow through `step`.
+#[cold]
+pub fn failed_at(step: &'static str, error: Error) -> Error {
+    error.at_step(step)
+}
+
+/// `flow!` calls this on every name it wires, so a value that is not a node is an error at its
+/// name rather than at `.run()`.
+#[inline(always)]
+pub fn assert_node<N: NodeLabel>(_: &N) {}
+
+/// `flow!` calls this for every `a - "label" >> b`, at the label.
+#[inline(always)]
+pub fn assert_string_labels<N: NodeLabel>(_: &N)
+where
+    N::Action: StringLabels,
+{
+}
+
+/// `flow!` calls this for every plain `a >> b`, at the `>>`.
+#[inline(always)]
+pub fn assert_default_action<N: NodeLabel>(_: &N)
+where
+    N::Action: DefaultAction,
+{
+}
+
+/// `flow!` calls this for every `a - Enum::Variant >> b`: the variant must be one of `a`'s
+/// actions.
+#[inline(always)]
+pub fn assert_label_type<N: NodeLabel>(_: &N, _label: N::Action) {}

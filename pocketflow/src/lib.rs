@@ -1,0 +1,150 @@
+//! PocketFlow's nodes, flows and batches for Rust, wired at compile time.
+//!
+//! A **node** has three phases: `prep` reads the shared store and returns the work, `exec`
+//! does the work (it is retried, and never sees the store), `post` writes the result back and
+//! returns an **action**. A **flow** is a graph of nodes whose edges are labelled by actions;
+//! `flow!` builds it at compile time into a state machine, so a wrong name or label is a
+//! compile error and a transition costs a few nanoseconds.
+//!
+//! ```
+//! use pocketflow::prelude::*;
+//!
+//! #[derive(Default)]
+//! struct Shared { text: String, words: Vec<String>, shout: Vec<String> }
+//!
+//! struct Split;
+//!
+//! #[node]
+//! impl Split {
+//!     fn prep(&self, shared: &Shared) -> String { shared.text.clone() }
+//!     fn exec(&self, text: &String) -> Vec<String> {
+//!         text.split_whitespace().map(String::from).collect()
+//!     }
+//!     fn post(&self, shared: &mut Shared, _text: String, words: Vec<String>) -> &'static str {
+//!         shared.words = words;
+//!         if shared.words.is_empty() { "empty" } else { "words" }
+//!     }
+//! }
+//!
+//! struct Shout;
+//!
+//! #[batch_node]
+//! impl Shout {
+//!     fn prep(&self, shared: &Shared) -> Vec<String> { shared.words.clone() }
+//!     fn exec(&self, word: &String) -> String { word.to_uppercase() }
+//!     fn post(&self, shared: &mut Shared, _words: Vec<String>, loud: Vec<String>) {
+//!         shared.shout = loud;
+//!     }
+//! }
+//!
+//! let split = Split;
+//! let shout = Shout;
+//! let pipeline = flow! { split - "words" >> shout };
+//!
+//! let mut shared = Shared { text: "hello pocket flow".into(), ..Default::default() };
+//! pipeline.run_blocking(&mut shared)?;
+//! assert_eq!(shared.shout, ["HELLO", "POCKET", "FLOW"]);
+//! # Ok::<(), pocketflow::Error>(())
+//! ```
+//!
+//! | Python PocketFlow | here |
+//! |---|---|
+//! | `Node` | `#[node]` on an `impl` block |
+//! | `BatchNode` | `#[batch_node]` |
+//! | `Flow`, `a >> b`, `a - "x" >> b` | `flow! { a >> b; a - "x" >> b }` |
+//! | `AsyncNode`, `AsyncFlow` | the same macros with `async fn` phases |
+//! | `node.run(shared)` | `node.run(&mut shared).await` or `node.run_blocking(&mut shared)` |
+//!
+//! Every phase may be `fn` or `async fn` and may return `Result`; see [`node`] for the
+//! signatures, [`Error`] for what a failed run reports and [`Flow`] for the step limit.
+//! Nothing is logged unless a `tracing` subscriber is set: each node run is a span, each failed
+//! attempt, fallback and unmatched action a warning.
+
+mod action;
+mod configure;
+mod error;
+mod flow;
+mod node;
+mod phases;
+mod retry;
+mod store;
+mod trace;
+
+pub use crate::action::{Action, ActionType, DefaultAction, IntoAction, StringLabels};
+pub use crate::configure::{Configure, Configured};
+pub use crate::error::{BoxError, Error, ErrorKind, Phase, Result};
+pub use crate::flow::Flow;
+pub use crate::node::{Node, NodeLabel, Run};
+pub use crate::retry::RetryPolicy;
+pub use crate::store::{SharedStore, Store, StoreGuard};
+pub use pocketflow_macros::{Action, batch_node, flow, node};
+
+/// Everything a user of the macros needs: `use pocketflow::prelude::*;`.
+///
+/// ```
+/// use pocketflow::prelude::*;
+///
+/// struct Hi;
+/// #[node]
+/// impl Hi {}
+///
+/// let hi = Hi;
+/// assert_eq!(flow! { hi }.run_blocking(&mut ()).unwrap(), Action::DEFAULT);
+/// ```
+pub mod prelude {
+    pub use crate::{
+        Action, Configure, Error, Flow, Node, NodeLabel, Phase, Result, Run, batch_node, flow, node,
+    };
+}
+
+/// What the macros' generated code uses. Not public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::action::{Action, ActionType, DefaultAction, IntoAction, StringLabels};
+    pub use crate::error::{BoxError, Error, Result};
+    pub use crate::flow::{
+        Flow, StepCounter, assert_default_action, assert_label_type, assert_node,
+        assert_string_labels, failed_at, unmatched,
+    };
+    pub use crate::node::{Node, NodeLabel};
+    pub use crate::phases::{
+        BatchPhases, NodePhases, RunWithPolicy, Tunable, run_batch, run_single,
+    };
+    pub use crate::retry::RetryPolicy;
+    pub use crate::store::Store;
+
+    pub use core::clone::Clone;
+    pub use core::future::Future;
+    pub use core::iter::IntoIterator;
+    pub use core::marker::{Send, Sync};
+    pub use core::matches;
+    pub use core::option::Option;
+    pub use core::result::Result::{Err, Ok};
+    pub use core::time::Duration;
+    pub use std::vec::Vec;
+
+    /// Collects what a batch node's `prep` returned into the items `exec` runs on.
+    #[inline]
+    pub fn collect_items<I: IntoIterator>(items: I) -> Vec<I::Item> {
+        items.into_iter().collect()
+    }
+
+    /// The value type of a phase that returns `Result<T, E>` (or an alias of one).
+    pub trait Fallible {
+        /// `T`.
+        type Ok;
+        /// `E`.
+        type Err;
+        /// The result with its error boxed.
+        fn into_phase_result(self) -> Result<Self::Ok, BoxError>;
+    }
+
+    impl<T, E: Into<BoxError>> Fallible for core::result::Result<T, E> {
+        type Ok = T;
+        type Err = E;
+        #[inline(always)]
+        fn into_phase_result(self) -> Result<T, BoxError> {
+            self.map_err(Into::into)
+        }
+    }
+}

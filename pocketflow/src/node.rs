@@ -1,0 +1,160 @@
+//! The node traits: what every node and flow is, and how a caller runs one.
+
+use std::future::Future;
+
+use crate::action::ActionType;
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// What a node is, independently of the shared and params types it runs on: its name and the
+/// type of the actions it returns. `flow!` checks every edge label against it where the edge is
+/// written.
+///
+/// `#[node]`, `#[batch_node]`, `#[batch_flow]` and `flow!` implement it.
+///
+/// ```
+/// use pocketflow::prelude::*;
+///
+/// struct Hello;
+/// #[node]
+/// impl Hello {
+///     fn post(&self, _: &mut ()) -> &'static str { "done" }
+/// }
+///
+/// assert_eq!(<Hello as NodeLabel>::NAME, "Hello");
+/// let _: Action = Hello.run_blocking(&mut ()).unwrap(); // `&'static str` labels are `Action`s
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a node",
+    label = "this is not a node",
+    note = "put `#[node]` or `#[batch_node]` on its `impl` block, or build it with `flow!`"
+)]
+pub trait NodeLabel {
+    /// What `post` returns, as seen by flows: [`Action`](crate::Action) or an enum with
+    /// `#[derive(Action)]`.
+    type Action: ActionType;
+    /// The node's name in errors and `tracing` output: its type's name.
+    const NAME: &'static str;
+}
+
+/// A node that runs on a shared store of type `S` with params of type `P`.
+///
+/// Flows and batch flows are nodes too. A flow's type cannot be named: return one as
+/// `impl Node<S, P>` and run it through [`Run`].
+///
+/// ```
+/// use pocketflow::prelude::*;
+///
+/// #[derive(Default)]
+/// struct Shared { words: Vec<String> }
+///
+/// struct Split;
+/// #[node]
+/// impl Split {
+///     fn post(&self, shared: &mut Shared) { shared.words = vec!["a".into(), "b".into()]; }
+/// }
+///
+/// fn build() -> impl Node<Shared> {
+///     let split = Split;
+///     flow! { split }
+/// }
+///
+/// let mut shared = Shared::default();
+/// build().run_blocking(&mut shared).unwrap();
+/// assert_eq!(shared.words, ["a", "b"]);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot run on shared store `{S}` with params `{P}`",
+    label = "this node does not run on `{S}` with params `{P}`",
+    note = "a node runs on the shared type its `prep`/`post` take, and with the params type they take (`()` for `run`, any type for `run_with`)"
+)]
+pub trait Node<S, P = ()>: NodeLabel {
+    /// Runs the node once: `prep`, `exec` with its retries and fallback, `post`.
+    ///
+    /// Call it through [`Run`] rather than directly; implement it by hand only for a node the
+    /// macros cannot express.
+    fn run_node<'a>(
+        &'a self,
+        store: Store<'a, S>,
+        params: &'a P,
+    ) -> impl Future<Output = Result<Self::Action>> + Send + 'a;
+}
+
+/// Runs any node or flow: `run`, `run_with` and `run_blocking`, for every [`Node`].
+///
+/// An extension trait rather than methods of [`Node`], so that a flow generic in its params
+/// type can be run without naming them.
+///
+/// ```
+/// use pocketflow::prelude::*;
+///
+/// struct Greet;
+/// #[node]
+/// impl Greet {
+///     fn prep(&self, _: &String, name: &&'static str) -> String { format!("hello {name}") }
+///     fn post(&self, shared: &mut String, greeting: String, _: ()) { *shared = greeting; }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let mut out = String::new();
+/// Greet.run_with(&mut out, &"ferris").await.unwrap();
+/// assert_eq!(out, "hello ferris");
+/// # });
+/// ```
+pub trait Run: NodeLabel {
+    /// Runs the node on `shared` with `()` params.
+    fn run<'a, S>(
+        &'a self,
+        shared: &'a mut S,
+    ) -> impl Future<Output = Result<Self::Action>> + Send + 'a
+    where
+        Self: Node<S, ()>,
+    {
+        self.run_node(Store::exclusive(shared), &())
+    }
+
+    /// Runs the node on `shared` with `params`, which every node of a flow receives.
+    fn run_with<'a, S, P>(
+        &'a self,
+        shared: &'a mut S,
+        params: &'a P,
+    ) -> impl Future<Output = Result<Self::Action>> + Send + 'a
+    where
+        Self: Node<S, P>,
+    {
+        self.run_node(Store::exclusive(shared), params)
+    }
+
+    /// Runs the node to completion on a new current-thread tokio runtime, for callers without
+    /// an async runtime. Called from inside a runtime it returns an error rather than blocking
+    /// that runtime's thread.
+    ///
+    /// ```
+    /// use pocketflow::prelude::*;
+    /// struct Nop;
+    /// #[node] impl Nop {}
+    /// assert_eq!(Nop.run_blocking(&mut ()).unwrap(), Action::DEFAULT);
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let err = Nop.run_blocking(&mut ()).unwrap_err();
+    /// assert_eq!(err.kind(), pocketflow::ErrorKind::Runtime);
+    /// # });
+    /// ```
+    fn run_blocking<S>(&self, shared: &mut S) -> Result<Self::Action>
+    where
+        Self: Node<S, ()>,
+    {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::runtime(
+                "run_blocking was called inside an async runtime; use `.run(&mut shared).await` there"
+                    .into(),
+            ));
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::runtime(e.into()))?;
+        runtime.block_on(self.run(shared))
+    }
+}
+
+impl<N: NodeLabel + ?Sized> Run for N {}

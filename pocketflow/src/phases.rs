@@ -1,0 +1,198 @@
+//! The phases a `#[node]` or `#[batch_node]` impl provides, and the one place that runs them:
+//! `prep` with the store, `exec` with retries and fallback and without the store, `post` with
+//! the store. The macros only adapt the user's methods to these traits.
+
+use std::future::Future;
+
+use crate::action::ActionType;
+use crate::error::{BoxError, Error, Phase, Result};
+use crate::node::NodeLabel;
+use crate::retry::{RetryPolicy, exec_with_retries};
+use crate::store::Store;
+use crate::trace;
+
+/// A node's compile-time retry policy (from `#[node(max_retries = .., wait = ..)]`).
+pub trait Tunable: NodeLabel {
+    /// The policy the attribute set, or the default of one attempt and no wait.
+    const POLICY: RetryPolicy;
+}
+
+/// Runs a node under a given retry policy; [`Node::run_node`](crate::Node::run_node) passes
+/// [`Tunable::POLICY`], a [`Configured`](crate::Configured) node its own.
+pub trait RunWithPolicy<S, P>: Tunable {
+    /// Runs the node once under `policy`.
+    fn run_with_policy<'a>(
+        &'a self,
+        policy: RetryPolicy,
+        store: Store<'a, S>,
+        params: &'a P,
+    ) -> impl Future<Output = Result<Self::Action>> + Send + 'a;
+}
+
+/// The phases of a `#[node]`: exec runs once, on the prep value.
+pub trait NodePhases<S, P>: Tunable + Sync {
+    /// What `prep` returns and `exec` receives.
+    type Prep: Send + Sync;
+    /// What `exec` (or `exec_fallback`) returns and `post` receives.
+    type Exec: Send;
+
+    /// Runs the user's `prep`, or yields `()` when there is none.
+    fn phase_prep(
+        &self,
+        shared: &mut S,
+        params: &P,
+    ) -> impl Future<Output = Result<Self::Prep, BoxError>> + Send;
+
+    /// Runs one attempt of the user's `exec`.
+    fn phase_exec(
+        &self,
+        prep: &Self::Prep,
+    ) -> impl Future<Output = Result<Self::Exec, BoxError>> + Send;
+
+    /// The user's `exec_fallback`, or the error handed back when there is none.
+    fn phase_exec_fallback(
+        &self,
+        prep: &Self::Prep,
+        error: Error,
+    ) -> Result<impl Future<Output = Result<Self::Exec, BoxError>> + Send, Error> {
+        let _ = prep;
+        Err::<std::future::Ready<_>, _>(error)
+    }
+
+    /// Runs the user's `post` and converts what it returns into the node's action.
+    fn phase_post(
+        &self,
+        shared: &mut S,
+        params: &P,
+        prep: Self::Prep,
+        exec: Self::Exec,
+    ) -> impl Future<Output = Result<Self::Action, BoxError>> + Send;
+}
+
+/// The phases of a `#[batch_node]`: exec runs once per item of the prep value.
+pub trait BatchPhases<S, P>: Tunable + Sync {
+    /// One item of what `prep` returns.
+    type Item: Send + Sync;
+    /// What `exec` returns for one item.
+    type Output: Send;
+
+    /// Runs the user's `prep` and collects its items.
+    fn phase_prep(
+        &self,
+        shared: &mut S,
+        params: &P,
+    ) -> impl Future<Output = Result<Vec<Self::Item>, BoxError>> + Send;
+
+    /// Runs one attempt of the user's `exec` on one item.
+    fn phase_exec(
+        &self,
+        item: &Self::Item,
+    ) -> impl Future<Output = Result<Self::Output, BoxError>> + Send;
+
+    /// The user's `exec_fallback` for one item, or the error handed back when there is none.
+    fn phase_exec_fallback(
+        &self,
+        item: &Self::Item,
+        error: Error,
+    ) -> Result<impl Future<Output = Result<Self::Output, BoxError>> + Send, Error> {
+        let _ = item;
+        Err::<std::future::Ready<_>, _>(error)
+    }
+
+    /// Runs the user's `post` on the items and their results, in item order.
+    fn phase_post(
+        &self,
+        shared: &mut S,
+        params: &P,
+        items: Vec<Self::Item>,
+        outputs: Vec<Self::Output>,
+    ) -> impl Future<Output = Result<Self::Action, BoxError>> + Send;
+}
+
+/// Runs `prep` or `post` inside the node's span, with exclusive access to the store for the
+/// phase's whole duration.
+async fn with_store<S, T>(
+    node: &'static str,
+    phase: Phase,
+    span: &tracing::Span,
+    store: &mut Store<'_, S>,
+    run: impl AsyncFnOnce(&mut S) -> Result<T, BoxError>,
+) -> Result<T> {
+    trace::in_span(span, async {
+        let mut shared = store.access().await;
+        run(&mut shared).await
+    })
+    .await
+    .map_err(|e| Error::phase_failed(node, phase, 0, e))
+}
+
+/// Runs a `#[node]` once: the body behind every generated `Node::run_node`.
+pub async fn run_single<N, S, P>(
+    node: &N,
+    policy: RetryPolicy,
+    mut store: Store<'_, S>,
+    params: &P,
+) -> Result<N::Action>
+where
+    N: NodePhases<S, P>,
+{
+    let span = trace::node_span(N::NAME);
+    let prep = with_store(N::NAME, Phase::Prep, &span, &mut store, async |shared| {
+        node.phase_prep(shared, params).await
+    })
+    .await?;
+
+    let exec = exec_with_retries(
+        N::NAME,
+        &span,
+        policy,
+        || node.phase_exec(&prep),
+        |error| node.phase_exec_fallback(&prep, error),
+    )
+    .await?;
+
+    let action = with_store(N::NAME, Phase::Post, &span, &mut store, async |shared| {
+        node.phase_post(shared, params, prep, exec).await
+    })
+    .await?;
+    trace::record_action(&span, action.label());
+    Ok(action)
+}
+
+/// Runs a `#[batch_node]` once, its items one after another.
+pub async fn run_batch<N, S, P>(
+    node: &N,
+    policy: RetryPolicy,
+    mut store: Store<'_, S>,
+    params: &P,
+) -> Result<N::Action>
+where
+    N: BatchPhases<S, P>,
+{
+    let span = trace::node_span(N::NAME);
+    let items = with_store(N::NAME, Phase::Prep, &span, &mut store, async |shared| {
+        node.phase_prep(shared, params).await
+    })
+    .await?;
+
+    let mut outputs = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let output = exec_with_retries(
+            N::NAME,
+            &span,
+            policy,
+            || node.phase_exec(item),
+            |error| node.phase_exec_fallback(item, error.on_item(index)),
+        )
+        .await
+        .map_err(|e| e.on_item(index))?;
+        outputs.push(output);
+    }
+
+    let action = with_store(N::NAME, Phase::Post, &span, &mut store, async |shared| {
+        node.phase_post(shared, params, items, outputs).await
+    })
+    .await?;
+    trace::record_action(&span, action.label());
+    Ok(action)
+}

@@ -1,0 +1,220 @@
+//! The handle through which a run reaches the shared store (SPEC section 7).
+//!
+//! A run starts with the caller's `&mut S`: that is the exclusive case, and every access is a
+//! plain reborrow with no lock. Parallel batch flows turn the store into a [`SharedStore`] for
+//! the duration of their sub-flow runs; each `prep` and `post` then holds the store's lock for
+//! its own duration, so two of them never overlap and no update is lost.
+
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+use std::ptr::NonNull;
+
+/// Access to the shared store for one node run: exclusive (a plain `&mut S`) or shared with
+/// the sibling runs of a parallel batch flow (a lock over that `&mut S`).
+///
+/// Nodes built with the macros never see this type; it appears only in [`Node::run_node`]
+/// for those who implement [`Node`] by hand.
+///
+/// ```
+/// use pocketflow::Store;
+///
+/// let mut count = 1;
+/// let mut store = Store::exclusive(&mut count);
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// *store.access().await += 1;
+/// # });
+/// assert_eq!(count, 2);
+/// ```
+///
+/// [`Node`]: crate::Node
+/// [`Node::run_node`]: crate::Node::run_node
+pub struct Store<'a, S> {
+    access: Access<'a, S>,
+}
+
+enum Access<'a, S> {
+    Exclusive(&'a mut S),
+    Shared(&'a SharedStore<'a, S>),
+}
+
+impl<'a, S> Store<'a, S> {
+    /// The store of a top-level or sequential run: no lock is ever taken.
+    pub fn exclusive(shared: &'a mut S) -> Store<'a, S> {
+        Store {
+            access: Access::Exclusive(shared),
+        }
+    }
+
+    /// The store of one of several concurrent runs: every access takes `shared`'s lock.
+    pub fn shared(shared: &'a SharedStore<'a, S>) -> Store<'a, S> {
+        Store {
+            access: Access::Shared(shared),
+        }
+    }
+
+    /// A shorter-lived handle to the same store, for running one step of a flow.
+    pub fn reborrow(&mut self) -> Store<'_, S> {
+        match &mut self.access {
+            Access::Exclusive(shared) => Store::exclusive(shared),
+            Access::Shared(shared) => Store::shared(shared),
+        }
+    }
+
+    /// Whether accesses take a lock (the store is shared by concurrent runs).
+    ///
+    /// ```
+    /// assert!(!pocketflow::Store::exclusive(&mut ()).is_shared());
+    /// ```
+    pub fn is_shared(&self) -> bool {
+        matches!(self.access, Access::Shared(_))
+    }
+
+    /// Exclusive access to the store until the returned guard is dropped: immediate in the
+    /// exclusive case, after waiting for the lock in the shared case.
+    pub async fn access(&mut self) -> StoreGuard<'_, S> {
+        match &mut self.access {
+            Access::Exclusive(shared) => StoreGuard {
+                access: GuardAccess::Direct(shared),
+            },
+            Access::Shared(shared) => shared.lock().await,
+        }
+    }
+}
+
+/// Exclusive access to the store, from [`Store::access`] or [`SharedStore::lock`].
+pub struct StoreGuard<'g, S> {
+    access: GuardAccess<'g, S>,
+}
+
+enum GuardAccess<'g, S> {
+    Direct(&'g mut S),
+    Locked {
+        store: NonNull<S>,
+        _lock: futures::lock::MutexGuard<'g, ()>,
+        _borrow: PhantomData<&'g mut S>,
+    },
+}
+
+// SAFETY: a guard is a `&mut S` in effect (the lock makes it unique), so it may cross threads
+// when `&mut S` may: when `S: Send`; and may be shared when `&mut S` may: when `S: Sync`.
+unsafe impl<S: Send> Send for StoreGuard<'_, S> {}
+// SAFETY: see above.
+unsafe impl<S: Sync> Sync for StoreGuard<'_, S> {}
+
+impl<S> Deref for StoreGuard<'_, S> {
+    type Target = S;
+    fn deref(&self) -> &S {
+        match &self.access {
+            GuardAccess::Direct(shared) => shared,
+            // SAFETY: the pointer came from a `&mut S` that the `SharedStore` holds for its whole
+            // life, and this guard holds the store's lock, so no other reference to `S` is live.
+            GuardAccess::Locked { store, .. } => unsafe { store.as_ref() },
+        }
+    }
+}
+
+impl<S> DerefMut for StoreGuard<'_, S> {
+    fn deref_mut(&mut self) -> &mut S {
+        match &mut self.access {
+            GuardAccess::Direct(shared) => shared,
+            // SAFETY: as in `deref`; `&mut self` makes this the only use of the guard.
+            GuardAccess::Locked { store, .. } => unsafe { store.as_mut() },
+        }
+    }
+}
+
+/// A shared store behind an async lock, for runs that proceed concurrently on one task
+/// (the sub-flow runs of a parallel batch flow).
+///
+/// It holds the caller's `&mut S` for its whole life; [`lock`](SharedStore::lock) hands out
+/// one exclusive guard at a time, and a guard may be held across `.await`s.
+///
+/// ```
+/// use pocketflow::SharedStore;
+///
+/// let mut total = 0;
+/// let shared = SharedStore::new(&mut total);
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// futures::join!(
+///     async { *shared.lock().await += 1 },
+///     async { *shared.lock().await += 2 },
+/// );
+/// # });
+/// drop(shared);
+/// assert_eq!(total, 3);
+/// ```
+pub struct SharedStore<'a, S> {
+    lock: futures::lock::Mutex<()>,
+    // A pointer rather than `Mutex<&'a mut S>`: `&'a SharedStore<'a, S>` must shorten to
+    // `&'b SharedStore<'b, S>` when a nested flow reborrows it, and a `Mutex<&'a mut S>` is
+    // invariant in `'a`.
+    store: NonNull<S>,
+    _borrow: PhantomData<&'a mut S>,
+}
+
+// SAFETY: the store is only reached through a guard, one at a time, as with `Mutex<S>`, which
+// is `Send` and `Sync` when `S: Send`.
+unsafe impl<S: Send> Send for SharedStore<'_, S> {}
+// SAFETY: see above.
+unsafe impl<S: Send> Sync for SharedStore<'_, S> {}
+
+impl<'a, S> SharedStore<'a, S> {
+    /// Puts `shared` behind a lock for as long as the returned value lives.
+    pub fn new(shared: &'a mut S) -> SharedStore<'a, S> {
+        SharedStore {
+            lock: futures::lock::Mutex::new(()),
+            store: NonNull::from(shared),
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Waits for exclusive access to the store.
+    pub async fn lock(&self) -> StoreGuard<'_, S> {
+        let lock = self.lock.lock().await;
+        StoreGuard {
+            access: GuardAccess::Locked {
+                store: self.store,
+                _lock: lock,
+                _borrow: PhantomData,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_guard_held_across_awaits_excludes_the_other_runs() {
+        let mut counter = 0u32;
+        let shared = SharedStore::new(&mut counter);
+        let run = |store: &SharedStore<'_, u32>| async move {
+            let mut guard = store.lock().await;
+            let seen = *guard;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            tokio::task::yield_now().await;
+            *guard = seen + 1;
+        };
+        futures::future::join_all((0..100).map(|_| run(&shared))).await;
+        drop(shared);
+        assert_eq!(counter, 100);
+    }
+
+    #[tokio::test]
+    async fn a_reborrowed_shared_store_still_locks() {
+        let mut value = vec![1];
+        let shared = SharedStore::new(&mut value);
+        let mut store = Store::shared(&shared);
+        assert!(store.is_shared());
+        {
+            let mut inner = store.reborrow();
+            inner.access().await.push(2);
+        }
+        store.access().await.push(3);
+        drop(store);
+        drop(shared);
+        assert_eq!(value, [1, 2, 3]);
+    }
+}
