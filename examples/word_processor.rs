@@ -17,7 +17,7 @@ impl WordProcessor {
         vec!["apple".into(), "banana".into(), "cherry".into()]
     }
 
-    fn exec(&self, word: &String) -> String {
+    fn exec(&self, word: &str) -> String {
         word.to_uppercase()
     }
 

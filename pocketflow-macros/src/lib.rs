@@ -76,7 +76,7 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
 /// #[batch_node]
 /// impl WordProcessor {
 ///     fn prep(&self, _: &Shared) -> Vec<String> { vec!["apple".into(), "banana".into()] }
-///     fn exec(&self, word: &String) -> String { word.to_uppercase() }
+///     fn exec(&self, word: &str) -> String { word.to_uppercase() }
 ///     fn post(&self, s: &mut Shared, _words: Vec<String>, out: Vec<String>) { s.processed = out; }
 /// }
 ///

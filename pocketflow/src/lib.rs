@@ -17,7 +17,7 @@
 //! #[node]
 //! impl Split {
 //!     fn prep(&self, shared: &Shared) -> String { shared.text.clone() }
-//!     fn exec(&self, text: &String) -> Vec<String> {
+//!     fn exec(&self, text: &str) -> Vec<String> {
 //!         text.split_whitespace().map(String::from).collect()
 //!     }
 //!     fn post(&self, shared: &mut Shared, _text: String, words: Vec<String>) -> &'static str {
@@ -31,7 +31,7 @@
 //! #[batch_node]
 //! impl Shout {
 //!     fn prep(&self, shared: &Shared) -> Vec<String> { shared.words.clone() }
-//!     fn exec(&self, word: &String) -> String { word.to_uppercase() }
+//!     fn exec(&self, word: &str) -> String { word.to_uppercase() }
 //!     fn post(&self, shared: &mut Shared, _words: Vec<String>, loud: Vec<String>) {
 //!         shared.shout = loud;
 //!     }

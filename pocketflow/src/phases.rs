@@ -109,21 +109,22 @@ pub trait BatchPhases<S, P>: Tunable + Sync {
     ) -> impl Future<Output = Result<Self::Action, BoxError>> + Send;
 }
 
-/// Runs `prep` or `post` inside the node's span, with exclusive access to the store for the
-/// phase's whole duration.
-async fn with_store<S, T>(
-    node: &'static str,
-    phase: Phase,
-    span: &tracing::Span,
-    store: &mut Store<'_, S>,
-    run: impl AsyncFnOnce(&mut S) -> Result<T, BoxError>,
-) -> Result<T> {
-    trace::in_span(span, async {
-        let mut shared = store.access().await;
-        run(&mut shared).await
-    })
-    .await
-    .map_err(|e| Error::phase_failed(node, phase, 0, e))
+/// Runs a phase future built from the store, `|$shared| $phase`, with exclusive access to the
+/// store for the phase's whole duration: the caller's `&mut S` itself when the run is
+/// sequential, the store's lock when it is shared. A macro rather than an `async fn` taking a
+/// closure: that would nest one more future and double the size of every node's future.
+macro_rules! with_store {
+    ($store:expr, $node:expr, $phase:expr, |$shared:ident| $future:expr) => {
+        match $store.direct() {
+            Some($shared) => $future.await,
+            None => {
+                let mut guard = $store.access().await;
+                let $shared = &mut *guard;
+                $future.await
+            }
+        }
+        .map_err(|e| Error::phase_failed($node, $phase, 0, e))
+    };
 }
 
 /// Runs a `#[node]` once: the body behind every generated `Node::run_node`.
@@ -137,26 +138,25 @@ where
     N: NodePhases<S, P>,
 {
     let span = trace::node_span(N::NAME);
-    let prep = with_store(N::NAME, Phase::Prep, &span, &mut store, async |shared| {
-        node.phase_prep(shared, params).await
-    })
-    .await?;
+    trace::in_span(&span, async {
+        let prep = with_store!(store, N::NAME, Phase::Prep, |shared| node
+            .phase_prep(shared, params))?;
 
-    let exec = exec_with_retries(
-        N::NAME,
-        &span,
-        policy,
-        || node.phase_exec(&prep),
-        |error| node.phase_exec_fallback(&prep, error),
-    )
-    .await?;
+        let exec = exec_with_retries(
+            N::NAME,
+            &span,
+            policy,
+            || node.phase_exec(&prep),
+            |error| node.phase_exec_fallback(&prep, error),
+        )
+        .await?;
 
-    let action = with_store(N::NAME, Phase::Post, &span, &mut store, async |shared| {
-        node.phase_post(shared, params, prep, exec).await
+        let action = with_store!(store, N::NAME, Phase::Post, |shared| node
+            .phase_post(shared, params, prep, exec))?;
+        trace::record_action(&span, action.label());
+        Ok(action)
     })
-    .await?;
-    trace::record_action(&span, action.label());
-    Ok(action)
+    .await
 }
 
 /// Runs a `#[batch_node]` once, its items one after another.
@@ -170,29 +170,29 @@ where
     N: BatchPhases<S, P>,
 {
     let span = trace::node_span(N::NAME);
-    let items = with_store(N::NAME, Phase::Prep, &span, &mut store, async |shared| {
-        node.phase_prep(shared, params).await
-    })
-    .await?;
+    trace::in_span(&span, async {
+        let items = with_store!(store, N::NAME, Phase::Prep, |shared| node
+            .phase_prep(shared, params))?;
 
-    let mut outputs = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
-        let output = exec_with_retries(
-            N::NAME,
-            &span,
-            policy,
-            || node.phase_exec(item),
-            |error| node.phase_exec_fallback(item, error.on_item(index)),
-        )
-        .await
-        .map_err(|e| e.on_item(index))?;
-        outputs.push(output);
-    }
+        let mut outputs = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let output = exec_with_retries(
+                N::NAME,
+                &span,
+                policy,
+                || node.phase_exec(item),
+                |error| node.phase_exec_fallback(item, error.on_item(index)),
+            )
+            .await
+            .map_err(|e| e.on_item(index))?;
+            outputs.push(output);
+        }
 
-    let action = with_store(N::NAME, Phase::Post, &span, &mut store, async |shared| {
-        node.phase_post(shared, params, items, outputs).await
+        let action = with_store!(store, N::NAME, Phase::Post, |shared| {
+            node.phase_post(shared, params, items, outputs)
+        })?;
+        trace::record_action(&span, action.label());
+        Ok(action)
     })
-    .await?;
-    trace::record_action(&span, action.label());
-    Ok(action)
+    .await
 }

@@ -78,6 +78,9 @@ impl Default for RetryPolicy {
 /// Runs `attempt` until it succeeds or `policy.max_retries()` attempts have failed, sleeping
 /// `policy.wait()` on tokio's clock between attempts; then runs `fallback` with the last error,
 /// if the node has one (`fallback` hands the error back when it has none).
+///
+/// The first attempt runs inline; only after it fails is the rest of the loop boxed, which keeps
+/// the timer and the fallback out of every node's future on the path that does not need them.
 pub(crate) async fn exec_with_retries<T, AttemptFut, FallbackFut>(
     node: &'static str,
     span: &Span,
@@ -95,27 +98,52 @@ where
             "max_retries is 0; a node needs at least one exec attempt",
         ));
     }
-    let mut attempts = 0;
+    trace::record_attempt(span, 1);
+    match attempt().await {
+        Ok(value) => Ok(value),
+        Err(failure) => {
+            Box::pin(after_failure(
+                node, span, policy, failure, attempt, fallback,
+            ))
+            .await
+        }
+    }
+}
+
+/// The rest of [`exec_with_retries`] once attempt 1 has failed with `failure`.
+async fn after_failure<T, AttemptFut, FallbackFut>(
+    node: &'static str,
+    span: &Span,
+    policy: RetryPolicy,
+    mut failure: BoxError,
+    mut attempt: impl FnMut() -> AttemptFut,
+    fallback: impl FnOnce(Error) -> Result<FallbackFut, Error>,
+) -> Result<T>
+where
+    AttemptFut: Future<Output = Result<T, BoxError>>,
+    FallbackFut: Future<Output = Result<T, BoxError>>,
+{
+    let mut attempts = 1;
     loop {
+        trace::attempt_failed(node, attempts, policy.max_retries, &*failure);
+        if attempts == policy.max_retries {
+            break;
+        }
+        if !policy.wait.is_zero() {
+            tokio::time::sleep(policy.wait).await;
+        }
         attempts += 1;
         trace::record_attempt(span, attempts);
-        let failure = match trace::in_span(span, attempt()).await {
+        match attempt().await {
             Ok(value) => return Ok(value),
-            Err(failure) => failure,
-        };
-        trace::attempt_failed(node, attempts, policy.max_retries, &*failure);
-        if attempts < policy.max_retries {
-            if !policy.wait.is_zero() {
-                tokio::time::sleep(policy.wait).await;
-            }
-            continue;
+            Err(next) => failure = next,
         }
-        let fallback = fallback(Error::phase_failed(node, Phase::Exec, attempts, failure))?;
-        trace::fallback_runs(node, attempts);
-        return trace::in_span(span, fallback)
-            .await
-            .map_err(|failure| fallback_error(node, attempts, failure));
     }
+    let fallback = fallback(Error::phase_failed(node, Phase::Exec, attempts, failure))?;
+    trace::fallback_runs(node, attempts);
+    fallback
+        .await
+        .map_err(|failure| fallback_error(node, attempts, failure))
 }
 
 /// A fallback that hands back a `pocketflow::Error` (re-raising what it was given) keeps that

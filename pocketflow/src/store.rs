@@ -69,6 +69,14 @@ impl<'a, S> Store<'a, S> {
         matches!(self.access, Access::Shared(_))
     }
 
+    /// The store itself when the run is exclusive: no lock, no `.await`.
+    pub(crate) fn direct(&mut self) -> Option<&mut S> {
+        match &mut self.access {
+            Access::Exclusive(shared) => Some(shared),
+            Access::Shared(_) => None,
+        }
+    }
+
     /// Exclusive access to the store until the returned guard is dropped: immediate in the
     /// exclusive case, after waiting for the lock in the shared case.
     pub async fn access(&mut self) -> StoreGuard<'_, S> {
@@ -190,13 +198,13 @@ mod tests {
     async fn a_guard_held_across_awaits_excludes_the_other_runs() {
         let mut counter = 0u32;
         let shared = SharedStore::new(&mut counter);
-        let run = |store: &SharedStore<'_, u32>| async move {
+        async fn run(store: &SharedStore<'_, u32>) {
             let mut guard = store.lock().await;
             let seen = *guard;
             tokio::time::sleep(Duration::from_millis(1)).await;
             tokio::task::yield_now().await;
             *guard = seen + 1;
-        };
+        }
         futures::future::join_all((0..100).map(|_| run(&shared))).await;
         drop(shared);
         assert_eq!(counter, 100);
@@ -213,7 +221,6 @@ mod tests {
             inner.access().await.push(2);
         }
         store.access().await.push(3);
-        drop(store);
         drop(shared);
         assert_eq!(value, [1, 2, 3]);
     }

@@ -3,41 +3,57 @@
 //! check.
 
 use std::future::Future;
-use std::pin::pin;
-use std::task::Poll;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use tracing::Span;
 use tracing::field::Empty;
 
 /// The span of one node run; `attempt` and `action` are recorded as the run proceeds.
+#[inline]
 pub(crate) fn node_span(node: &'static str) -> Span {
     tracing::info_span!("node", node, attempt = Empty, action = Empty)
 }
 
+#[inline]
 pub(crate) fn record_attempt(span: &Span, attempt: u32) {
     if !span.is_disabled() {
         span.record("attempt", attempt);
     }
 }
 
+#[inline]
 pub(crate) fn record_action(span: &Span, action: &str) {
     if !span.is_disabled() {
         span.record("action", action);
     }
 }
 
-/// Polls `future` inside `span`. Unlike `Instrument::instrument`, the span is borrowed, so the
-/// one span of a node run serves each of its phases without being cloned or moved.
-pub(crate) async fn in_span<F: Future>(span: &Span, future: F) -> F::Output {
-    let mut future = pin!(future);
-    std::future::poll_fn(|cx| {
-        let _entered = span.enter();
-        match future.as_mut().poll(cx) {
-            Poll::Ready(output) => Poll::Ready(output),
-            Poll::Pending => Poll::Pending,
-        }
-    })
-    .await
+pin_project_lite::pin_project! {
+    /// A future polled inside a span. Unlike `Instrument::instrument`, the span is borrowed, so
+    /// the one span of a node run is neither cloned nor moved.
+    pub(crate) struct InSpan<'s, F> {
+        span: &'s Span,
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for InSpan<'_, F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let _entered = this.span.enter();
+        this.future.poll(cx)
+    }
+}
+
+/// Polls `future` inside `span` (a cheap check per poll when the span is disabled).
+#[inline]
+pub(crate) fn in_span<F: Future>(span: &Span, future: F) -> InSpan<'_, F> {
+    InSpan { span, future }
 }
 
 pub(crate) fn attempt_failed(
