@@ -73,14 +73,15 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     errors.finish()?;
 
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
+    let is_default = match default {
+        Some(variant) => quote!(#pf::matches!(self, #name::#variant)),
+        None => quote!(false),
+    };
     let default_impl = default.map(|variant| {
         quote! {
             impl #impl_generics #pf::DefaultAction for #name #type_generics #where_clause {
                 fn default_action() -> Self {
                     #name::#variant
-                }
-                fn is_default(&self) -> bool {
-                    #pf::matches!(self, #name::#variant)
                 }
             }
         }
@@ -97,7 +98,12 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     #(#arms,)*
                 })
             }
+            fn is_default(&self) -> bool {
+                #is_default
+            }
         }
+
+        impl #impl_generics #pf::TypedActions for #name #type_generics #where_clause {}
 
         impl #impl_generics #pf::IntoAction for #name #type_generics #where_clause {
             type Action = Self;

@@ -185,6 +185,9 @@ pub trait ActionType: Send + Sync + 'static {
     fn label(&self) -> &str;
     /// The label as an [`Action`], which is what a flow returns.
     fn into_action(self) -> Action;
+    /// Whether this is the action a plain `a >> b` edge follows (always `false` for an enum
+    /// without a `#[default]` variant).
+    fn is_default(&self) -> bool;
 }
 
 impl ActionType for Action {
@@ -193,6 +196,9 @@ impl ActionType for Action {
     }
     fn into_action(self) -> Action {
         self
+    }
+    fn is_default(&self) -> bool {
+        Action::is_default(self)
     }
 }
 
@@ -209,8 +215,6 @@ impl ActionType for Action {
 /// enum Review { Approve, #[default] Revise }
 ///
 /// assert_eq!(Review::default_action(), Review::Revise);
-/// assert!(Review::Revise.is_default());
-/// assert!(Action::DEFAULT.is_default());
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no default action",
@@ -220,18 +224,17 @@ impl ActionType for Action {
 pub trait DefaultAction: ActionType {
     /// The default action.
     fn default_action() -> Self;
-    /// Whether `self` is the default action.
-    fn is_default(&self) -> bool;
 }
 
 impl DefaultAction for Action {
     fn default_action() -> Self {
         Action::DEFAULT
     }
-    fn is_default(&self) -> bool {
-        Action::is_default(self)
-    }
 }
+
+/// Implemented by `#[derive(Action)]` enums: the action types whose edges are labelled with
+/// variants. `flow!` uses it to reject a string label or a plain edge that cannot match.
+pub trait TypedActions: ActionType {}
 
 /// What `post` may return: `()`, `&'static str`, `String`, [`Action`], an enum with
 /// `#[derive(Action)]`, or an `Option` of those (`None` is the default action).

@@ -103,6 +103,7 @@ impl<N> Configured<N> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<N: NodeLabel> NodeLabel for Configured<N> {
     type Action = N::Action;
     const NAME: &'static str = N::NAME;

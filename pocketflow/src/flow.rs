@@ -1,7 +1,7 @@
 //! What the state machines that `flow!` generates share: the step limit, the checks that land
 //! on the user's edge tokens, and the end-of-flow rules.
 
-use crate::action::{ActionType, DefaultAction, StringLabels};
+use crate::action::ActionType;
 use crate::error::{Error, Result};
 use crate::node::NodeLabel;
 use crate::trace;
@@ -79,20 +79,104 @@ pub fn failed_at(step: &'static str, error: Error) -> Error {
 #[inline(always)]
 pub fn assert_node<N: NodeLabel>(_: &N) {}
 
-/// `flow!` calls this for every `a - "label" >> b`, at the label.
-#[inline(always)]
-pub fn assert_string_labels<N: NodeLabel>(_: &N)
-where
-    N::Action: StringLabels,
-{
-}
+/// The checks of `a - "label" >> b` and `a >> b` edges, by autoref specialization so that a
+/// node whose action type is hidden (a flow returned as `impl Node<S>`) passes:
+///
+/// - actions known to be strings (or to have a default): fine;
+/// - a `#[derive(Action)]` enum: the method's own bound fails, with `StringLabels`' or
+///   `DefaultAction`'s message at the user's label;
+/// - anything else (an opaque type): fine; the flow matches labels at run time.
+///
+/// `flow!` calls `(&&&labels_of(&node)).string_edge()`; method lookup tries `&&&Labels`, then
+/// `&&Labels`, then `&Labels`, so the first impl whose bounds hold wins.
+pub mod edge_checks {
+    use std::marker::PhantomData;
 
-/// `flow!` calls this for every plain `a >> b`, at the `>>`.
-#[inline(always)]
-pub fn assert_default_action<N: NodeLabel>(_: &N)
-where
-    N::Action: DefaultAction,
-{
+    use crate::action::{DefaultAction, StringLabels, TypedActions};
+    use crate::node::NodeLabel;
+
+    /// The action type of a node, as a value to call checks on.
+    pub struct Labels<A>(PhantomData<fn() -> A>);
+
+    /// The action type of `node`.
+    #[inline(always)]
+    pub fn labels_of<N: NodeLabel>(_node: &N) -> Labels<N::Action> {
+        Labels(PhantomData)
+    }
+
+    /// Known string actions.
+    pub trait KnownStrings {
+        /// Accepts a string label.
+        #[inline(always)]
+        fn string_edge(self)
+        where
+            Self: Sized,
+        {
+        }
+    }
+    impl<A: StringLabels> KnownStrings for &&&Labels<A> {}
+
+    /// A typed action enum: a string label is an error.
+    pub trait TypedStrings<A> {
+        /// Rejects a string label.
+        #[inline(always)]
+        fn string_edge(self)
+        where
+            Self: Sized,
+            A: StringLabels,
+        {
+        }
+    }
+    impl<A: TypedActions> TypedStrings<A> for &&Labels<A> {}
+
+    /// An action type not known here.
+    pub trait UnknownStrings {
+        /// Accepts a string label.
+        #[inline(always)]
+        fn string_edge(self)
+        where
+            Self: Sized,
+        {
+        }
+    }
+    impl<A> UnknownStrings for &Labels<A> {}
+
+    /// Actions known to have a default.
+    pub trait KnownDefault {
+        /// Accepts a plain edge.
+        #[inline(always)]
+        fn default_edge(self)
+        where
+            Self: Sized,
+        {
+        }
+    }
+    impl<A: DefaultAction> KnownDefault for &&&Labels<A> {}
+
+    /// A typed action enum without `#[default]`: a plain edge is an error.
+    pub trait TypedDefault<A> {
+        /// Rejects a plain edge.
+        #[inline(always)]
+        fn default_edge(self)
+        where
+            Self: Sized,
+            A: DefaultAction,
+        {
+        }
+    }
+    impl<A: TypedActions> TypedDefault<A> for &&Labels<A> {}
+
+    /// An action type not known here.
+    pub trait UnknownDefault {
+        /// Accepts a plain edge.
+        #[inline(always)]
+        fn default_edge(self)
+        where
+            Self: Sized,
+        {
+        }
+    }
+    impl<A> UnknownDefault for &Labels<A> {}
 }
 
 /// `flow!` calls this for every `a - Enum::Variant >> b`: the variant must be one of `a`'s

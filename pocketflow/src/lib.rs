@@ -70,7 +70,9 @@ mod retry;
 mod store;
 mod trace;
 
-pub use crate::action::{Action, ActionType, DefaultAction, IntoAction, StringLabels};
+pub use crate::action::{
+    Action, ActionType, DefaultAction, IntoAction, StringLabels, TypedActions,
+};
 pub use crate::configure::{Configure, Configured};
 pub use crate::error::{BoxError, Error, ErrorKind, Phase, Result};
 pub use crate::flow::Flow;
@@ -100,11 +102,12 @@ pub mod prelude {
 /// What the macros' generated code uses. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::action::{Action, ActionType, DefaultAction, IntoAction, StringLabels};
+    pub use crate::action::{
+        Action, ActionType, DefaultAction, IntoAction, StringLabels, TypedActions,
+    };
     pub use crate::error::{BoxError, Error, Result};
     pub use crate::flow::{
-        Flow, StepCounter, assert_default_action, assert_label_type, assert_node,
-        assert_string_labels, failed_at, unmatched,
+        Flow, StepCounter, assert_label_type, assert_node, edge_checks, failed_at, unmatched,
     };
     pub use crate::node::{Node, NodeLabel};
     pub use crate::phases::{

@@ -11,8 +11,7 @@
 //!     impl NodeLabel for __Flow<..> { type Action = Action; .. }
 //!     impl Flow for __Flow<..> { fn with_max_steps(..) }
 //!     impl<__S, __P, __N0, __N1> Node<__S, __P> for __Flow<__N0, __N1>
-//!     where __N0: Node<__S, __P> + Sync, __N1: Node<__S, __P> + Sync,
-//!           <__N1 as NodeLabel>::Action: DefaultAction, ..
+//!     where __N0: Node<__S, __P> + Sync, __N1: Node<__S, __P> + Sync, ..
 //!     {
 //!         fn run_node(..) { async move {
 //!             enum __Step { decide, search }
@@ -28,7 +27,7 @@
 //!             }
 //!         } }
 //!     }
-//!     assert_node(&decide); assert_string_labels(&decide); assert_default_action(&search);
+//!     assert_node(&decide); (&&&labels_of(&decide)).string_edge(); (&&&labels_of(&search)).default_edge();
 //!     __Flow { decide, search, __max_steps: u64::MAX }
 //! }
 //! ```
@@ -54,9 +53,6 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
         if let Labels::Enum(path) = &node.labels {
             bound.extend(quote!(#param: #pf::NodeLabel<Action = #path>,));
         }
-        if has_default_edge(graph, node) {
-            bound.extend(quote!(<#param as #pf::NodeLabel>::Action: #pf::DefaultAction,));
-        }
         bound
     });
     let steps = graph.nodes.iter().map(|node| step(graph, node));
@@ -69,6 +65,7 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
             __max_steps: u64,
         }
 
+        #[diagnostic::do_not_recommend]
         impl<#(#params),*> #pf::NodeLabel for __Flow<#(#params),*> {
             type Action = #pf::Action;
             const NAME: &'static str = "flow";
@@ -109,12 +106,6 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
     }}
 }
 
-fn has_default_edge(graph: &Graph, node: &GraphNode) -> bool {
-    node.out
-        .iter()
-        .any(|&edge| matches!(graph.edges[edge].label, Label::Default))
-}
-
 /// The match arm that runs one node and picks the next step from its action.
 fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
     let pf = quote!(::pocketflow::__private);
@@ -146,7 +137,7 @@ fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
             }
         });
     let default_arm = default_target
-        .map(|to| quote!(__action if #pf::DefaultAction::is_default(&__action) => __Step::#to,));
+        .map(|to| quote!(__action if #pf::ActionType::is_default(&__action) => __Step::#to,));
     let dispatch = match (&node.labels, node.out.is_empty()) {
         (_, true) => quote!(return #pf::Ok(#pf::ActionType::into_action(__action))),
         (Labels::Untyped, false) => quote! {
@@ -188,16 +179,26 @@ fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
 /// error at that token rather than an unsatisfied bound at `.run()`.
 fn checks(graph: &Graph) -> TokenStream {
     let pf = quote!(::pocketflow::__private);
-    let mut checks = TokenStream::new();
+    let mut checks = quote! {
+        #[allow(unused_imports)]
+        use #pf::edge_checks::{
+            KnownDefault as _, KnownStrings as _, TypedDefault as _, TypedStrings as _,
+            UnknownDefault as _, UnknownStrings as _,
+        };
+    };
     for node in &graph.nodes {
         let name = &node.name;
-        checks.extend(quote_spanned!(name.span()=> #pf::assert_node(&#name);));
+        checks.extend(quote_spanned!(name.span()=> ::pocketflow::__private::assert_node(&#name);));
     }
     for edge in &graph.edges {
         let from = &edge.from;
         checks.extend(match &edge.label {
-            Label::Default => quote_spanned!(edge.arrow=> #pf::assert_default_action(&#from);),
-            Label::Str(text) => quote_spanned!(text.span()=> #pf::assert_string_labels(&#from);),
+            Label::Default => {
+                quote_spanned!(edge.arrow=> (&&&#pf::edge_checks::labels_of(&#from)).default_edge();)
+            }
+            Label::Str(text) => {
+                quote_spanned!(text.span()=> (&&&#pf::edge_checks::labels_of(&#from)).string_edge();)
+            }
             Label::Variant(path) => {
                 quote_spanned!(path.span()=> #pf::assert_label_type(&#from, #path);)
             }

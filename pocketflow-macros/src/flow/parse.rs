@@ -133,7 +133,7 @@ fn edge(input: ParseStream, from: &Ident) -> syn::Result<(Label, Span)> {
     if input.peek(Ident::peek_any) {
         let found = describe(input);
         return Err(input.error(format!(
-            "expected `;` between statements, found {found} after `{from}`; end the statement with `;` or connect it with `>>`"
+            "missing `;` before {found}: end each statement with `;`, or connect `{from}` to it with `>>`"
         )));
     }
     let found = describe(input);

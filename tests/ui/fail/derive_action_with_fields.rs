@@ -1,0 +1,7 @@
+#[derive(pocketflow::Action)]
+enum Verdict {
+    Approve,
+    Reject(String),
+}
+
+fn main() {}

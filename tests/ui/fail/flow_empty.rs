@@ -1,0 +1,5 @@
+use pocketflow::prelude::*;
+
+fn main() {
+    let _flow = flow! {};
+}

@@ -1,0 +1,10 @@
+use pocketflow::prelude::*;
+
+struct Summarize;
+
+#[node]
+impl Summarize {
+    fn exce(&self) {}
+}
+
+fn main() {}
