@@ -82,6 +82,8 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
         where
             #(#bounds)*
         {
+            // A flow whose every step ends it (a lone node) never loops back.
+            #[allow(unreachable_code)]
             fn run_node<'__a>(
                 &'__a self,
                 mut __store: #pf::Store<'__a, __S>,
