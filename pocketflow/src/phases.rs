@@ -142,14 +142,9 @@ where
         let prep = with_store!(store, N::NAME, Phase::Prep, |shared| node
             .phase_prep(shared, params))?;
 
-        let exec = exec_with_retries(
-            N::NAME,
-            &span,
-            policy,
-            || node.phase_exec(&prep),
-            |error| node.phase_exec_fallback(&prep, error),
-        )
-        .await?;
+        let exec = exec_with_retries!(N::NAME, &span, policy, || node.phase_exec(&prep), |error| {
+            node.phase_exec_fallback(&prep, error)
+        })?;
 
         let action = with_store!(store, N::NAME, Phase::Post, |shared| node
             .phase_post(shared, params, prep, exec))?;
@@ -176,15 +171,10 @@ where
 
         let mut outputs = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
-            let output = exec_with_retries(
-                N::NAME,
-                &span,
-                policy,
-                || node.phase_exec(item),
-                |error| node.phase_exec_fallback(item, error.on_item(index)),
-            )
-            .await
-            .map_err(|e| e.on_item(index))?;
+            let output = exec_with_retries!(N::NAME, &span, policy, || node.phase_exec(item), |error| {
+                node.phase_exec_fallback(item, error.on_item(index))
+            })
+            .map_err(|e: Error| e.on_item(index))?;
             outputs.push(output);
         }
 

@@ -75,43 +75,46 @@ impl Default for RetryPolicy {
     }
 }
 
-/// Runs `attempt` until it succeeds or `policy.max_retries()` attempts have failed, sleeping
-/// `policy.wait()` on tokio's clock between attempts; then runs `fallback` with the last error,
-/// if the node has one (`fallback` hands the error back when it has none).
+/// Runs the `exec` attempt `|| $attempt` until it succeeds or `$policy.max_retries()` attempts
+/// have failed, sleeping `$policy.wait()` on tokio's clock between attempts; then runs the
+/// fallback `|$error| $fallback` with the last error, which hands the error back when the node
+/// has no fallback.
 ///
-/// The first attempt runs inline; only after it fails is the rest of the loop boxed, which keeps
-/// the timer and the fallback out of every node's future on the path that does not need them.
-pub(crate) async fn exec_with_retries<T, AttemptFut, FallbackFut>(
-    node: &'static str,
-    span: &Span,
-    policy: RetryPolicy,
-    mut attempt: impl FnMut() -> AttemptFut,
-    fallback: impl FnOnce(Error) -> Result<FallbackFut, Error>,
-) -> Result<T>
-where
-    AttemptFut: Future<Output = Result<T, BoxError>>,
-    FallbackFut: Future<Output = Result<T, BoxError>>,
-{
-    if policy.max_retries == 0 {
-        return Err(Error::invalid_config(
-            node,
-            "max_retries is 0; a node needs at least one exec attempt",
-        ));
-    }
-    trace::record_attempt(span, 1);
-    match attempt().await {
-        Ok(value) => Ok(value),
-        Err(failure) => {
-            Box::pin(after_failure(
-                node, span, policy, failure, attempt, fallback,
+/// The first attempt runs inline, in the caller's future; only after it fails is the rest of
+/// the loop ([`after_failure`]) boxed. A macro rather than an `async fn`: one future less per
+/// node run, and the timer and the fallback stay out of every node's future on the path that
+/// does not need them.
+macro_rules! exec_with_retries {
+    ($node:expr, $span:expr, $policy:expr, || $attempt:expr, |$error:ident| $fallback:expr) => {{
+        let policy: $crate::retry::RetryPolicy = $policy;
+        if policy.max_retries() == 0 {
+            Err($crate::error::Error::invalid_config(
+                $node,
+                "max_retries is 0; a node needs at least one exec attempt",
             ))
-            .await
+        } else {
+            $crate::trace::record_attempt($span, 1);
+            match $attempt.await {
+                Ok(value) => Ok(value),
+                Err(failure) => {
+                    ::std::boxed::Box::pin($crate::retry::after_failure(
+                        $node,
+                        $span,
+                        policy,
+                        failure,
+                        || $attempt,
+                        |$error| $fallback,
+                    ))
+                    .await
+                }
+            }
         }
-    }
+    }};
 }
+pub(crate) use exec_with_retries;
 
-/// The rest of [`exec_with_retries`] once attempt 1 has failed with `failure`.
-async fn after_failure<T, AttemptFut, FallbackFut>(
+/// The rest of `exec_with_retries!` once attempt 1 has failed with `failure`.
+pub(crate) async fn after_failure<T, AttemptFut, FallbackFut>(
     node: &'static str,
     span: &Span,
     policy: RetryPolicy,
