@@ -66,6 +66,7 @@ mod error;
 mod flow;
 mod node;
 mod phases;
+mod phases_sync;
 mod retry;
 mod store;
 mod trace;
@@ -112,6 +113,9 @@ pub mod __private {
     pub use crate::node::{Node, NodeLabel};
     pub use crate::phases::{
         BatchPhases, NodePhases, RunWithPolicy, Tunable, run_batch, run_single,
+    };
+    pub use crate::phases_sync::{
+        SyncBatchPhases, SyncNodePhases, run_sync_batch, run_sync_single,
     };
     pub use crate::retry::RetryPolicy;
     pub use crate::store::Store;

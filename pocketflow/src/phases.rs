@@ -137,14 +137,16 @@ pub async fn run_single<N, S, P>(
 where
     N: NodePhases<S, P>,
 {
+    policy.check(N::NAME)?;
     let span = trace::node_span(N::NAME);
     trace::in_span(&span, async {
         let prep = with_store!(store, N::NAME, Phase::Prep, |shared| node
             .phase_prep(shared, params))?;
 
-        let exec = exec_with_retries!(N::NAME, &span, policy, || node.phase_exec(&prep), |error| {
-            node.phase_exec_fallback(&prep, error)
-        })?;
+        let exec =
+            exec_with_retries!(N::NAME, &span, policy, || node.phase_exec(&prep), |error| {
+                node.phase_exec_fallback(&prep, error)
+            })?;
 
         let action = with_store!(store, N::NAME, Phase::Post, |shared| node
             .phase_post(shared, params, prep, exec))?;
@@ -164,6 +166,7 @@ pub async fn run_batch<N, S, P>(
 where
     N: BatchPhases<S, P>,
 {
+    policy.check(N::NAME)?;
     let span = trace::node_span(N::NAME);
     trace::in_span(&span, async {
         let items = with_store!(store, N::NAME, Phase::Prep, |shared| node
@@ -171,10 +174,11 @@ where
 
         let mut outputs = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
-            let output = exec_with_retries!(N::NAME, &span, policy, || node.phase_exec(item), |error| {
-                node.phase_exec_fallback(item, error.on_item(index))
-            })
-            .map_err(|e: Error| e.on_item(index))?;
+            let output =
+                exec_with_retries!(N::NAME, &span, policy, || node.phase_exec(item), |error| {
+                    node.phase_exec_fallback(item, error.on_item(index))
+                })
+                .map_err(|e: Error| e.on_item(index))?;
             outputs.push(output);
         }
 

@@ -69,6 +69,19 @@ impl RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// The error a run of `node` fails with when this policy cannot run it (no attempts).
+    pub(crate) fn check(&self, node: &'static str) -> Result<()> {
+        if self.max_retries == 0 {
+            return Err(Error::invalid_config(
+                node,
+                "max_retries is 0; a node needs at least one exec attempt",
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy::new(1, Duration::ZERO)
@@ -76,7 +89,7 @@ impl Default for RetryPolicy {
 }
 
 /// Runs the `exec` attempt `|| $attempt` until it succeeds or `$policy.max_retries()` attempts
-/// have failed, sleeping `$policy.wait()` on tokio's clock between attempts; then runs the
+/// (checked to be at least 1 by [`RetryPolicy::check`]) have failed, sleeping `$policy.wait()` on tokio's clock between attempts; then runs the
 /// fallback `|$error| $fallback` with the last error, which hands the error back when the node
 /// has no fallback.
 ///
@@ -86,27 +99,19 @@ impl Default for RetryPolicy {
 /// does not need them.
 macro_rules! exec_with_retries {
     ($node:expr, $span:expr, $policy:expr, || $attempt:expr, |$error:ident| $fallback:expr) => {{
-        let policy: $crate::retry::RetryPolicy = $policy;
-        if policy.max_retries() == 0 {
-            Err($crate::error::Error::invalid_config(
-                $node,
-                "max_retries is 0; a node needs at least one exec attempt",
-            ))
-        } else {
-            $crate::trace::record_attempt($span, 1);
-            match $attempt.await {
-                Ok(value) => Ok(value),
-                Err(failure) => {
-                    ::std::boxed::Box::pin($crate::retry::after_failure(
-                        $node,
-                        $span,
-                        policy,
-                        failure,
-                        || $attempt,
-                        |$error| $fallback,
-                    ))
-                    .await
-                }
+        $crate::trace::record_attempt($span, 1);
+        match $attempt.await {
+            Ok(value) => Ok(value),
+            Err(failure) => {
+                ::std::boxed::Box::pin($crate::retry::after_failure(
+                    $node,
+                    $span,
+                    $policy,
+                    failure,
+                    || $attempt,
+                    |$error| $fallback,
+                ))
+                .await
             }
         }
     }};

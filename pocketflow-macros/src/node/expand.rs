@@ -73,13 +73,18 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
         .map_or(quote!(()), |post| value_type(&post.phase.output));
     let max_retries = args.max_retries;
     let wait_nanos = args.wait_nanos;
-    let phases_impl = match kind {
-        Kind::Node => node_phases(phases, &shared_ty, &params_ty),
-        Kind::BatchNode => batch_phases(phases, &shared_ty, &params_ty),
+    let flavor = Flavor {
+        sync: phases.all_sync(),
     };
-    let (phases_trait, run) = match kind {
-        Kind::Node => (quote!(NodePhases), quote!(run_single)),
-        Kind::BatchNode => (quote!(BatchPhases), quote!(run_batch)),
+    let phases_impl = match kind {
+        Kind::Node => node_phases(flavor, phases, &shared_ty, &params_ty),
+        Kind::BatchNode => batch_phases(flavor, phases, &shared_ty, &params_ty),
+    };
+    let (phases_trait, run) = match (kind, flavor.sync) {
+        (Kind::Node, false) => (quote!(NodePhases), quote!(run_single)),
+        (Kind::Node, true) => (quote!(SyncNodePhases), quote!(run_sync_single)),
+        (Kind::BatchNode, false) => (quote!(BatchPhases), quote!(run_batch)),
+        (Kind::BatchNode, true) => (quote!(SyncBatchPhases), quote!(run_sync_batch)),
     };
 
     quote! {
@@ -139,7 +144,62 @@ fn run_type(
     quote!(#ident)
 }
 
-fn node_phases(phases: &Phases, shared_ty: &TokenStream, params_ty: &TokenStream) -> TokenStream {
+/// Whether the phases are adapted to the synchronous traits (every phase is a plain `fn`, so
+/// the runtime calls them directly) or to the async ones.
+#[derive(Clone, Copy)]
+struct Flavor {
+    sync: bool,
+}
+
+impl Flavor {
+    /// The return type of a phase method whose value is `value`.
+    fn returns(self, value: TokenStream) -> TokenStream {
+        let pf = quote!(::pocketflow::__private);
+        if self.sync {
+            quote!(#pf::Result<#value, #pf::BoxError>)
+        } else {
+            quote!(impl #pf::Future<Output = #pf::Result<#value, #pf::BoxError>> + #pf::Send)
+        }
+    }
+
+    /// The body of a phase method computing `result`.
+    fn body(self, result: TokenStream) -> TokenStream {
+        if self.sync {
+            result
+        } else {
+            quote!(async move { #result })
+        }
+    }
+
+    /// `exec_fallback`: the user's fallback, or (from the trait's default) the error handed back.
+    fn fallback(
+        self,
+        input_name: TokenStream,
+        input_ty: TokenStream,
+        value: TokenStream,
+        result: TokenStream,
+    ) -> TokenStream {
+        let pf = quote!(::pocketflow::__private);
+        let returns = self.returns(value);
+        let body = self.body(result);
+        quote! {
+            fn phase_exec_fallback(
+                &self,
+                #input_name: &#input_ty,
+                __error: #pf::Error,
+            ) -> #pf::Result<#returns, #pf::Error> {
+                #pf::Ok(#body)
+            }
+        }
+    }
+}
+
+fn node_phases(
+    flavor: Flavor,
+    phases: &Phases,
+    shared_ty: &TokenStream,
+    params_ty: &TokenStream,
+) -> TokenStream {
     let pf = quote!(::pocketflow::__private);
     let prep_value = phases
         .prep
@@ -149,8 +209,8 @@ fn node_phases(phases: &Phases, shared_ty: &TokenStream, params_ty: &TokenStream
         .exec
         .as_ref()
         .map_or(quote!(()), |exec| value_type(&exec.phase.output));
-    let prep_body = prep_body(phases, None);
-    let exec_body = match &phases.exec {
+    let prep_body = flavor.body(prep_body(phases, None));
+    let exec_body = flavor.body(match &phases.exec {
         Some(exec) => {
             let input = exec
                 .input
@@ -159,38 +219,31 @@ fn node_phases(phases: &Phases, shared_ty: &TokenStream, params_ty: &TokenStream
             result_of(&exec.phase, quote!(#input))
         }
         None => quote!(#pf::Ok(())),
-    };
+    });
     let fallback = phases.fallback.as_ref().map(|fallback| {
         let input = input_arg(&fallback.input, quote!(__prep));
-        let body = result_of(&fallback.phase, quote!(#input, __error));
-        quote! {
-            fn phase_exec_fallback(
-                &self,
-                __prep: &Self::Prep,
-                __error: #pf::Error,
-            ) -> #pf::Result<impl #pf::Future<Output = #pf::Result<Self::Exec, #pf::BoxError>> + #pf::Send, #pf::Error> {
-                #pf::Ok(async move { #body })
-            }
-        }
+        let result = result_of(&fallback.phase, quote!(#input, __error));
+        flavor.fallback(
+            quote!(__prep),
+            quote!(Self::Prep),
+            quote!(Self::Exec),
+            result,
+        )
     });
-    let post_body = post_body(phases);
+    let post_body = flavor.body(post_body(phases));
+    let returns_prep = flavor.returns(quote!(Self::Prep));
+    let returns_exec = flavor.returns(quote!(Self::Exec));
+    let returns_action = flavor.returns(quote!(Self::Action));
     quote! {
         type Prep = #prep_value;
         type Exec = #exec_value;
 
-        fn phase_prep(
-            &self,
-            __shared: &mut #shared_ty,
-            __params: &#params_ty,
-        ) -> impl #pf::Future<Output = #pf::Result<Self::Prep, #pf::BoxError>> + #pf::Send {
-            async move { #prep_body }
+        fn phase_prep(&self, __shared: &mut #shared_ty, __params: &#params_ty) -> #returns_prep {
+            #prep_body
         }
 
-        fn phase_exec(
-            &self,
-            __prep: &Self::Prep,
-        ) -> impl #pf::Future<Output = #pf::Result<Self::Exec, #pf::BoxError>> + #pf::Send {
-            async move { #exec_body }
+        fn phase_exec(&self, __prep: &Self::Prep) -> #returns_exec {
+            #exec_body
         }
 
         #fallback
@@ -201,13 +254,18 @@ fn node_phases(phases: &Phases, shared_ty: &TokenStream, params_ty: &TokenStream
             __params: &#params_ty,
             __prep: Self::Prep,
             __exec: Self::Exec,
-        ) -> impl #pf::Future<Output = #pf::Result<Self::Action, #pf::BoxError>> + #pf::Send {
-            async move { #post_body }
+        ) -> #returns_action {
+            #post_body
         }
     }
 }
 
-fn batch_phases(phases: &Phases, shared_ty: &TokenStream, params_ty: &TokenStream) -> TokenStream {
+fn batch_phases(
+    flavor: Flavor,
+    phases: &Phases,
+    shared_ty: &TokenStream,
+    params_ty: &TokenStream,
+) -> TokenStream {
     let pf = quote!(::pocketflow::__private);
     let items = phases
         .prep
@@ -217,8 +275,8 @@ fn batch_phases(phases: &Phases, shared_ty: &TokenStream, params_ty: &TokenStrea
         .exec
         .as_ref()
         .map_or(quote!(()), |exec| value_type(&exec.phase.output));
-    let prep_body = prep_body(phases, Some(quote!(#pf::collect_items)));
-    let exec_body = match &phases.exec {
+    let prep_body = flavor.body(prep_body(phases, Some(quote!(#pf::collect_items))));
+    let exec_body = flavor.body(match &phases.exec {
         Some(exec) => {
             let input = exec
                 .input
@@ -227,43 +285,36 @@ fn batch_phases(phases: &Phases, shared_ty: &TokenStream, params_ty: &TokenStrea
             result_of(&exec.phase, quote!(#input))
         }
         None => quote!(#pf::Ok(())),
-    };
+    });
     let fallback = phases.fallback.as_ref().map(|fallback| {
         let input = input_arg(&fallback.input, quote!(__item));
-        let body = result_of(&fallback.phase, quote!(#input, __error));
-        quote! {
-            fn phase_exec_fallback(
-                &self,
-                __item: &Self::Item,
-                __error: #pf::Error,
-            ) -> #pf::Result<impl #pf::Future<Output = #pf::Result<Self::Output, #pf::BoxError>> + #pf::Send, #pf::Error> {
-                #pf::Ok(async move { #body })
-            }
-        }
+        let result = result_of(&fallback.phase, quote!(#input, __error));
+        flavor.fallback(
+            quote!(__item),
+            quote!(Self::Item),
+            quote!(Self::Output),
+            result,
+        )
     });
-    let post_body = post_body(phases);
+    let post_body = flavor.body(post_body(phases));
     let items_span = phases
         .prep
         .as_ref()
         .map_or_else(proc_macro2::Span::call_site, |p| p.phase.ident.span());
     let item_ty = quote_spanned!(items_span=> <#items as #pf::IntoIterator>::Item);
+    let returns_items = flavor.returns(quote!(#pf::Vec<Self::Item>));
+    let returns_output = flavor.returns(quote!(Self::Output));
+    let returns_action = flavor.returns(quote!(Self::Action));
     quote! {
         type Item = #item_ty;
         type Output = #output;
 
-        fn phase_prep(
-            &self,
-            __shared: &mut #shared_ty,
-            __params: &#params_ty,
-        ) -> impl #pf::Future<Output = #pf::Result<#pf::Vec<Self::Item>, #pf::BoxError>> + #pf::Send {
-            async move { #prep_body }
+        fn phase_prep(&self, __shared: &mut #shared_ty, __params: &#params_ty) -> #returns_items {
+            #prep_body
         }
 
-        fn phase_exec(
-            &self,
-            __item: &Self::Item,
-        ) -> impl #pf::Future<Output = #pf::Result<Self::Output, #pf::BoxError>> + #pf::Send {
-            async move { #exec_body }
+        fn phase_exec(&self, __item: &Self::Item) -> #returns_output {
+            #exec_body
         }
 
         #fallback
@@ -274,8 +325,8 @@ fn batch_phases(phases: &Phases, shared_ty: &TokenStream, params_ty: &TokenStrea
             __params: &#params_ty,
             __prep: #pf::Vec<Self::Item>,
             __exec: #pf::Vec<Self::Output>,
-        ) -> impl #pf::Future<Output = #pf::Result<Self::Action, #pf::BoxError>> + #pf::Send {
-            async move { #post_body }
+        ) -> #returns_action {
+            #post_body
         }
     }
 }

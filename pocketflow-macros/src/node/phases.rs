@@ -69,6 +69,21 @@ pub(crate) struct Phases {
     pub(crate) post: Option<Post>,
 }
 
+impl Phases {
+    /// Whether every phase the block defines is a plain `fn`.
+    pub(crate) fn all_sync(&self) -> bool {
+        [
+            self.prep.as_ref().map(|p| &p.phase),
+            self.exec.as_ref().map(|e| &e.phase),
+            self.fallback.as_ref().map(|f| &f.phase),
+            self.post.as_ref().map(|p| &p.phase),
+        ]
+        .into_iter()
+        .flatten()
+        .all(|phase| !phase.is_async)
+    }
+}
+
 const PHASES: &str = "`prep`, `exec`, `exec_fallback` and `post`";
 
 pub(crate) fn read(kind: Kind, item: &ItemImpl, errors: &mut Errors) -> Phases {
