@@ -284,7 +284,7 @@ fn a_batch_item_error_names_the_item_and_stops_the_batch() {
         }
         fn exec(&self, n: &u32) -> Result<u32, String> {
             self.seen.fetch_add(1, Ordering::SeqCst);
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 Ok(n / 2)
             } else {
                 Err(format!("{n} is odd"))
