@@ -6,9 +6,10 @@
 //! ```
 //!
 //! prints one line: `name n seconds ns_per_item`. Each workload checks its result as the Python
-//! one does.
+//! one does. It runs on a current-thread tokio runtime, or a multi-thread one with
+//! `POCKETFLOW_RUNTIME=multi-thread`.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use pocketflow::prelude::*;
 
@@ -73,11 +74,130 @@ async fn batch(n: u64) {
     assert_eq!(shared.sum, n * (n - 1));
 }
 
+struct Fanout {
+    n: u64,
+    sum: u64,
+}
+
+/// A parallel batch node over n items, each waiting 10 ms (a remote call).
+struct Call;
+
+#[batch_node(parallel)]
+impl Call {
+    fn prep(&self, shared: &Fanout) -> std::ops::Range<u64> {
+        0..shared.n
+    }
+
+    async fn exec(&self, x: &u64) -> u64 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        *x
+    }
+
+    fn post(&self, shared: &mut Fanout, _items: Vec<u64>, xs: Vec<u64>) {
+        shared.sum = xs.iter().sum();
+    }
+}
+
+async fn fanout(n: u64) {
+    let mut shared = Fanout { n, sum: 0 };
+    Call.run(&mut shared).await.expect("fanout runs");
+    assert_eq!(shared.sum, n * (n - 1) / 2);
+}
+
+struct Totals {
+    n: u64,
+    total: u64,
+}
+
+/// One step of the batch_flow sub-flow: adds its run's `i + 1` to the total.
+struct Step;
+
+#[node]
+impl Step {
+    fn prep(&self, _shared: &Totals, i: &u64) -> u64 {
+        *i
+    }
+
+    fn exec(&self, i: &u64) -> u64 {
+        i + 1
+    }
+
+    fn post(&self, shared: &mut Totals, _i: u64, next: u64) {
+        shared.total += next;
+    }
+}
+
+struct EachRun;
+
+#[batch_flow]
+impl EachRun {
+    fn prep(&self, shared: &Totals) -> std::ops::Range<u64> {
+        0..shared.n
+    }
+}
+
+/// A sequential batch flow: n runs of a 3-node sub-flow, per-run params.
+async fn batch_flow(n: u64) {
+    let (a, b, c) = (Step, Step, Step);
+    let each = EachRun.over(flow! { a >> b >> c });
+    let mut shared = Totals { n, total: 0 };
+    each.run(&mut shared).await.expect("batch_flow runs");
+    assert_eq!(shared.total, 3 * (n * (n - 1) / 2 + n));
+}
+
+struct Seen {
+    n: u64,
+    seen: Vec<u8>,
+}
+
+/// One step of the parallel_flow sub-flow: waits 1 ms, then counts its run in the store.
+struct Tick;
+
+#[node]
+impl Tick {
+    fn prep(&self, _shared: &Seen, i: &u64) -> u64 {
+        *i
+    }
+
+    async fn exec(&self, i: &u64) -> u64 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        *i
+    }
+
+    fn post(&self, shared: &mut Seen, _i: u64, i: u64) {
+        shared.seen[i as usize] += 1;
+    }
+}
+
+struct EachTick;
+
+#[batch_flow(parallel)]
+impl EachTick {
+    fn prep(&self, shared: &Seen) -> std::ops::Range<u64> {
+        0..shared.n
+    }
+}
+
+/// A parallel batch flow: n concurrent runs of a 3-node sub-flow, each node waiting 1 ms, each
+/// run counting its own slot in the shared store.
+async fn parallel_flow(n: u64) {
+    let (a, b, c) = (Tick, Tick, Tick);
+    let each = EachTick.over(flow! { a >> b >> c });
+    let mut shared = Seen {
+        n,
+        seen: vec![0; n as usize],
+    };
+    each.run(&mut shared).await.expect("parallel_flow runs");
+    assert!(shared.seen.iter().all(|&count| count == 3));
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let name = args.next().unwrap_or_else(|| usage());
     let default_n = match name.as_str() {
         "chain" | "batch" => 1_000_000,
+        "fanout" | "parallel_flow" => 10_000,
+        "batch_flow" => 100_000,
         _ => usage(),
     };
     let n = args
@@ -92,6 +212,9 @@ fn main() {
         match name.as_str() {
             "chain" => chain(n).await,
             "batch" => batch(n).await,
+            "fanout" => fanout(n).await,
+            "batch_flow" => batch_flow(n).await,
+            "parallel_flow" => parallel_flow(n).await,
             _ => unreachable!("checked above"),
         }
     });
@@ -100,6 +223,9 @@ fn main() {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: workloads (chain|batch) [N]");
+    eprintln!("usage: workloads (chain|batch|fanout|batch_flow|parallel_flow) [N]");
+    eprintln!(
+        "POCKETFLOW_RUNTIME=multi-thread runs on a multi-thread runtime (default: current-thread)"
+    );
     std::process::exit(2)
 }

@@ -89,6 +89,46 @@ pub fn batch_node(args: TokenStream, input: TokenStream) -> TokenStream {
     node::node(node::Kind::BatchNode, args.into(), input.into()).into()
 }
 
+/// Makes a batch flow: `prep` returns the items (any `IntoIterator`), and `.over(sub_flow)`
+/// gives a node that runs `sub_flow` once per item, with the item as the sub-flow's params, then
+/// `post`.
+///
+/// `prep(&self, shared: &S [, params: &P])` may take the batch flow's own params (how nested
+/// batch flows build on the outer level); `post(&self, shared: &mut S, items: Vec<Item>
+/// [, params: &P])` returns the batch flow's action. Arguments: `parallel` runs the sub-flow runs
+/// concurrently on the calling task, sharing the one store (each `prep` and `post` has it to
+/// itself); `limit = N` keeps at most N runs in flight.
+///
+/// ```
+/// use pocketflow::prelude::*;
+///
+/// #[derive(Default)]
+/// struct Shared { lines: Vec<String> }
+///
+/// struct EachName;
+/// #[batch_flow]
+/// impl EachName {
+///     fn prep(&self, _: &Shared) -> Vec<&'static str> { vec!["ada", "grace"] }
+/// }
+///
+/// struct Greet;
+/// #[node]
+/// impl Greet {
+///     fn prep(&self, _: &Shared, name: &&'static str) -> String { format!("hello {name}") }
+///     fn post(&self, shared: &mut Shared, line: String, _: ()) { shared.lines.push(line); }
+/// }
+///
+/// let greet = Greet;
+/// let all = EachName.over(flow! { greet });
+/// let mut shared = Shared::default();
+/// all.run_blocking(&mut shared).unwrap();
+/// assert_eq!(shared.lines, ["hello ada", "hello grace"]);
+/// ```
+#[proc_macro_attribute]
+pub fn batch_flow(args: TokenStream, input: TokenStream) -> TokenStream {
+    node::node(node::Kind::BatchFlow, args.into(), input.into()).into()
+}
+
 /// Wires nodes into a flow, checked at compile time and run as a static state machine.
 ///
 /// Statements are separated by `;`: `a` (a lone node), `a >> b >> c` (default edges),

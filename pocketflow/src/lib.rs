@@ -61,6 +61,7 @@
 //! attempt, fallback and unmatched action a warning.
 
 mod action;
+mod batch_flow;
 mod configure;
 mod error;
 mod flow;
@@ -70,17 +71,19 @@ mod phases_sync;
 mod retry;
 mod store;
 mod trace;
+mod window;
 
 pub use crate::action::{
     Action, ActionType, DefaultAction, IntoAction, StringLabels, TypedActions,
 };
+pub use crate::batch_flow::BatchFlow;
 pub use crate::configure::{Configure, Configured};
 pub use crate::error::{BoxError, Error, ErrorKind, Phase, Result};
 pub use crate::flow::Flow;
 pub use crate::node::{Node, NodeLabel, Run};
 pub use crate::retry::RetryPolicy;
 pub use crate::store::{SharedStore, Store, StoreGuard};
-pub use pocketflow_macros::{Action, batch_node, flow, node};
+pub use pocketflow_macros::{Action, batch_flow, batch_node, flow, node};
 
 /// Everything a user of the macros needs: `use pocketflow::prelude::*;`.
 ///
@@ -96,7 +99,8 @@ pub use pocketflow_macros::{Action, batch_node, flow, node};
 /// ```
 pub mod prelude {
     pub use crate::{
-        Action, Configure, Error, Flow, Node, NodeLabel, Phase, Result, Run, batch_node, flow, node,
+        Action, Configure, Error, Flow, Node, NodeLabel, Phase, Result, Run, batch_flow,
+        batch_node, flow, node,
     };
 }
 
@@ -106,13 +110,14 @@ pub mod __private {
     pub use crate::action::{
         Action, ActionType, DefaultAction, IntoAction, StringLabels, TypedActions,
     };
+    pub use crate::batch_flow::BatchFlowPhases;
     pub use crate::error::{BoxError, Error, Result};
     pub use crate::flow::{
         Flow, StepCounter, assert_label_type, assert_node, edge_checks, failed_at, unmatched,
     };
     pub use crate::node::{Node, NodeLabel};
     pub use crate::phases::{
-        BatchPhases, NodePhases, RunWithPolicy, Tunable, run_batch, run_single,
+        BatchPhases, NodePhases, RunWithPolicy, Tunable, run_batch, run_parallel_batch, run_single,
     };
     pub use crate::phases_sync::{
         SyncBatchPhases, SyncNodePhases, run_sync_batch, run_sync_single,

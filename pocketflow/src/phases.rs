@@ -10,6 +10,7 @@ use crate::node::NodeLabel;
 use crate::retry::{RetryPolicy, exec_with_retries};
 use crate::store::Store;
 use crate::trace;
+use crate::window::run_window;
 
 /// A node's compile-time retry policy (from `#[node(max_retries = .., wait = ..)]`).
 pub trait Tunable: NodeLabel {
@@ -186,6 +187,43 @@ where
             node.phase_post(shared, params, items, outputs)
         })?;
         trace::record_action(&span, action.label());
+        Ok(action)
+    })
+    .await
+}
+
+/// Runs a `#[batch_node(parallel)]` once: the items' `exec` run concurrently on the calling task,
+/// at most `limit` at a time, each with its own attempts and fallback; the first item that
+/// fails for good ends the node and drops the others.
+pub async fn run_parallel_batch<N, S, P>(
+    node: &N,
+    policy: RetryPolicy,
+    limit: usize,
+    mut store: Store<'_, S>,
+    params: &P,
+) -> Result<N::Action>
+where
+    N: BatchPhases<S, P>,
+{
+    policy.check(N::NAME)?;
+    let span = trace::node_span(N::NAME);
+    trace::in_span(&span, async {
+        let items = with_store!(store, N::NAME, Phase::Prep, |shared| node
+            .phase_prep(shared, params))?;
+
+        let span = &span;
+        let tasks = items.iter().enumerate().map(|(index, item)| async move {
+            exec_with_retries!(N::NAME, span, policy, || node.phase_exec(item), |error| {
+                node.phase_exec_fallback(item, error.on_item(index))
+            })
+            .map_err(|e: Error| e.on_item(index))
+        });
+        let outputs = run_window(tasks, limit).await?;
+
+        let action = with_store!(store, N::NAME, Phase::Post, |shared| {
+            node.phase_post(shared, params, items, outputs)
+        })?;
+        trace::record_action(span, action.label());
         Ok(action)
     })
     .await

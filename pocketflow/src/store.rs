@@ -60,6 +60,15 @@ impl<'a, S> Store<'a, S> {
         }
     }
 
+    /// The store as concurrent runs share it: a new lock over the caller's `&mut S`, or, when
+    /// this run is itself one of several sharing a store, that same lock.
+    pub(crate) fn share(&mut self) -> Sharing<'_, S> {
+        match &mut self.access {
+            Access::Exclusive(shared) => Sharing::Owned(SharedStore::new(shared)),
+            Access::Shared(shared) => Sharing::Borrowed(shared),
+        }
+    }
+
     /// Whether accesses take a lock (the store is shared by concurrent runs).
     ///
     /// ```
@@ -85,6 +94,23 @@ impl<'a, S> Store<'a, S> {
                 access: GuardAccess::Direct(shared),
             },
             Access::Shared(shared) => shared.lock().await,
+        }
+    }
+}
+
+/// A store shared by the concurrent runs of a parallel batch: its own lock, or an enclosing
+/// batch's.
+pub(crate) enum Sharing<'a, S> {
+    Owned(SharedStore<'a, S>),
+    Borrowed(&'a SharedStore<'a, S>),
+}
+
+impl<S> Sharing<'_, S> {
+    /// A handle for one of the concurrent runs.
+    pub(crate) fn store(&self) -> Store<'_, S> {
+        match self {
+            Sharing::Owned(shared) => Store::shared(shared),
+            Sharing::Borrowed(shared) => Store::shared(shared),
         }
     }
 }

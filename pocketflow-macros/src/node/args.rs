@@ -1,6 +1,7 @@
-//! The arguments of `#[node(..)]` and `#[batch_node(..)]`: `max_retries = N`, `wait = "500ms"`.
+//! The arguments of `#[node(..)]`, `#[batch_node(..)]` and `#[batch_flow(..)]`:
+//! `max_retries = N`, `wait = "500ms"`, `parallel`, `limit = N`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use syn::parse::{ParseStream, Parser};
 use syn::{Expr, Lit, LitInt, LitStr};
 
@@ -12,6 +13,7 @@ use crate::duration;
 pub(crate) enum Kind {
     Node,
     BatchNode,
+    BatchFlow,
 }
 
 impl Kind {
@@ -19,6 +21,24 @@ impl Kind {
         match self {
             Kind::Node => "#[node]",
             Kind::BatchNode => "#[batch_node]",
+            Kind::BatchFlow => "#[batch_flow]",
+        }
+    }
+
+    /// The keys the attribute accepts, for error messages.
+    fn keys(self) -> &'static str {
+        match self {
+            Kind::Node => "`max_retries` and `wait`",
+            Kind::BatchNode => "`max_retries`, `wait`, `parallel` and `limit`",
+            Kind::BatchFlow => "`parallel` and `limit`",
+        }
+    }
+
+    fn accepts(self, key: &str) -> bool {
+        match self {
+            Kind::Node => matches!(key, "max_retries" | "wait"),
+            Kind::BatchNode => matches!(key, "max_retries" | "wait" | "parallel" | "limit"),
+            Kind::BatchFlow => matches!(key, "parallel" | "limit"),
         }
     }
 }
@@ -27,15 +47,20 @@ impl Kind {
 pub(crate) struct NodeArgs {
     pub(crate) max_retries: u32,
     pub(crate) wait_nanos: u64,
+    /// `parallel`, where it was written.
+    pub(crate) parallel: Option<Span>,
+    /// `limit = N`: at most N items in flight (unbounded without it).
+    pub(crate) limit: Option<usize>,
 }
-
-const KEYS: &str = "`max_retries` and `wait`";
 
 pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &mut Errors) -> NodeArgs {
     let mut parsed = NodeArgs {
         max_retries: 1,
         wait_nanos: 0,
+        parallel: None,
+        limit: None,
     };
+    let mut limit_key = None;
     let mut seen: Vec<String> = Vec::new();
     let parser = |input: ParseStream| {
         while !input.is_empty() {
@@ -51,32 +76,50 @@ pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &mut Errors) -> NodeA
             } else {
                 None
             };
-            match (name.as_str(), value) {
-                ("max_retries", Some(value)) => {
-                    if let Some(n) = max_retries(&value, errors) {
-                        parsed.max_retries = n;
+            if !kind.accepts(&name) {
+                let hint = match name.as_str() {
+                    "parallel" | "limit" => {
+                        " (`parallel` and `limit` are for #[batch_node] and #[batch_flow])"
                     }
-                }
-                ("wait", Some(value)) => {
-                    if let Some(nanos) = wait(&value, errors) {
-                        parsed.wait_nanos = nanos;
+                    "max_retries" | "wait" => {
+                        " (a batch flow retries nothing itself; set retries on the nodes of its sub-flow)"
                     }
-                }
-                ("max_retries" | "wait", None) => {
-                    errors.at(
-                        &key,
-                        format!(
-                            "`{name}` needs a value, like `max_retries = 3` or `wait = \"500ms\"`"
-                        ),
-                    );
-                }
-                _ => errors.at(
+                    _ => "",
+                };
+                errors.at(
                     &key,
                     format!(
-                        "unknown key `{name}` in {}; the keys are {KEYS}",
-                        kind.attribute()
+                        "unknown key `{name}` in {}; the keys are {}{hint}",
+                        kind.attribute(),
+                        kind.keys()
                     ),
-                ),
+                );
+            } else {
+                match (name.as_str(), value) {
+                    ("max_retries", Some(value)) => {
+                        if let Some(n) = max_retries(&value, errors) {
+                            parsed.max_retries = n;
+                        }
+                    }
+                    ("wait", Some(value)) => {
+                        if let Some(nanos) = wait(&value, errors) {
+                            parsed.wait_nanos = nanos;
+                        }
+                    }
+                    ("limit", Some(value)) => {
+                        limit_key = Some(key.span());
+                        parsed.limit = limit(&value, errors);
+                    }
+                    ("parallel", None) => parsed.parallel = Some(key.span()),
+                    ("parallel", Some(value)) => {
+                        errors.at(value, "`parallel` takes no value; write `parallel` alone, and bound it with `limit = N`");
+                    }
+                    (_, None) => errors.at(
+                        &key,
+                        format!("`{name}` needs a value, like `max_retries = 3`, `wait = \"500ms\"` or `limit = 8`"),
+                    ),
+                    _ => unreachable!("accepts() lists every key matched above"),
+                }
             }
             if input.is_empty() {
                 break;
@@ -87,6 +130,9 @@ pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &mut Errors) -> NodeA
     };
     if let Err(error) = parser.parse2(args) {
         errors.push(error);
+    }
+    if let (Some(span), None) = (limit_key, parsed.parallel) {
+        errors.at_span(span, "`limit` bounds the items run at once, so it needs `parallel`: write `parallel, limit = N`");
     }
     parsed
 }
@@ -113,6 +159,27 @@ fn max_retries(value: &Expr, errors: &mut Errors) -> Option<u32> {
                 literal,
                 "`max_retries` must be a whole number from 1 to 4294967295",
             );
+            None
+        }
+    }
+}
+
+fn limit(value: &Expr, errors: &mut Errors) -> Option<usize> {
+    let Some(literal) = int_literal(value) else {
+        errors.at(
+            value,
+            "`limit` must be a whole number of items in flight, like `limit = 8`",
+        );
+        return None;
+    };
+    match literal.base10_parse::<usize>() {
+        Ok(0) => {
+            errors.at(literal, "`limit = 0` would run nothing; write at least `limit = 1`, or leave `limit` out for no bound");
+            None
+        }
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.at(literal, "`limit` must be a whole number, like `limit = 8`");
             None
         }
     }

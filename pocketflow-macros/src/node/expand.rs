@@ -73,27 +73,57 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
         .map_or(quote!(()), |post| value_type(&post.phase.output));
     let max_retries = args.max_retries;
     let wait_nanos = args.wait_nanos;
+    let limit = args
+        .limit
+        .map_or_else(|| quote!(usize::MAX), |limit| quote!(#limit));
+    // Parallel work needs futures to interleave, so a parallel batch uses the async traits.
     let flavor = Flavor {
-        sync: phases.all_sync(),
+        sync: phases.all_sync() && args.parallel.is_none(),
     };
     let phases_impl = match kind {
         Kind::Node => node_phases(flavor, phases, &shared_ty, &params_ty),
         Kind::BatchNode => batch_phases(flavor, phases, &shared_ty, &params_ty),
+        Kind::BatchFlow => batch_flow_phases(args, phases, &shared_ty, &params_ty),
     };
-    let (phases_trait, run) = match (kind, flavor.sync) {
-        (Kind::Node, false) => (quote!(NodePhases), quote!(run_single)),
-        (Kind::Node, true) => (quote!(SyncNodePhases), quote!(run_sync_single)),
-        (Kind::BatchNode, false) => (quote!(BatchPhases), quote!(run_batch)),
-        (Kind::BatchNode, true) => (quote!(SyncBatchPhases), quote!(run_sync_batch)),
-    };
-
-    quote! {
+    let label = quote! {
+        // `&S` and `&P` arguments name the shared and params types, so `&Vec<T>` or `&String`
+        // there is how the framework is used, not the slice a lint would suggest.
+        #[allow(clippy::ptr_arg)]
         #item
 
         impl #impl_generics #pf::NodeLabel for #self_ty #where_clause {
             type Action = <#post_value as #pf::IntoAction>::Action;
             const NAME: &'static str = #name;
         }
+    };
+    let (phases_trait, run) = match (kind, flavor.sync, args.parallel.is_some()) {
+        (Kind::Node, false, _) => (quote!(NodePhases), quote!(run_single)),
+        (Kind::Node, true, _) => (quote!(SyncNodePhases), quote!(run_sync_single)),
+        (Kind::BatchNode, false, false) => (quote!(BatchPhases), quote!(run_batch)),
+        (Kind::BatchNode, false, true) => (quote!(BatchPhases), quote!(run_parallel_batch)),
+        (Kind::BatchNode, true, _) => (quote!(SyncBatchPhases), quote!(run_sync_batch)),
+        (Kind::BatchFlow, ..) => {
+            return quote! {
+                #label
+
+                impl #run_impl_generics #pf::BatchFlowPhases<#shared_ty, #params_ty> for #self_ty #run_where_clause {
+                    #phases_impl
+                }
+
+                impl #impl_generics #self_ty #where_clause {
+                    /// Runs `sub_flow` once per item of this batch flow's `prep`, with the item as
+                    /// the sub-flow's params; the result is a node.
+                    pub fn over<__F>(self, sub_flow: __F) -> ::pocketflow::BatchFlow<Self, __F> {
+                        ::pocketflow::BatchFlow::new(self, sub_flow)
+                    }
+                }
+            };
+        }
+    };
+    let limit_arg = args.parallel.map(|_| quote!(#limit,));
+
+    quote! {
+        #label
 
         impl #impl_generics #pf::Tunable for #self_ty #where_clause {
             const POLICY: #pf::RetryPolicy =
@@ -111,7 +141,7 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
                 __store: #pf::Store<'__a, #shared_ty>,
                 __params: &'__a #params_ty,
             ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
-                #pf::#run(self, __policy, __store, __params)
+                #pf::#run(self, __policy, #limit_arg __store, __params)
             }
         }
 
@@ -325,6 +355,51 @@ fn batch_phases(
             __params: &#params_ty,
             __prep: #pf::Vec<Self::Item>,
             __exec: #pf::Vec<Self::Output>,
+        ) -> #returns_action {
+            #post_body
+        }
+    }
+}
+
+fn batch_flow_phases(
+    args: &NodeArgs,
+    phases: &Phases,
+    shared_ty: &TokenStream,
+    params_ty: &TokenStream,
+) -> TokenStream {
+    let pf = quote!(::pocketflow::__private);
+    let flavor = Flavor { sync: false };
+    let items = phases
+        .prep
+        .as_ref()
+        .map_or(quote!(()), |prep| value_type(&prep.phase.output));
+    let prep_body = flavor.body(prep_body(phases, Some(quote!(#pf::collect_items))));
+    let post_body = flavor.body(post_body(phases));
+    let items_span = phases
+        .prep
+        .as_ref()
+        .map_or_else(proc_macro2::Span::call_site, |p| p.phase.ident.span());
+    let item_ty = quote_spanned!(items_span=> <#items as #pf::IntoIterator>::Item);
+    let returns_items = flavor.returns(quote!(#pf::Vec<Self::Item>));
+    let returns_action = flavor.returns(quote!(Self::Action));
+    let parallel = args.parallel.is_some();
+    let limit = args
+        .limit
+        .map_or_else(|| quote!(usize::MAX), |limit| quote!(#limit));
+    quote! {
+        type Item = #item_ty;
+        const PARALLEL: bool = #parallel;
+        const LIMIT: usize = #limit;
+
+        fn phase_prep(&self, __shared: &mut #shared_ty, __params: &#params_ty) -> #returns_items {
+            #prep_body
+        }
+
+        fn phase_post(
+            &self,
+            __shared: &mut #shared_ty,
+            __params: &#params_ty,
+            __prep: #pf::Vec<Self::Item>,
         ) -> #returns_action {
             #post_body
         }

@@ -30,6 +30,16 @@ pub(crate) fn node(kind: Kind, args: TokenStream, input: TokenStream) -> TokenSt
     let mut errors = Errors::default();
     let node_args = args::parse(kind, args, &mut errors);
     let phases = phases::read(kind, &item, &mut errors);
+    if let (Kind::BatchNode, Some(parallel)) = (kind, node_args.parallel) {
+        match &phases.exec {
+            Some(exec) if !exec.phase.is_async => errors.at(
+                &exec.phase.ident,
+                "`parallel` runs the items' `exec` concurrently on this task, which needs `async fn exec`; a synchronous `exec` would run the items one after another anyway, so drop `parallel` or make `exec` async",
+            ),
+            None => errors.at_span(parallel, "`parallel` runs the items' `exec` concurrently, but this batch node has no `exec`"),
+            Some(_) => {}
+        }
+    }
     match errors.finish() {
         Ok(()) => expand::expand(kind, &node_args, &item, &phases),
         Err(error) => diag::with_original(error, quote::quote!(#item)),

@@ -84,7 +84,12 @@ impl Phases {
     }
 }
 
-const PHASES: &str = "`prep`, `exec`, `exec_fallback` and `post`";
+fn phase_names(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Node | Kind::BatchNode => "`prep`, `exec`, `exec_fallback` and `post`",
+        Kind::BatchFlow => "`prep` and `post`",
+    }
+}
 
 pub(crate) fn read(kind: Kind, item: &ItemImpl, errors: &mut Errors) -> Phases {
     let mut phases = Phases::default();
@@ -101,7 +106,11 @@ pub(crate) fn read(kind: Kind, item: &ItemImpl, errors: &mut Errors) -> Phases {
         let ImplItem::Fn(function) = impl_item else {
             errors.at(
                 impl_item,
-                format!("a {} block holds only the phase methods {PHASES}; put other items in a separate `impl` block", kind.attribute()),
+                format!(
+                    "a {} block holds only the phase methods {}; put other items in a separate `impl` block",
+                    kind.attribute(),
+                    phase_names(kind)
+                ),
             );
             continue;
         };
@@ -118,22 +127,30 @@ pub(crate) fn read(kind: Kind, item: &ItemImpl, errors: &mut Errors) -> Phases {
             continue;
         }
         match name.as_str() {
+            "exec" | "exec_fallback" if kind == Kind::BatchFlow => errors.at(
+                &function.sig.ident,
+                format!("a batch flow has no `{name}`: it runs its sub-flow once per item of `prep`; give the work to the sub-flow's nodes"),
+            ),
             "prep" => phases.prep = read_prep(function, errors),
             "exec" => phases.exec = read_exec(function, errors),
             "exec_fallback" => phases.fallback = read_fallback(function, errors),
-            "post" => phases.post = read_post(function, errors),
+            "post" => phases.post = read_post(kind, function, errors),
             _ => errors.at(
                 &function.sig.ident,
                 format!(
-                    "`{name}` is not a phase; the phases are {PHASES} (put other methods in a separate `impl` block)"
+                    "`{name}` is not a phase; the phases are {} (put other methods in a separate `impl` block)",
+                    phase_names(kind)
                 ),
             ),
         }
     }
-    if kind == Kind::BatchNode && phases.prep.is_none() {
+    if kind != Kind::Node && phases.prep.is_none() {
         errors.at_span(
             item.self_ty.span(),
-            "a #[batch_node] needs a `prep` that returns its items, like `fn prep(&self, shared: &S) -> Vec<Item>`",
+            format!(
+                "a {} needs a `prep` that returns its items, like `fn prep(&self, shared: &S) -> Vec<Item>`",
+                kind.attribute()
+            ),
         );
     }
     phases
@@ -363,12 +380,19 @@ fn read_fallback(function: &ImplItemFn, errors: &mut Errors) -> Option<Fallback>
     })
 }
 
-fn read_post(function: &ImplItemFn, errors: &mut Errors) -> Option<Post> {
+fn read_post(kind: Kind, function: &ImplItemFn, errors: &mut Errors) -> Option<Post> {
     let (phase, args) = common(function, errors)?;
-    if args.len() > 4 {
+    // A node's post gets the prep and exec values; a batch flow's only its items.
+    let values = if kind == Kind::BatchFlow { 1 } else { 2 };
+    if args.len() > values + 2 {
+        let signature = if kind == Kind::BatchFlow {
+            "the shared store, the items and the params: `fn post(&self, shared: &mut S, items: Vec<Item>, params: &P)`"
+        } else {
+            "the shared store, the prep value, the exec value and the params: `fn post(&self, shared: &mut S, prep: T, exec: E, params: &P)`"
+        };
         errors.at(
-            args[4],
-            "`post` takes at most the shared store, the prep value, the exec value and the params: `fn post(&self, shared: &mut S, prep: T, exec: E, params: &P)`",
+            args[values + 2],
+            format!("`post` takes at most {signature}"),
         );
         return None;
     }
@@ -376,14 +400,14 @@ fn read_post(function: &ImplItemFn, errors: &mut Errors) -> Option<Post> {
         Some(arg) => Some(ref_arg(arg, "the shared store argument of `post`", errors)?),
         None => None,
     };
-    let params = match args.get(3) {
+    let params = match args.get(values + 1) {
         Some(arg) => Some(params_arg(arg, errors)?),
         None => None,
     };
     Some(Post {
         phase,
         shared,
-        values: args.len().saturating_sub(1).min(2),
+        values: args.len().saturating_sub(1).min(values),
         params,
     })
 }

@@ -1,0 +1,147 @@
+//! Batch flows: a sub-flow run once per item of a `prep`, with the item as its params.
+
+use std::future::Future;
+
+use crate::error::{BoxError, Error, Phase, Result};
+use crate::node::{Node, NodeLabel};
+use crate::store::Store;
+use crate::trace;
+use crate::window::run_window;
+
+/// The phases of a `#[batch_flow]`: `prep` lists the items, `post` sees them after every run.
+pub trait BatchFlowPhases<S, P>: NodeLabel + Sync {
+    /// One item: the params of one run of the sub-flow.
+    type Item: Send + Sync;
+    /// Whether the runs proceed concurrently (`#[batch_flow(parallel)]`).
+    const PARALLEL: bool;
+    /// At most this many runs in flight when parallel (`usize::MAX`: no bound).
+    const LIMIT: usize;
+
+    /// Runs the user's `prep` and collects its items.
+    fn phase_prep(
+        &self,
+        shared: &mut S,
+        params: &P,
+    ) -> impl Future<Output = Result<Vec<Self::Item>, BoxError>> + Send;
+
+    /// Runs the user's `post`, or returns the default action when there is none.
+    fn phase_post(
+        &self,
+        shared: &mut S,
+        params: &P,
+        items: Vec<Self::Item>,
+    ) -> impl Future<Output = Result<Self::Action, BoxError>> + Send;
+}
+
+/// A batch flow over a sub-flow, from `MyBatch.over(sub_flow)`: a node that runs the sub-flow
+/// once per item of `MyBatch`'s `prep`, with the item as the sub-flow's params.
+///
+/// ```
+/// use pocketflow::prelude::*;
+///
+/// struct Numbers;
+/// #[batch_flow(parallel, limit = 2)]
+/// impl Numbers {
+///     fn prep(&self, _: &u64) -> std::ops::Range<u64> { 1..5 }
+///     fn post(&self, total: &mut u64, items: Vec<u64>) -> &'static str {
+///         assert_eq!(items, [1, 2, 3, 4]);
+///         "summed"
+///     }
+/// }
+///
+/// struct Add;
+/// #[node]
+/// impl Add {
+///     async fn post(&self, total: &mut u64, _prep: (), _exec: (), n: &u64) { *total += n; }
+/// }
+///
+/// let add = Add;
+/// let sum = Numbers.over(flow! { add });
+/// let mut total = 0;
+/// assert_eq!(sum.run_blocking(&mut total).unwrap(), "summed");
+/// assert_eq!(total, 10);
+/// assert_eq!(<Numbers as NodeLabel>::NAME, "Numbers");
+/// ```
+pub struct BatchFlow<B, F> {
+    batch: B,
+    flow: F,
+}
+
+impl<B, F> BatchFlow<B, F> {
+    /// The batch flow `batch` over `flow`; `batch.over(flow)` says the same.
+    pub fn new(batch: B, flow: F) -> BatchFlow<B, F> {
+        BatchFlow { batch, flow }
+    }
+
+    /// The batch part, whose `prep` lists the items.
+    pub fn batch(&self) -> &B {
+        &self.batch
+    }
+
+    /// The sub-flow run once per item.
+    pub fn flow(&self) -> &F {
+        &self.flow
+    }
+}
+
+impl<B: NodeLabel, F> NodeLabel for BatchFlow<B, F> {
+    type Action = B::Action;
+    const NAME: &'static str = B::NAME;
+}
+
+impl<S, P, B, F> Node<S, P> for BatchFlow<B, F>
+where
+    S: Send,
+    P: Sync,
+    B: BatchFlowPhases<S, P>,
+    F: Node<S, B::Item> + Sync,
+{
+    fn run_node<'a>(
+        &'a self,
+        store: Store<'a, S>,
+        params: &'a P,
+    ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
+        run_batch_flow(&self.batch, &self.flow, store, params)
+    }
+}
+
+async fn run_batch_flow<S, P, B, F>(
+    batch: &B,
+    flow: &F,
+    mut store: Store<'_, S>,
+    params: &P,
+) -> Result<B::Action>
+where
+    B: BatchFlowPhases<S, P>,
+    F: Node<S, B::Item>,
+{
+    let span = trace::node_span(B::NAME);
+    trace::in_span(&span, async {
+        let items = {
+            let mut shared = store.access().await;
+            batch.phase_prep(&mut shared, params).await
+        }
+        .map_err(|e| Error::phase_failed(B::NAME, Phase::Prep, 0, e))?;
+
+        if B::PARALLEL {
+            let sharing = store.share();
+            let runs = items
+                .iter()
+                .map(|item| flow.run_node(sharing.store(), item));
+            run_window(runs, B::LIMIT).await?;
+        } else {
+            for item in &items {
+                flow.run_node(store.reborrow(), item).await?;
+            }
+        }
+
+        let action = {
+            let mut shared = store.access().await;
+            batch.phase_post(&mut shared, params, items).await
+        }
+        .map_err(|e| Error::phase_failed(B::NAME, Phase::Post, 0, e))?;
+        trace::record_action(&span, crate::ActionType::label(&action));
+        Ok(action)
+    })
+    .await
+}
