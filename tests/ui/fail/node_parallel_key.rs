@@ -1,0 +1,10 @@
+use pocketflow::prelude::*;
+
+struct Fetch;
+
+#[node(parallel)]
+impl Fetch {
+    async fn exec(&self) {}
+}
+
+fn main() {}
