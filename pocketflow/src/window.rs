@@ -1,6 +1,8 @@
 //! Running a batch's work concurrently on the calling task, as a sliding window.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
@@ -46,6 +48,26 @@ where
     Ok(slots.into_iter().flatten().collect())
 }
 
-async fn indexed<F: Future>(index: usize, task: F) -> (usize, F::Output) {
-    (index, task.await)
+pin_project_lite::pin_project! {
+    /// A task that yields its index with its output. A struct rather than an `async fn`, which
+    /// would keep the task twice in its state (as an argument and as the awaited future).
+    struct Indexed<F> {
+        index: usize,
+        #[pin]
+        task: F,
+    }
+}
+
+impl<F: Future> Future for Indexed<F> {
+    type Output = (usize, F::Output);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let index = *this.index;
+        this.task.poll(cx).map(|output| (index, output))
+    }
+}
+
+fn indexed<F: Future>(index: usize, task: F) -> Indexed<F> {
+    Indexed { index, task }
 }
