@@ -51,6 +51,8 @@
 //! |---|---|
 //! | `Node` | `#[node]` on an `impl` block |
 //! | `BatchNode` | `#[batch_node]` |
+//! | `AsyncParallelBatchNode` | `#[batch_node(parallel, limit = N)]` |
+//! | `BatchFlow`, `AsyncParallelBatchFlow` | `#[batch_flow]`, `#[batch_flow(parallel)]`, then `.over(sub_flow)` |
 //! | `Flow`, `a >> b`, `a - "x" >> b` | `flow! { a >> b; a - "x" >> b }` |
 //! | `AsyncNode`, `AsyncFlow` | the same macros with `async fn` phases |
 //! | `node.run(shared)` | `node.run(&mut shared).await` or `node.run_blocking(&mut shared)` |
@@ -59,6 +61,45 @@
 //! signatures, [`Error`] for what a failed run reports and [`Flow`] for the step limit.
 //! Nothing is logged unless a `tracing` subscriber is set: each node run is a span, each failed
 //! attempt, fallback and unmatched action a warning.
+//!
+//! # The shared store under concurrency
+//!
+//! `prep` and `post` are the only code that touches the shared store, and each has it to itself
+//! for its whole duration, `.await`s included; `exec` cannot reach it (its signature has no
+//! store). The sub-flow runs of a parallel batch flow interleave at `exec`'s awaits, so two
+//! `post`s never overlap and no update is lost:
+//!
+//! ```
+//! use pocketflow::prelude::*;
+//!
+//! struct Count;
+//! #[node]
+//! impl Count {
+//!     async fn exec(&self) { tokio::task::yield_now().await; }
+//!     async fn post(&self, total: &mut u32, _prep: (), _exec: (), _run: &u32) {
+//!         let seen = *total;
+//!         tokio::task::yield_now().await; // other runs cannot touch `total` meanwhile
+//!         *total = seen + 1;
+//!     }
+//! }
+//!
+//! struct Runs;
+//! #[batch_flow(parallel)]
+//! impl Runs {
+//!     fn prep(&self, _: &u32) -> std::ops::Range<u32> { 0..100 }
+//! }
+//!
+//! let count = Count;
+//! let mut total = 0;
+//! Runs.over(flow! { count }).run_blocking(&mut total)?;
+//! assert_eq!(total, 100);
+//! # Ok::<(), pocketflow::Error>(())
+//! ```
+//!
+//! This holds for any `S: Send`; an async phase that holds `&S` across an `.await` needs
+//! `S: Sync` (take `&mut S` to avoid it). A sequential run pays nothing for the model: it passes
+//! the caller's `&mut S` down as it is, and only a parallel batch flow puts a lock around it for
+//! the duration of its runs.
 
 mod action;
 mod batch_flow;
