@@ -124,11 +124,11 @@ where
         .map_err(|e| Error::phase_failed(B::NAME, Phase::Prep, 0, e))?;
 
         if B::PARALLEL {
-            let sharing = store.share();
-            let runs = items
-                .iter()
-                .map(|item| flow.run_node(sharing.store(), item));
-            run_window(runs, B::LIMIT).await?;
+            let (sharing, items) = (&store.share(), &items);
+            run_window(items.len(), B::LIMIT, |index| async move {
+                (index, flow.run_node(sharing.store(), &items[index]).await)
+            })
+            .await?;
         } else {
             for item in &items {
                 flow.run_node(store.reborrow(), item).await?;

@@ -211,14 +211,16 @@ where
         let items = with_store!(store, N::NAME, Phase::Prep, |shared| node
             .phase_prep(shared, params))?;
 
-        let span = &span;
-        let tasks = items.iter().enumerate().map(|(index, item)| async move {
-            exec_with_retries!(N::NAME, span, policy, || node.phase_exec(item), |error| {
-                node.phase_exec_fallback(item, error.on_item(index))
-            })
-            .map_err(|e: Error| e.on_item(index))
-        });
-        let outputs = run_window(tasks, limit).await?;
+        let (span, items_ref, policy) = (&span, &items, &policy);
+        let outputs = run_window(items.len(), limit, |index| async move {
+            let item = &items_ref[index];
+            let output =
+                exec_with_retries!(N::NAME, span, *policy, || node.phase_exec(item), |error| {
+                    node.phase_exec_fallback(item, error.on_item(index))
+                });
+            (index, output.map_err(|e: Error| e.on_item(index)))
+        })
+        .await?;
 
         let action = with_store!(store, N::NAME, Phase::Post, |shared| {
             node.phase_post(shared, params, items, outputs)
