@@ -157,39 +157,18 @@ where
     .await
 }
 
-/// Runs a `#[batch_node]` once, its items one after another.
-pub async fn run_batch<N, S, P>(
-    node: &N,
+/// Runs a `#[batch_node]` with async phases once, its items one after another: the window of
+/// [`run_parallel_batch`] with room for one item.
+pub fn run_batch<'a, N, S, P>(
+    node: &'a N,
     policy: RetryPolicy,
-    mut store: Store<'_, S>,
-    params: &P,
-) -> Result<N::Action>
+    store: Store<'a, S>,
+    params: &'a P,
+) -> impl Future<Output = Result<N::Action>> + 'a
 where
     N: BatchPhases<S, P>,
 {
-    policy.check(N::NAME)?;
-    let span = trace::node_span(N::NAME);
-    trace::in_span(&span, async {
-        let items = with_store!(store, N::NAME, Phase::Prep, |shared| node
-            .phase_prep(shared, params))?;
-
-        let mut outputs = Vec::with_capacity(items.len());
-        for (index, item) in items.iter().enumerate() {
-            let output =
-                exec_with_retries!(N::NAME, &span, policy, || node.phase_exec(item), |error| {
-                    node.phase_exec_fallback(item, error.on_item(index))
-                })
-                .map_err(|e: Error| e.on_item(index))?;
-            outputs.push(output);
-        }
-
-        let action = with_store!(store, N::NAME, Phase::Post, |shared| {
-            node.phase_post(shared, params, items, outputs)
-        })?;
-        trace::record_action(&span, action.label());
-        Ok(action)
-    })
-    .await
+    run_parallel_batch(node, policy, 1, store, params)
 }
 
 /// Runs a `#[batch_node(parallel)]` once: the items' `exec` run concurrently on the calling task,
