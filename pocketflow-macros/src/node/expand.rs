@@ -22,7 +22,7 @@
 //!     fn phase_prep(&self, __shared: &mut Doc, __params: &__P) -> impl Future<..> {
 //!         async move { Ok(Self::prep(self, &*__shared)) }
 //!     }
-//!     fn phase_exec(..)  { async move { Fallible::into_phase_result(Self::exec(self, __prep).await) } }
+//!     fn phase_exec(..)  { async move { Fallible::into_phase_result(Self::exec(self, __input).await) } }
 //!     fn phase_post(..)  { async move { Ok(Self::post(self, __shared, __prep, __exec)).map(IntoAction::into_action) } }
 //! }
 //! impl<__P: Sync> RunWithPolicy<Doc, __P> for Summarize { .. run_single(self, policy, store, params) }
@@ -81,8 +81,8 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
         sync: phases.all_sync() && args.parallel.is_none(),
     };
     let phases_impl = match kind {
-        Kind::Node => node_phases(flavor, phases, &shared_ty, &params_ty),
-        Kind::BatchNode => batch_phases(flavor, phases, &shared_ty, &params_ty),
+        Kind::Node => exec_phases(flavor, false, phases, &shared_ty, &params_ty),
+        Kind::BatchNode => exec_phases(flavor, true, phases, &shared_ty, &params_ty),
         Kind::BatchFlow => batch_flow_phases(args, phases, &shared_ty, &params_ty),
     };
     let label = quote! {
@@ -224,8 +224,11 @@ impl Flavor {
     }
 }
 
-fn node_phases(
+/// The phases impl of a node (`batch: false`, exec runs on the prep value) or of a batch node
+/// (`batch: true`, exec runs on each item of it); the two differ only in their types.
+fn exec_phases(
     flavor: Flavor,
+    batch: bool,
     phases: &Phases,
     shared_ty: &TokenStream,
     params_ty: &TokenStream,
@@ -239,40 +242,56 @@ fn node_phases(
         .exec
         .as_ref()
         .map_or(quote!(()), |exec| value_type(&exec.phase.output));
-    let prep_body = flavor.body(prep_body(phases, None));
+    let (types, input_ty, output_ty, prepared, executed) = if batch {
+        let items_span = phases
+            .prep
+            .as_ref()
+            .map_or_else(proc_macro2::Span::call_site, |p| p.phase.ident.span());
+        let item_ty = quote_spanned!(items_span=> <#prep_value as #pf::IntoIterator>::Item);
+        (
+            quote!(type Item = #item_ty; type Output = #exec_value;),
+            quote!(Self::Item),
+            quote!(Self::Output),
+            quote!(#pf::Vec<Self::Item>),
+            quote!(#pf::Vec<Self::Output>),
+        )
+    } else {
+        (
+            quote!(type Prep = #prep_value; type Exec = #exec_value;),
+            quote!(Self::Prep),
+            quote!(Self::Exec),
+            quote!(Self::Prep),
+            quote!(Self::Exec),
+        )
+    };
+    let prep_body = flavor.body(prep_body(phases, batch.then(|| quote!(#pf::collect_items))));
     let exec_body = flavor.body(match &phases.exec {
         Some(exec) => {
             let input = exec
                 .input
                 .as_ref()
-                .map(|input| input_arg(input, quote!(__prep)));
+                .map(|input| input_arg(input, quote!(__input)));
             result_of(&exec.phase, quote!(#input))
         }
         None => quote!(#pf::Ok(())),
     });
     let fallback = phases.fallback.as_ref().map(|fallback| {
-        let input = input_arg(&fallback.input, quote!(__prep));
+        let input = input_arg(&fallback.input, quote!(__input));
         let result = result_of(&fallback.phase, quote!(#input, __error));
-        flavor.fallback(
-            quote!(__prep),
-            quote!(Self::Prep),
-            quote!(Self::Exec),
-            result,
-        )
+        flavor.fallback(quote!(__input), input_ty.clone(), output_ty.clone(), result)
     });
     let post_body = flavor.body(post_body(phases));
-    let returns_prep = flavor.returns(quote!(Self::Prep));
-    let returns_exec = flavor.returns(quote!(Self::Exec));
+    let returns_prep = flavor.returns(prepared.clone());
+    let returns_exec = flavor.returns(output_ty);
     let returns_action = flavor.returns(quote!(Self::Action));
     quote! {
-        type Prep = #prep_value;
-        type Exec = #exec_value;
+        #types
 
         fn phase_prep(&self, __shared: &mut #shared_ty, __params: &#params_ty) -> #returns_prep {
             #prep_body
         }
 
-        fn phase_exec(&self, __prep: &Self::Prep) -> #returns_exec {
+        fn phase_exec(&self, __input: &#input_ty) -> #returns_exec {
             #exec_body
         }
 
@@ -282,79 +301,8 @@ fn node_phases(
             &self,
             __shared: &mut #shared_ty,
             __params: &#params_ty,
-            __prep: Self::Prep,
-            __exec: Self::Exec,
-        ) -> #returns_action {
-            #post_body
-        }
-    }
-}
-
-fn batch_phases(
-    flavor: Flavor,
-    phases: &Phases,
-    shared_ty: &TokenStream,
-    params_ty: &TokenStream,
-) -> TokenStream {
-    let pf = quote!(::pocketflow::__private);
-    let items = phases
-        .prep
-        .as_ref()
-        .map_or(quote!(()), |prep| value_type(&prep.phase.output));
-    let output = phases
-        .exec
-        .as_ref()
-        .map_or(quote!(()), |exec| value_type(&exec.phase.output));
-    let prep_body = flavor.body(prep_body(phases, Some(quote!(#pf::collect_items))));
-    let exec_body = flavor.body(match &phases.exec {
-        Some(exec) => {
-            let input = exec
-                .input
-                .as_ref()
-                .map(|input| input_arg(input, quote!(__item)));
-            result_of(&exec.phase, quote!(#input))
-        }
-        None => quote!(#pf::Ok(())),
-    });
-    let fallback = phases.fallback.as_ref().map(|fallback| {
-        let input = input_arg(&fallback.input, quote!(__item));
-        let result = result_of(&fallback.phase, quote!(#input, __error));
-        flavor.fallback(
-            quote!(__item),
-            quote!(Self::Item),
-            quote!(Self::Output),
-            result,
-        )
-    });
-    let post_body = flavor.body(post_body(phases));
-    let items_span = phases
-        .prep
-        .as_ref()
-        .map_or_else(proc_macro2::Span::call_site, |p| p.phase.ident.span());
-    let item_ty = quote_spanned!(items_span=> <#items as #pf::IntoIterator>::Item);
-    let returns_items = flavor.returns(quote!(#pf::Vec<Self::Item>));
-    let returns_output = flavor.returns(quote!(Self::Output));
-    let returns_action = flavor.returns(quote!(Self::Action));
-    quote! {
-        type Item = #item_ty;
-        type Output = #output;
-
-        fn phase_prep(&self, __shared: &mut #shared_ty, __params: &#params_ty) -> #returns_items {
-            #prep_body
-        }
-
-        fn phase_exec(&self, __item: &Self::Item) -> #returns_output {
-            #exec_body
-        }
-
-        #fallback
-
-        fn phase_post(
-            &self,
-            __shared: &mut #shared_ty,
-            __params: &#params_ty,
-            __prep: #pf::Vec<Self::Item>,
-            __exec: #pf::Vec<Self::Output>,
+            __prep: #prepared,
+            __exec: #executed,
         ) -> #returns_action {
             #post_body
         }
