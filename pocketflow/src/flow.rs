@@ -24,7 +24,28 @@ use crate::trace;
 /// assert_eq!(err.kind(), pocketflow::ErrorKind::MaxSteps);
 /// assert_eq!(count, 10);
 /// ```
-pub trait Flow: NodeLabel + Sized {
+///
+/// A flow's actions are [`Action`](crate::Action)s, the label of the last action inside it. A
+/// function returning a flow as `impl Node<S, P>` hides that; `impl Node<S, P> + Flow` keeps it,
+/// so callers can compare the result with a string:
+///
+/// ```
+/// use pocketflow::prelude::*;
+///
+/// struct Done;
+/// #[node]
+/// impl Done {
+///     fn post(&self, _: &mut ()) -> &'static str { "done" }
+/// }
+///
+/// fn build() -> impl Node<()> + Flow {
+///     let done = Done;
+///     flow! { done }
+/// }
+///
+/// assert_eq!(build().run_blocking(&mut ()).unwrap(), "done");
+/// ```
+pub trait Flow: NodeLabel<Action = crate::Action> + Sized {
     /// Fails the run with [`ErrorKind::MaxSteps`](crate::ErrorKind::MaxSteps) instead of
     /// starting step `limit + 1`: a guard against a loop that never ends. Each node run
     /// counts as one step; the steps of a nested flow count in that flow. Unlimited by default.

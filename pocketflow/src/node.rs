@@ -40,7 +40,8 @@ pub trait NodeLabel {
 /// A node that runs on a shared store of type `S` with params of type `P`.
 ///
 /// Flows and batch flows are nodes too. A flow's type cannot be named: return one as
-/// `impl Node<S, P>` and run it through [`Run`].
+/// `impl Node<S, P>` (or `impl Node<S, P> + Flow`, which keeps its actions readable as
+/// [`Action`](crate::Action)s) and run it through [`Run`].
 ///
 /// ```
 /// use pocketflow::prelude::*;
