@@ -84,6 +84,7 @@ impl<B, F> BatchFlow<B, F> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<B: NodeLabel, F> NodeLabel for BatchFlow<B, F> {
     type Action = B::Action;
     const NAME: &'static str = B::NAME;

@@ -1,7 +1,7 @@
 //! What the state machines that `flow!` generates share: the step limit, the checks that land
 //! on the user's edge tokens, and the end-of-flow rules.
 
-use crate::action::ActionType;
+use crate::action::{ActionType, TypedActions};
 use crate::error::{Error, Result};
 use crate::node::NodeLabel;
 use crate::trace;
@@ -113,6 +113,7 @@ pub fn assert_node<N: NodeLabel>(_: &N) {}
 pub mod edge_checks {
     use std::marker::PhantomData;
 
+    use super::VariantOf;
     use crate::action::{DefaultAction, StringLabels, TypedActions};
     use crate::node::NodeLabel;
 
@@ -123,6 +124,13 @@ pub mod edge_checks {
     #[inline(always)]
     pub fn labels_of<N: NodeLabel>(_node: &N) -> Labels<N::Action> {
         Labels(PhantomData)
+    }
+
+    impl<A> Labels<A> {
+        /// `flow!` calls this for every `a - Enum::Variant >> b`: the variant must be one of
+        /// `a`'s actions.
+        #[inline(always)]
+        pub fn typed_edge<L: VariantOf<A>>(self, _label: L) {}
     }
 
     /// Known string actions.
@@ -200,7 +208,14 @@ pub mod edge_checks {
     impl<A> UnknownDefault for &Labels<A> {}
 }
 
-/// `flow!` calls this for every `a - Enum::Variant >> b`: the variant must be one of `a`'s
-/// actions.
-#[inline(always)]
-pub fn assert_label_type<N: NodeLabel>(_: &N, _label: N::Action) {}
+
+/// Implemented by each `#[derive(Action)]` enum for itself: a typed label `Enum::Variant` fits a
+/// node exactly when the node's actions are that enum.
+#[diagnostic::on_unimplemented(
+    message = "this edge is labelled with a `{Self}`, but the node's actions are `{A}`",
+    label = "not an action of this node",
+    note = "label the edge with what the node's `post` returns: a variant of its action enum, or a string like \"done\" for string actions"
+)]
+pub trait VariantOf<A> {}
+
+impl<A: TypedActions> VariantOf<A> for A {}

@@ -194,16 +194,18 @@ fn checks(graph: &Graph) -> TokenStream {
     }
     for edge in &graph.edges {
         let from = &edge.from;
+        // Spelled out rather than `#pf`: interpolated tokens keep their own span, and the whole
+        // check must carry the label's, so that an error lands on the label alone.
         checks.extend(match &edge.label {
-            Label::Default => {
-                quote_spanned!(edge.arrow=> (&&&#pf::edge_checks::labels_of(&#from)).default_edge();)
-            }
-            Label::Str(text) => {
-                quote_spanned!(text.span()=> (&&&#pf::edge_checks::labels_of(&#from)).string_edge();)
-            }
-            Label::Variant(path) => {
-                quote_spanned!(path.span()=> #pf::assert_label_type(&#from, #path);)
-            }
+            Label::Default => quote_spanned! {edge.arrow=>
+                (&&&::pocketflow::__private::edge_checks::labels_of(&#from)).default_edge();
+            },
+            Label::Str(text) => quote_spanned! {text.span()=>
+                (&&&::pocketflow::__private::edge_checks::labels_of(&#from)).string_edge();
+            },
+            Label::Variant(path) => quote_spanned! {path.span()=>
+                ::pocketflow::__private::edge_checks::labels_of(&#from).typed_edge(#path);
+            },
         });
     }
     checks

@@ -1,0 +1,32 @@
+use pocketflow::prelude::*;
+
+#[derive(Action)]
+enum Verdict {
+    Approve,
+    #[default]
+    Reject,
+}
+
+#[derive(Action)]
+enum Mood {
+    Happy,
+    Sad,
+}
+
+struct Review;
+#[node]
+impl Review {
+    fn post(&self, _: &mut ()) -> Verdict {
+        Verdict::Reject
+    }
+}
+
+struct Publish;
+#[node]
+impl Publish {}
+
+fn main() {
+    let review = Review;
+    let publish = Publish;
+    let _flow = flow! { review - Mood::Happy >> publish };
+}
