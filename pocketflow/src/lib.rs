@@ -192,12 +192,30 @@ pub mod __private {
         fn into_phase_result(self) -> Result<Self::Ok, BoxError>;
     }
 
-    impl<T, E: Into<BoxError>> Fallible for core::result::Result<T, E> {
+    /// The error types a phase may return.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be the error type of a phase",
+        label = "this phase's error type does not convert into `Box<dyn std::error::Error + Send + Sync>`",
+        note = "return an error that implements `std::error::Error + Send + Sync + 'static`, or a `String`, or an `anyhow::Error`"
+    )]
+    pub trait PhaseError {
+        /// The error, boxed.
+        fn into_box(self) -> BoxError;
+    }
+
+    impl<E: Into<BoxError>> PhaseError for E {
+        #[inline(always)]
+        fn into_box(self) -> BoxError {
+            self.into()
+        }
+    }
+
+    impl<T, E: PhaseError> Fallible for core::result::Result<T, E> {
         type Ok = T;
         type Err = E;
         #[inline(always)]
         fn into_phase_result(self) -> Result<T, BoxError> {
-            self.map_err(Into::into)
+            self.map_err(PhaseError::into_box)
         }
     }
 }

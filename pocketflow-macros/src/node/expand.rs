@@ -36,7 +36,7 @@ use syn::spanned::Spanned;
 use syn::{ItemImpl, Type};
 
 use super::args::{Kind, NodeArgs};
-use super::phases::{Input, Output, Phase, Phases, RefArg};
+use super::phases::{Input, Output, Phase, Phases, Post, RefArg};
 
 pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phases) -> TokenStream {
     let pf = quote!(::pocketflow::__private);
@@ -85,6 +85,12 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
         Kind::BatchNode => exec_phases(flavor, true, phases, &shared_ty, &params_ty),
         Kind::BatchFlow => batch_flow_phases(args, phases, &shared_ty, &params_ty),
     };
+    let action_ty = match &phases.post {
+        Some(post) => {
+            quote_spanned!(post_span(post)=> <#post_value as ::pocketflow::__private::IntoAction>::Action)
+        }
+        None => quote!(#pf::Action),
+    };
     let label = quote! {
         // `&S` and `&P` arguments name the shared and params types, so `&Vec<T>` or `&String`
         // there is how the framework is used, not the slice a lint would suggest.
@@ -92,7 +98,7 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
         #item
 
         impl #impl_generics #pf::NodeLabel for #self_ty #where_clause {
-            type Action = <#post_value as #pf::IntoAction>::Action;
+            type Action = #action_ty;
             const NAME: &'static str = #name;
         }
     };
@@ -270,13 +276,13 @@ fn exec_phases(
             let input = exec
                 .input
                 .as_ref()
-                .map(|input| input_arg(input, quote!(__input)));
+                .map(|input| input_arg(input, "__input"));
             result_of(&exec.phase, quote!(#input))
         }
         None => quote!(#pf::Ok(())),
     });
     let fallback = phases.fallback.as_ref().map(|fallback| {
-        let input = input_arg(&fallback.input, quote!(__input));
+        let input = input_arg(&fallback.input, "__input");
         let result = result_of(&fallback.phase, quote!(#input, __error));
         flavor.fallback(quote!(__input), input_ty.clone(), output_ty.clone(), result)
     });
@@ -376,11 +382,22 @@ fn post_body(phases: &Phases) -> TokenStream {
         return quote!(#pf::Ok(#pf::IntoAction::into_action(())));
     };
     let shared = post.shared.as_ref().map(shared_arg);
-    let values = [quote!(__prep), quote!(__exec)];
-    let values = &values[..post.values];
+    let values = ["__prep", "__exec"]
+        .iter()
+        .zip(&post.values)
+        .map(|(name, &span)| proc_macro2::Ident::new(name, span));
     let params = post.params.as_ref().map(|_| quote!(__params));
     let result = result_of(&post.phase, quote!(#shared, #(#values,)* #params));
-    quote!(#result.map(#pf::IntoAction::into_action))
+    let into_action = quote_spanned!(post_span(post)=> #pf::IntoAction::into_action);
+    quote!(#result.map(#into_action))
+}
+
+/// Where `post` says what it returns: its return type, or its name when it returns `()`.
+fn post_span(post: &Post) -> proc_macro2::Span {
+    match &post.phase.output {
+        Output::Plain(ty) | Output::Fallible(ty) => ty.span(),
+        Output::Unit => post.phase.ident.span(),
+    }
 }
 
 /// `Self::phase(self, args)`, awaited when async, as a `Result<_, BoxError>`.
@@ -388,9 +405,9 @@ fn result_of(phase: &Phase, args: TokenStream) -> TokenStream {
     let pf = quote!(::pocketflow::__private);
     let ident = &phase.ident;
     let call = if phase.is_async {
-        quote!(Self::#ident(self, #args).await)
+        quote_spanned!(ident.span()=> Self::#ident(self, #args).await)
     } else {
-        quote!(Self::#ident(self, #args))
+        quote_spanned!(ident.span()=> Self::#ident(self, #args))
     };
     match phase.output {
         Output::Unit | Output::Plain(_) => quote!(#pf::Result::<_, #pf::BoxError>::Ok(#call)),
@@ -411,21 +428,25 @@ fn value_type(output: &Output) -> TokenStream {
 /// The store as the user's phase takes it: `&S` or `&mut S`.
 fn shared_arg(arg: &RefArg) -> TokenStream {
     let span = arg.elem.span();
+    let shared = proc_macro2::Ident::new("__shared", span);
     if arg.mutable {
-        quote_spanned!(span=> __shared)
+        quote_spanned!(span=> #shared)
     } else {
-        quote_spanned!(span=> &*__shared)
+        quote_spanned!(span=> &*#shared)
     }
 }
 
 /// The prep value or item as `exec` takes it: by reference, or cloned for each attempt.
-fn input_arg(input: &Input, value: TokenStream) -> TokenStream {
-    let pf = quote!(::pocketflow::__private);
+///
+/// Every token carries the span of the user's argument type (an interpolated token would keep
+/// its own), so that a type mismatch is reported there.
+fn input_arg(input: &Input, value: &str) -> TokenStream {
     let span = input.ty.span();
+    let value = proc_macro2::Ident::new(value, span);
     if input.by_ref {
         quote_spanned!(span=> #value)
     } else {
-        quote_spanned!(span=> #pf::Clone::clone(#value))
+        quote_spanned!(span=> ::pocketflow::__private::Clone::clone(#value))
     }
 }
 

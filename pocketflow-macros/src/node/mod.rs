@@ -11,21 +11,20 @@ pub(crate) use args::Kind;
 use crate::diag::{self, Errors};
 
 pub(crate) fn node(kind: Kind, args: TokenStream, input: TokenStream) -> TokenStream {
-    let item: syn::ItemImpl = match syn::parse2(input.clone()) {
-        Ok(item) => item,
-        Err(error) => {
-            let hint = syn::Error::new(
-                error.span(),
+    let item = match syn::parse2::<syn::Item>(input.clone()) {
+        Ok(syn::Item::Impl(item)) => item,
+        Ok(other) => {
+            let error = syn::Error::new(
+                syn::spanned::Spanned::span(&other),
                 format!(
-                    "{} goes on an `impl` block: `{} impl MyNode {{ fn exec(&self) {{ .. }} }}`",
+                    "{} goes on an `impl` block of the node's type, like `{} impl MyNode {{ fn exec(&self) {{ .. }} }}`",
                     kind.attribute(),
                     kind.attribute()
                 ),
             );
-            let mut combined = hint;
-            combined.combine(error);
-            return diag::with_original(combined, input);
+            return diag::with_original(error, input);
         }
+        Err(error) => return diag::with_original(error, input),
     };
     let mut errors = Errors::default();
     let node_args = args::parse(kind, args, &mut errors);

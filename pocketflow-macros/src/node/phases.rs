@@ -55,8 +55,8 @@ pub(crate) struct Fallback {
 pub(crate) struct Post {
     pub(crate) phase: Phase,
     pub(crate) shared: Option<RefArg>,
-    /// How many of the prep value, the exec value and the params it takes, in that order.
-    pub(crate) values: usize,
+    /// The spans of the argument types of the prep value and the exec value, of those it takes.
+    pub(crate) values: Vec<proc_macro2::Span>,
     pub(crate) params: Option<RefArg>,
 }
 
@@ -190,9 +190,9 @@ fn common<'f>(
     match sig.receiver() {
         Some(receiver) => match &receiver.kind {
             ReceiverKind::Reference(_, _, None) => {}
-            ReceiverKind::Reference(_, _, Some(mutability)) => {
+            ReceiverKind::Reference(_, _, Some(_)) => {
                 errors.at(
-                    mutability,
+                    receiver,
                     format!("`{name}` takes `&mut self`, but a node runs through `&self` (it may run many times, even at once); write `&self` and keep mutable state in the shared store"),
                 );
             }
@@ -407,7 +407,7 @@ fn read_post(kind: Kind, function: &ImplItemFn, errors: &mut Errors) -> Option<P
     Some(Post {
         phase,
         shared,
-        values: args.len().saturating_sub(1).min(values),
+        values: args.iter().skip(1).take(values).map(|arg| arg.ty.span()).collect(),
         params,
     })
 }

@@ -1,0 +1,6 @@
+#[derive(pocketflow::Action)]
+struct Verdict {
+    approved: bool,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+#[derive(pocketflow::Action)]
+enum Verdict {
+    #[default]
+    Approve,
+    #[default]
+    Reject,
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use pocketflow::prelude::*;
+
+struct Load;
+
+#[node]
+impl Load {
+    fn prep<S: Clone>(&self, shared: &S) -> S {
+        shared.clone()
+    }
+}
+
+fn main() {}

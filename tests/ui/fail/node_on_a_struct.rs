@@ -1,0 +1,8 @@
+use pocketflow::prelude::*;
+
+#[node]
+struct Load {
+    path: String,
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use pocketflow::prelude::*;
+
+struct Load;
+
+#[node]
+impl Default for Load {
+    fn default() -> Self {
+        Load
+    }
+}
+
+fn main() {}

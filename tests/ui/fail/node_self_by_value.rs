@@ -1,0 +1,10 @@
+use pocketflow::prelude::*;
+
+struct Load;
+
+#[node]
+impl Load {
+    fn exec(self) {}
+}
+
+fn main() {}
