@@ -92,9 +92,15 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
         None => quote!(#pf::Action),
     };
     let label = quote! {
-        // `&S` and `&P` arguments name the shared and params types, so `&Vec<T>` or `&String`
-        // there is how the framework is used, not the slice a lint would suggest.
-        #[allow(clippy::ptr_arg)]
+        // The framework fixes these signatures: phases take `&self`, name the shared and params
+        // types as `&S` and `&P` (so `&String` or `&u8` there is no mistake), and `post` gets
+        // the prep and exec values by value.
+        #[allow(
+            clippy::ptr_arg,
+            clippy::unused_self,
+            clippy::trivially_copy_pass_by_ref,
+            clippy::needless_pass_by_value
+        )]
         #item
 
         impl #impl_generics #pf::NodeLabel for #self_ty #where_clause {
@@ -273,10 +279,7 @@ fn exec_phases(
     let prep_body = flavor.body(prep_body(phases, batch.then(|| quote!(#pf::collect_items))));
     let exec_body = flavor.body(match &phases.exec {
         Some(exec) => {
-            let input = exec
-                .input
-                .as_ref()
-                .map(|input| input_arg(input, "__input"));
+            let input = exec.input.as_ref().map(|input| input_arg(input, "__input"));
             result_of(&exec.phase, quote!(#input))
         }
         None => quote!(#pf::Ok(())),

@@ -407,7 +407,12 @@ fn read_post(kind: Kind, function: &ImplItemFn, errors: &mut Errors) -> Option<P
     Some(Post {
         phase,
         shared,
-        values: args.iter().skip(1).take(values).map(|arg| arg.ty.span()).collect(),
+        values: args
+            .iter()
+            .skip(1)
+            .take(values)
+            .map(|arg| arg.ty.span())
+            .collect(),
         params,
     })
 }
