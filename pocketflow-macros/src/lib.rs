@@ -22,7 +22,9 @@ use proc_macro::TokenStream;
 /// | `post` | `&mut S` or `&S`, `T`, `E`, then optionally `params: &P` (a prefix of these is fine) | the action |
 ///
 /// Any phase may return a plain value or a `Result<_, E>` with `E: Into<Box<dyn Error + Send +
-/// Sync>>`; an `Err` from `prep` or `post` ends the run, one from `exec` is retried. `post`
+/// Sync>>`; an `Err` from `prep` or `post` ends the run, one from `exec` is retried. The macro
+/// reads the return type's tokens: `Result<..>`, `io::Result<..>`, `anyhow::Result<..>` and
+/// aliases named like `AppResult<..>` are results; spell any other alias as `Result<T, E>`. `post`
 /// returns `()`, `&'static str`, `String`, `pocketflow::Action`, an enum with
 /// `#[derive(Action)]`, or an `Option` of those. Missing phases do nothing (`prep` and `exec`
 /// yield `()`; `post` returns the default action).

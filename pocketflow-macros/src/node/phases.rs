@@ -243,15 +243,18 @@ fn common<'f>(
     usable.then_some((phase, args))
 }
 
-/// A return type that is `Result<..>` by its last path segment: `Result<T, E>`,
-/// `std::io::Result<T>`, `anyhow::Result<T>`.
+/// A return type that reads as a `Result`: its last path segment is `Result` (`Result<T, E>`,
+/// `std::io::Result<T>`, `anyhow::Result<T>`), or ends in `Result` and takes generic arguments
+/// (`AppResult<T>`, the usual name of a crate's alias). A plain struct named `SearchResult` stays
+/// a plain value. The macro sees only the tokens, so an alias named otherwise is a plain value:
+/// write `Result<T, E>` for it.
 fn is_result(ty: &Type) -> bool {
     match ty {
-        Type::Path(path) if path.qself.is_none() => path
-            .path
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "Result"),
+        Type::Path(path) if path.qself.is_none() => path.path.segments.last().is_some_and(|segment| {
+            segment.ident == "Result"
+                || (segment.ident.to_string().ends_with("Result")
+                    && matches!(segment.arguments, syn::PathArguments::AngleBracketed(_)))
+        }),
         Type::Group(group) => is_result(&group.elem),
         Type::Paren(paren) => is_result(&paren.elem),
         _ => false,
