@@ -100,6 +100,51 @@
 //! `S: Sync` (take `&mut S` to avoid it). A sequential run pays nothing for the model: it passes
 //! the caller's `&mut S` down as it is, and only a parallel batch flow puts a lock around it for
 //! the duration of its runs.
+//!
+//! # Diagnostics
+//!
+//! Mistakes are compile errors at the token that is wrong, in words that say what to write. A
+//! string label on a node whose actions are an enum:
+//!
+//! ```text
+//! error[E0277]: this node's actions are `Verdict`, not strings
+//!   --> src/main.rs:25:34
+//!    |
+//! 25 |     let flow = flow! { review - "approve" >> publish };
+//!    |                                 ^^^^^^^^^ a string label on a node whose actions are `Verdict`
+//!    |
+//!    = note: label the edge with a variant instead, like `node - Verdict::Variant >> next`
+//! ```
+//!
+//! The same action wired twice:
+//!
+//! ```text
+//! error: `review` already has an edge for action `approve` (to `publish`); an action leads to one node, so remove one of the two
+//!   --> src/main.rs:25:18
+//!    |
+//! 25 |         review - "approve" >> archive;
+//!    |                  ^^^^^^^^^
+//!
+//! error: the first edge for `approve` from `review` is here
+//!   --> src/main.rs:24:18
+//!    |
+//! 24 |         review - "approve" >> publish;
+//!    |                  ^^^^^^^^^
+//! ```
+//!
+//! And a phase that cannot be a node's:
+//!
+//! ```text
+//! error: `exec` takes `&mut self`, but a node runs through `&self` (it may run many times, even at once); write `&self` and keep mutable state in the shared store
+//!  --> src/main.rs:9:13
+//!   |
+//! 9 |     fn exec(&mut self) {
+//!   |             ^^^^^^^^^
+//! ```
+//!
+//! Type mismatches between phases (a `prep` value that `exec` does not take) are reported by
+//! rustc on your argument types. The whole suite of such cases lives in `tests/ui` of the
+//! repository.
 
 mod action;
 mod batch_flow;
