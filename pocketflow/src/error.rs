@@ -219,7 +219,7 @@ impl Error {
         self.0.phase
     }
 
-    /// How many `exec` attempts were made before the failure (0 when `prep` failed).
+    /// How many `exec` attempts were made before the failure (0 when `prep` or `post` failed).
     ///
     /// ```
     /// # use pocketflow::prelude::*;

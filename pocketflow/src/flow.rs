@@ -208,7 +208,6 @@ pub mod edge_checks {
     impl<A> UnknownDefault for &Labels<A> {}
 }
 
-
 /// Implemented by each `#[derive(Action)]` enum for itself: a typed label `Enum::Variant` fits a
 /// node exactly when the node's actions are that enum.
 #[diagnostic::on_unimplemented(

@@ -198,9 +198,7 @@ pub mod __private {
     };
     pub use crate::batch_flow::BatchFlowPhases;
     pub use crate::error::{BoxError, Error, Result};
-    pub use crate::flow::{
-        Flow, StepCounter, assert_node, edge_checks, failed_at, unmatched,
-    };
+    pub use crate::flow::{Flow, StepCounter, assert_node, edge_checks, failed_at, unmatched};
     pub use crate::node::{Node, NodeLabel};
     pub use crate::phases::{
         BatchPhases, NodePhases, RunWithPolicy, Tunable, run_batch, run_parallel_batch, run_single,

@@ -250,11 +250,13 @@ fn common<'f>(
 /// write `Result<T, E>` for it.
 fn is_result(ty: &Type) -> bool {
     match ty {
-        Type::Path(path) if path.qself.is_none() => path.path.segments.last().is_some_and(|segment| {
-            segment.ident == "Result"
-                || (segment.ident.to_string().ends_with("Result")
-                    && matches!(segment.arguments, syn::PathArguments::AngleBracketed(_)))
-        }),
+        Type::Path(path) if path.qself.is_none() => {
+            path.path.segments.last().is_some_and(|segment| {
+                segment.ident == "Result"
+                    || (segment.ident.to_string().ends_with("Result")
+                        && matches!(segment.arguments, syn::PathArguments::AngleBracketed(_)))
+            })
+        }
         Type::Group(group) => is_result(&group.elem),
         Type::Paren(paren) => is_result(&paren.elem),
         _ => false,
