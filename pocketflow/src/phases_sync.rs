@@ -92,28 +92,6 @@ macro_rules! with_store_now {
     };
 }
 
-/// Runs `|| $attempt` once inline, inside `$span`, and if it fails, the rest of the retries and
-/// the fallback (`|$error| $fallback`) through the shared async retry loop.
-macro_rules! exec_now_with_retries {
-    ($node:expr, $span:expr, $policy:expr, || $attempt:expr, |$error:ident| $fallback:expr) => {{
-        trace::record_attempt($span, 1);
-        match $span.in_scope(|| $attempt) {
-            Ok(value) => Ok(value),
-            Err(failure) => {
-                let retries = after_failure(
-                    $node,
-                    $span,
-                    $policy,
-                    failure,
-                    || ready($span.in_scope(|| $attempt)),
-                    |$error| $fallback.map(ready),
-                );
-                Box::pin(trace::in_span($span, retries)).await
-            }
-        }
-    }};
-}
-
 /// Runs a synchronous `#[node]` once.
 pub async fn run_sync_single<N, S, P>(
     node: &N,
@@ -191,12 +169,33 @@ where
     let items = with_store_now!(store, span, N::NAME, Phase::Prep, |shared| node
         .phase_prep(shared, params))?;
     let mut outputs = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
-        let output =
-            exec_now_with_retries!(N::NAME, &span, policy, || node.phase_exec(item), |error| {
-                node.phase_exec_fallback(item, error.on_item(index))
+    while outputs.len() < items.len() {
+        // Items run in synchronous stretches inside the span, entered once per stretch; a
+        // stretch ends at the first failed attempt, whose retries may wait.
+        let failure = {
+            let _entered = span.enter();
+            items[outputs.len()..].iter().try_for_each(|item| {
+                outputs.push(node.phase_exec(item)?);
+                Ok::<_, BoxError>(())
             })
-            .map_err(|e: Error| e.on_item(index))?;
+        };
+        let Err(failure) = failure else { break };
+        let index = outputs.len();
+        let item = &items[index];
+        let retries = after_failure(
+            N::NAME,
+            &span,
+            policy,
+            failure,
+            || ready(span.in_scope(|| node.phase_exec(item))),
+            |error| {
+                node.phase_exec_fallback(item, error.on_item(index))
+                    .map(ready)
+            },
+        );
+        let output = Box::pin(trace::in_span(&span, retries))
+            .await
+            .map_err(|e| e.on_item(index))?;
         outputs.push(output);
     }
     let action = with_store_now!(store, span, N::NAME, Phase::Post, |shared| {
