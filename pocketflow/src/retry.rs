@@ -71,12 +71,10 @@ impl RetryPolicy {
 
 impl RetryPolicy {
     /// The error a run of `node` fails with when this policy cannot run it (no attempts).
+    #[inline]
     pub(crate) fn check(&self, node: &'static str) -> Result<()> {
         if self.max_retries == 0 {
-            return Err(Error::invalid_config(
-                node,
-                "max_retries is 0; a node needs at least one exec attempt",
-            ));
+            return Err(zero_retries(node));
         }
         Ok(())
     }
@@ -152,6 +150,11 @@ where
     fallback
         .await
         .map_err(|failure| fallback_error(node, attempts, failure))
+}
+
+#[cold]
+fn zero_retries(node: &'static str) -> Error {
+    Error::invalid_config(node, "max_retries is 0; a node needs at least one exec attempt")
 }
 
 /// A fallback that hands back a `pocketflow::Error` (re-raising what it was given) keeps that
