@@ -85,9 +85,18 @@ impl<B, F> BatchFlow<B, F> {
 }
 
 #[diagnostic::do_not_recommend]
-impl<B: NodeLabel, F> NodeLabel for BatchFlow<B, F> {
+impl<B: NodeLabel, F: NodeLabel> NodeLabel for BatchFlow<B, F> {
     type Action = B::Action;
     const NAME: &'static str = B::NAME;
+
+    /// A batch flow is drawn as a subgraph titled with its batch type, around its sub-flow.
+    fn describe(&self, mermaid: &mut crate::mermaid::Mermaid, id: &str, name: &str) {
+        let title = format!("{name}: {} over each item", B::NAME);
+        mermaid.subgraph(id, &title, |mermaid| {
+            self.flow
+                .describe(mermaid, &crate::mermaid::child_id(id, "each"), "each");
+        });
+    }
 }
 
 impl<S, P, B, F> Node<S, P> for BatchFlow<B, F>

@@ -151,6 +151,7 @@ mod batch_flow;
 mod configure;
 mod error;
 mod flow;
+mod mermaid;
 mod node;
 mod phases;
 mod phases_sync;
@@ -166,6 +167,7 @@ pub use crate::batch_flow::BatchFlow;
 pub use crate::configure::{Configure, Configured};
 pub use crate::error::{BoxError, Error, ErrorKind, Phase, Result};
 pub use crate::flow::Flow;
+pub use crate::mermaid::Mermaid;
 pub use crate::node::{Node, NodeLabel, Run};
 pub use crate::retry::RetryPolicy;
 pub use crate::store::{SharedStore, Store, StoreGuard};
@@ -199,6 +201,7 @@ pub mod __private {
     pub use crate::batch_flow::BatchFlowPhases;
     pub use crate::error::{BoxError, Error, Result};
     pub use crate::flow::{Flow, StepCounter, assert_node, edge_checks, failed_at, unmatched};
+    pub use crate::mermaid::{Mermaid, child_id};
     pub use crate::node::{Node, NodeLabel};
     pub use crate::phases::{
         BatchPhases, NodePhases, RunWithPolicy, Tunable, run_batch, run_parallel_batch, run_single,

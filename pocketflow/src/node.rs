@@ -35,6 +35,13 @@ pub trait NodeLabel {
     type Action: ActionType;
     /// The node's name in errors and `tracing` output: its type's name.
     const NAME: &'static str;
+
+    /// Draws the node into a Mermaid flowchart under `id`, as a box named `name` (its variable
+    /// name); flows draw themselves as subgraphs. Used by [`Flow::to_mermaid`](crate::Flow).
+    #[doc(hidden)]
+    fn describe(&self, mermaid: &mut crate::mermaid::Mermaid, id: &str, name: &str) {
+        mermaid.node(id, name);
+    }
 }
 
 /// A node that runs on a shared store of type `S` with params of type `P`.

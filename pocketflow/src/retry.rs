@@ -154,7 +154,10 @@ where
 
 #[cold]
 fn zero_retries(node: &'static str) -> Error {
-    Error::invalid_config(node, "max_retries is 0; a node needs at least one exec attempt")
+    Error::invalid_config(
+        node,
+        "max_retries is 0; a node needs at least one exec attempt",
+    )
 }
 
 /// A fallback that hands back a `pocketflow::Error` (re-raising what it was given) keeps that

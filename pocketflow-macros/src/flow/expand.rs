@@ -57,6 +57,7 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
     });
     let steps = graph.nodes.iter().map(|node| step(graph, node));
     let checks = checks(graph);
+    let describe = describe_steps(graph);
 
     quote! {{
         #[allow(non_camel_case_types)]
@@ -66,15 +67,25 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
         }
 
         #[diagnostic::do_not_recommend]
-        impl<#(#params),*> #pf::NodeLabel for __Flow<#(#params),*> {
+        impl<#(#params: #pf::NodeLabel),*> #pf::NodeLabel for __Flow<#(#params),*> {
             type Action = #pf::Action;
             const NAME: &'static str = "flow";
+
+            fn describe(&self, __mermaid: &mut #pf::Mermaid, __id: &str, __name: &str) {
+                __mermaid.subgraph(__id, __name, |__mermaid| {
+                    #pf::Flow::describe_steps(self, __mermaid, __id);
+                });
+            }
         }
 
-        impl<#(#params),*> #pf::Flow for __Flow<#(#params),*> {
+        impl<#(#params: #pf::NodeLabel),*> #pf::Flow for __Flow<#(#params),*> {
             fn with_max_steps(mut self, limit: u64) -> Self {
                 self.__max_steps = limit;
                 self
+            }
+
+            fn describe_steps(&self, __mermaid: &mut #pf::Mermaid, __prefix: &str) {
+                #describe
             }
         }
 
@@ -106,6 +117,33 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
         #checks
         __Flow { #(#names,)* __max_steps: u64::MAX }
     }}
+}
+
+/// The body of `Flow::describe_steps`: every node, then every edge in source order.
+fn describe_steps(graph: &Graph) -> TokenStream {
+    let pf = quote!(::pocketflow::__private);
+    let ids: Vec<_> = graph
+        .nodes
+        .iter()
+        .map(|node| format_ident!("__id_{}", node.name))
+        .collect();
+    let names: Vec<_> = graph.nodes.iter().map(|node| &node.name).collect();
+    let texts: Vec<_> = names.iter().map(|name| name.to_string()).collect();
+    let edges = graph.edges.iter().map(|edge| {
+        let from = format_ident!("__id_{}", edge.from);
+        let to = format_ident!("__id_{}", edge.to);
+        let label = match &edge.label {
+            Label::Default => quote!(#pf::Option::None),
+            Label::Str(text) => quote!(#pf::Option::Some(#text)),
+            Label::Variant(path) => quote!(#pf::Option::Some(#pf::ActionType::label(&#path))),
+        };
+        quote!(__mermaid.edge(&#from, #label, &#to);)
+    });
+    quote! {
+        #(let #ids = #pf::child_id(__prefix, #texts);)*
+        #(#pf::NodeLabel::describe(&self.#names, __mermaid, &#ids, #texts);)*
+        #(#edges)*
+    }
 }
 
 /// The match arm that runs one node and picks the next step from its action.
