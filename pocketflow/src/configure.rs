@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::error::Result;
 use crate::node::{Node, NodeLabel};
 use crate::phases::{RunWithPolicy, Tunable};
-use crate::retry::RetryPolicy;
+use crate::policy::RetryPolicy;
 use crate::store::Store;
 
 /// Changes a node's retry settings at run time, overriding its `#[node(..)]` attribute.
@@ -113,6 +113,6 @@ impl<S, P, N: RunWithPolicy<S, P>> Node<S, P> for Configured<N> {
         store: Store<'a, S>,
         params: &'a P,
     ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
-        self.node.run_with_policy(self.policy, store, params)
+        self.node.run_with_policy(&self.policy, store, params)
     }
 }

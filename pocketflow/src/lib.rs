@@ -155,6 +155,7 @@ mod mermaid;
 mod node;
 mod phases;
 mod phases_sync;
+mod policy;
 mod retry;
 mod store;
 mod trace;
@@ -169,7 +170,7 @@ pub use crate::error::{BoxError, Error, ErrorKind, Phase, Result};
 pub use crate::flow::Flow;
 pub use crate::mermaid::Mermaid;
 pub use crate::node::{Node, NodeLabel, Run};
-pub use crate::retry::RetryPolicy;
+pub use crate::policy::{RetryPolicy, TimedOut};
 pub use crate::store::{SharedStore, Store, StoreGuard};
 pub use pocketflow_macros::{Action, batch_flow, batch_node, flow, node};
 
@@ -209,7 +210,7 @@ pub mod __private {
     pub use crate::phases_sync::{
         SyncBatchPhases, SyncNodePhases, run_sync_batch, run_sync_single,
     };
-    pub use crate::retry::RetryPolicy;
+    pub use crate::policy::{RetryPolicy, TimedOut};
     pub use crate::store::Store;
 
     pub use core::clone::Clone;

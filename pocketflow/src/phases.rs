@@ -7,7 +7,8 @@ use std::future::Future;
 use crate::action::ActionType;
 use crate::error::{BoxError, Error, Phase, Result};
 use crate::node::NodeLabel;
-use crate::retry::{RetryPolicy, exec_with_retries};
+use crate::policy::RetryPolicy;
+use crate::retry::exec_with_retries;
 use crate::store::Store;
 use crate::trace;
 use crate::window::run_window;
@@ -24,7 +25,7 @@ pub trait RunWithPolicy<S, P>: Tunable {
     /// Runs the node once under `policy`.
     fn run_with_policy<'a>(
         &'a self,
-        policy: RetryPolicy,
+        policy: &'a RetryPolicy,
         store: Store<'a, S>,
         params: &'a P,
     ) -> impl Future<Output = Result<Self::Action>> + Send + 'a;
@@ -131,7 +132,7 @@ macro_rules! with_store {
 /// Runs a `#[node]` once: the body behind every generated `Node::run_node`.
 pub async fn run_single<N, S, P>(
     node: &N,
-    policy: RetryPolicy,
+    policy: &RetryPolicy,
     mut store: Store<'_, S>,
     params: &P,
 ) -> Result<N::Action>
@@ -144,10 +145,13 @@ where
         let prep = with_store!(store, N::NAME, Phase::Prep, |shared| node
             .phase_prep(shared, params))?;
 
-        let exec =
-            exec_with_retries!(N::NAME, &span, policy, || node.phase_exec(&prep), |error| {
-                node.phase_exec_fallback(&prep, error)
-            })?;
+        let exec = exec_with_retries!(
+            N::NAME,
+            &span,
+            *policy,
+            || node.phase_exec(&prep),
+            |error| { node.phase_exec_fallback(&prep, error) }
+        )?;
 
         let action = with_store!(store, N::NAME, Phase::Post, |shared| node
             .phase_post(shared, params, prep, exec))?;
@@ -161,7 +165,7 @@ where
 /// [`run_parallel_batch`] with room for one item.
 pub fn run_batch<'a, N, S, P>(
     node: &'a N,
-    policy: RetryPolicy,
+    policy: &'a RetryPolicy,
     store: Store<'a, S>,
     params: &'a P,
 ) -> impl Future<Output = Result<N::Action>> + 'a
@@ -176,7 +180,7 @@ where
 /// fails for good ends the node and drops the others.
 pub async fn run_parallel_batch<N, S, P>(
     node: &N,
-    policy: RetryPolicy,
+    policy: &RetryPolicy,
     limit: usize,
     mut store: Store<'_, S>,
     params: &P,
@@ -190,7 +194,7 @@ where
         let items = with_store!(store, N::NAME, Phase::Prep, |shared| node
             .phase_prep(shared, params))?;
 
-        let (span, items_ref, policy) = (&span, &items, &policy);
+        let (span, items_ref) = (&span, &items);
         let outputs = run_window(items.len(), limit, |index| async move {
             let item = &items_ref[index];
             let output =

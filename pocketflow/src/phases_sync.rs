@@ -6,7 +6,8 @@ use std::future::ready;
 
 use crate::error::{BoxError, Error, Phase, Result};
 use crate::phases::Tunable;
-use crate::retry::{RetryPolicy, after_failure};
+use crate::policy::RetryPolicy;
+use crate::retry::after_failure;
 use crate::store::Store;
 use crate::trace;
 
@@ -95,14 +96,14 @@ macro_rules! with_store_now {
 /// Runs a synchronous `#[node]` once.
 pub async fn run_sync_single<N, S, P>(
     node: &N,
-    policy: RetryPolicy,
+    policy: &RetryPolicy,
     mut store: Store<'_, S>,
     params: &P,
 ) -> Result<N::Action>
 where
     N: SyncNodePhases<S, P>,
 {
-    policy.check(N::NAME)?;
+    policy.check_sync(N::NAME)?;
     let span = trace::node_span(N::NAME);
     let (prep, first_attempt) = match store.direct() {
         Some(shared) => {
@@ -139,7 +140,7 @@ where
             let retries = after_failure(
                 N::NAME,
                 &span,
-                policy,
+                *policy,
                 failure,
                 || ready(span.in_scope(|| node.phase_exec(&prep))),
                 |error| node.phase_exec_fallback(&prep, error).map(ready),
@@ -157,14 +158,14 @@ where
 /// Runs a synchronous `#[batch_node]` once, its items one after another.
 pub async fn run_sync_batch<N, S, P>(
     node: &N,
-    policy: RetryPolicy,
+    policy: &RetryPolicy,
     mut store: Store<'_, S>,
     params: &P,
 ) -> Result<N::Action>
 where
     N: SyncBatchPhases<S, P>,
 {
-    policy.check(N::NAME)?;
+    policy.check_sync(N::NAME)?;
     let span = trace::node_span(N::NAME);
     let items = with_store_now!(store, span, N::NAME, Phase::Prep, |shared| node
         .phase_prep(shared, params))?;
@@ -185,7 +186,7 @@ where
         let retries = after_failure(
             N::NAME,
             &span,
-            policy,
+            *policy,
             failure,
             || ready(span.in_scope(|| node.phase_exec(item))),
             |error| {

@@ -1,93 +1,20 @@
-//! Retries of `exec`, the wait between attempts, and the fallback after the last one.
+//! Retries of `exec`: each attempt within its timeout, the waits between attempts, and the
+//! fallback after the last one.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tracing::Span;
 
 use crate::error::{BoxError, Error, Phase, Result};
+use crate::policy::{RetryPolicy, TimedOut};
 use crate::trace;
 
-/// How a node's `exec` is retried: `max_retries` attempts in total, `wait` between two of them.
-///
-/// `#[node(max_retries = 3, wait = "500ms")]` sets a node's policy at compile time;
-/// [`Configure`](crate::Configure) changes it on a node value at run time.
-///
-/// ```
-/// use std::time::Duration;
-/// use pocketflow::RetryPolicy;
-///
-/// let policy = RetryPolicy::new(3, Duration::from_millis(500));
-/// assert_eq!(policy.max_retries(), 3);
-/// assert_eq!(policy.wait(), Duration::from_millis(500));
-/// assert_eq!(RetryPolicy::default(), RetryPolicy::new(1, Duration::ZERO));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RetryPolicy {
-    max_retries: u32,
-    wait: Duration,
-}
-
-impl RetryPolicy {
-    /// `max_retries` attempts in total (at least 1 for a node to run), `wait` between them.
-    pub const fn new(max_retries: u32, wait: Duration) -> RetryPolicy {
-        RetryPolicy { max_retries, wait }
-    }
-
-    /// The total number of `exec` attempts.
-    pub const fn max_retries(&self) -> u32 {
-        self.max_retries
-    }
-
-    /// The pause after a failed attempt that is not the last.
-    pub const fn wait(&self) -> Duration {
-        self.wait
-    }
-
-    /// The same policy with another number of attempts.
-    ///
-    /// ```
-    /// # use pocketflow::RetryPolicy;
-    /// assert_eq!(RetryPolicy::default().with_max_retries(4).max_retries(), 4);
-    /// ```
-    pub const fn with_max_retries(self, max_retries: u32) -> RetryPolicy {
-        RetryPolicy {
-            max_retries,
-            ..self
-        }
-    }
-
-    /// The same policy with another wait.
-    ///
-    /// ```
-    /// # use pocketflow::RetryPolicy;
-    /// # use std::time::Duration;
-    /// assert_eq!(RetryPolicy::default().with_wait(Duration::from_secs(1)).wait(), Duration::from_secs(1));
-    /// ```
-    pub const fn with_wait(self, wait: Duration) -> RetryPolicy {
-        RetryPolicy { wait, ..self }
-    }
-}
-
-impl RetryPolicy {
-    /// The error a run of `node` fails with when this policy cannot run it (no attempts).
-    #[inline]
-    pub(crate) fn check(&self, node: &'static str) -> Result<()> {
-        if self.max_retries == 0 {
-            return Err(zero_retries(node));
-        }
-        Ok(())
-    }
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy::new(1, Duration::ZERO)
-    }
-}
-
 /// Runs the `exec` attempt `|| $attempt` until it succeeds or `$policy.max_retries()` attempts
-/// (checked to be at least 1 by [`RetryPolicy::check`]) have failed, sleeping `$policy.wait()` on tokio's clock between attempts; then runs the
+/// (checked to be at least 1 by [`RetryPolicy::check`]) have failed, each limited to the
+/// policy's timeout, sleeping [`RetryPolicy::wait_after`] on tokio's clock between them; then runs the
 /// fallback `|$error| $fallback` with the last error, which hands the error back when the node
 /// has no fallback.
 ///
@@ -98,7 +25,7 @@ impl Default for RetryPolicy {
 macro_rules! exec_with_retries {
     ($node:expr, $span:expr, $policy:expr, || $attempt:expr, |$error:ident| $fallback:expr) => {{
         $crate::trace::record_attempt($span, 1);
-        match $attempt.await {
+        match $crate::retry::attempt($policy.timeout(), $attempt).await {
             Ok(value) => Ok(value),
             Err(failure) => {
                 ::std::boxed::Box::pin($crate::retry::after_failure(
@@ -131,16 +58,17 @@ where
 {
     let mut attempts = 1;
     loop {
-        trace::attempt_failed(node, attempts, policy.max_retries, &*failure);
-        if attempts == policy.max_retries {
+        trace::attempt_failed(node, attempts, policy.max_retries(), &*failure);
+        if attempts == policy.max_retries() {
             break;
         }
-        if !policy.wait.is_zero() {
-            tokio::time::sleep(policy.wait).await;
+        let wait = policy.wait_after(attempts);
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
         }
         attempts += 1;
         trace::record_attempt(span, attempts);
-        match attempt().await {
+        match self::attempt(policy.timeout(), attempt()).await {
             Ok(value) => return Ok(value),
             Err(next) => failure = next,
         }
@@ -152,19 +80,49 @@ where
         .map_err(|failure| fallback_error(node, attempts, failure))
 }
 
-#[cold]
-fn zero_retries(node: &'static str) -> Error {
-    Error::invalid_config(
-        node,
-        "max_retries is 0; a node needs at least one exec attempt",
-    )
-}
-
 /// A fallback that hands back a `pocketflow::Error` (re-raising what it was given) keeps that
 /// error as it is rather than wrapping it in a second one.
 fn fallback_error(node: &'static str, attempts: u32, failure: BoxError) -> Error {
     match failure.downcast::<Error>() {
         Ok(error) => *error,
         Err(failure) => Error::phase_failed(node, Phase::ExecFallback, attempts, failure),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// One `exec` attempt, failed with [`TimedOut`] if it outlasts the policy's timeout. The
+    /// timer is boxed: nodes without a timeout keep it out of their futures.
+    #[project = AttemptProjection]
+    pub(crate) enum Attempt<F> {
+        Unlimited { #[pin] attempt: F },
+        Limited { attempt: Pin<Box<tokio::time::Timeout<F>>>, limit: Duration },
+    }
+}
+
+/// `attempt`, limited to `timeout` when there is one.
+#[inline]
+pub(crate) fn attempt<F: Future>(timeout: Option<Duration>, attempt: F) -> Attempt<F> {
+    match timeout {
+        None => Attempt::Unlimited { attempt },
+        Some(limit) => Attempt::Limited {
+            attempt: Box::pin(tokio::time::timeout(limit, attempt)),
+            limit,
+        },
+    }
+}
+
+impl<T, F: Future<Output = Result<T, BoxError>>> Future for Attempt<F> {
+    type Output = Result<T, BoxError>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            AttemptProjection::Unlimited { attempt } => attempt.poll(cx),
+            AttemptProjection::Limited { attempt, limit } => match attempt.as_mut().poll(cx) {
+                Poll::Ready(Ok(output)) => Poll::Ready(output),
+                Poll::Ready(Err(_elapsed)) => Poll::Ready(Err(Box::new(TimedOut::new(*limit)))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
     }
 }

@@ -26,7 +26,7 @@
 //!     fn phase_post(..)  { async move { Ok(Self::post(self, __shared, __prep, __exec)).map(IntoAction::into_action) } }
 //! }
 //! impl<__P: Sync> RunWithPolicy<Doc, __P> for Summarize { .. run_single(self, policy, store, params) }
-//! impl<__P: Sync> Node<Doc, __P> for Summarize { .. self.run_with_policy(Self::POLICY, store, params) }
+//! impl<__P: Sync> Node<Doc, __P> for Summarize { .. self.run_with_policy(&Self::POLICY, store, params) }
 //! ```
 //! (every path goes through `::pocketflow::__private`).
 
@@ -149,7 +149,7 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
         impl #run_impl_generics #pf::RunWithPolicy<#shared_ty, #params_ty> for #self_ty #run_where_clause {
             fn run_with_policy<'__a>(
                 &'__a self,
-                __policy: #pf::RetryPolicy,
+                __policy: &'__a #pf::RetryPolicy,
                 __store: #pf::Store<'__a, #shared_ty>,
                 __params: &'__a #params_ty,
             ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
@@ -163,7 +163,7 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
                 __store: #pf::Store<'__a, #shared_ty>,
                 __params: &'__a #params_ty,
             ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
-                #pf::RunWithPolicy::run_with_policy(self, <Self as #pf::Tunable>::POLICY, __store, __params)
+                #pf::RunWithPolicy::run_with_policy(self, &<Self as #pf::Tunable>::POLICY, __store, __params)
             }
         }
     }
@@ -414,18 +414,40 @@ fn result_of(phase: &Phase, args: TokenStream) -> TokenStream {
     };
     match phase.output {
         Output::Unit | Output::Plain(_) => quote!(#pf::Result::<_, #pf::BoxError>::Ok(#call)),
-        Output::Fallible(_) => quote!(#pf::Fallible::into_phase_result(#call)),
+        Output::Fallible(ty) => quote_spanned! {ty.span()=>
+            ::pocketflow::__private::Fallible::into_phase_result(#call)
+        },
     }
 }
 
 /// The value type of a phase: `T` for `-> T` and `-> Result<T, E>`.
+///
+/// For `Result<T, ..>` the value type is read off the tokens: then a bad error type is one
+/// error, where the conversion is, rather than one in every place the value type appears. An
+/// alias without arguments (`fmt::Result`) is asked through `Fallible`.
 fn value_type(output: &Output) -> TokenStream {
     let pf = quote!(::pocketflow::__private);
     match output {
         Output::Unit => quote!(()),
         Output::Plain(ty) => quote!(#ty),
-        Output::Fallible(ty) => quote_spanned!(ty.span()=> <#ty as #pf::Fallible>::Ok),
+        Output::Fallible(ty) => match first_type_argument(ty) {
+            Some(value) => quote!(#value),
+            None => quote_spanned!(ty.span()=> <#ty as #pf::Fallible>::Ok),
+        },
     }
+}
+
+/// `T` of `Result<T, E>`, `io::Result<T>` or `AppResult<T>`.
+fn first_type_argument(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let syn::PathArguments::AngleBracketed(arguments) = &path.path.segments.last()?.arguments
+    else {
+        return None;
+    };
+    arguments.args.iter().find_map(|argument| match argument {
+        syn::GenericArgument::Type(value) => Some(value),
+        _ => None,
+    })
 }
 
 /// The store as the user's phase takes it: `&S` or `&mut S`.
