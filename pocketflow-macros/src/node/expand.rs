@@ -412,7 +412,7 @@ fn result_of(phase: &Phase, args: TokenStream) -> TokenStream {
     } else {
         quote_spanned!(ident.span()=> Self::#ident(self, #args))
     };
-    match phase.output {
+    match &phase.output {
         Output::Unit | Output::Plain(_) => quote!(#pf::Result::<_, #pf::BoxError>::Ok(#call)),
         Output::Fallible(ty) => quote_spanned! {ty.span()=>
             ::pocketflow::__private::Fallible::into_phase_result(#call)
