@@ -29,8 +29,15 @@ use proc_macro::TokenStream;
 /// `#[derive(Action)]`, or an `Option` of those. Missing phases do nothing (`prep` and `exec`
 /// yield `()`; `post` returns the default action).
 ///
-/// Arguments: `max_retries = N` (total `exec` attempts, default 1) and `wait = "500ms"` (the
-/// pause between attempts; units `ns`, `us`, `ms`, `s`, `m`, `h`).
+/// Arguments, all optional:
+///
+/// | key | meaning |
+/// |---|---|
+/// | `max_retries = N` | total `exec` attempts (default 1; 0 is an error) |
+/// | `wait = "500ms"` | pause after the first failed attempt (units `ns`, `us`, `ms`, `s`, `m`, `h`) |
+/// | `backoff = 2` | each later pause is this many times the one before (default 1) |
+/// | `max_wait = "10s"` | the longest pause |
+/// | `timeout = "30s"` | limit on one attempt of an `async fn exec`; a timed-out attempt is a failed one |
 ///
 /// ```
 /// use pocketflow::prelude::*;

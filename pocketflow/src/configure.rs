@@ -44,6 +44,23 @@ pub trait Configure: Tunable + Sized {
         }
     }
 
+    /// Wraps the node with each `exec` attempt limited to `timeout` (a timed-out attempt is a
+    /// failed one). Needs an `async fn exec`.
+    fn with_timeout(self, timeout: Duration) -> Configured<Self> {
+        Configured {
+            policy: Self::POLICY.with_timeout(Some(timeout)),
+            node: self,
+        }
+    }
+
+    /// Wraps the node with waits growing by `factor` after each failed attempt, up to `max_wait`.
+    fn with_backoff(self, factor: f64, max_wait: Duration) -> Configured<Self> {
+        Configured {
+            policy: Self::POLICY.with_backoff(factor, max_wait),
+            node: self,
+        }
+    }
+
     /// Wraps the node with `policy`.
     fn with_policy(self, policy: RetryPolicy) -> Configured<Self> {
         Configured { policy, node: self }
@@ -87,6 +104,18 @@ impl<N> Configured<N> {
     /// Changes the pause between `exec` attempts.
     pub fn with_wait(mut self, wait: Duration) -> Configured<N> {
         self.policy = self.policy.with_wait(wait);
+        self
+    }
+
+    /// Limits each `exec` attempt to `timeout`.
+    pub fn with_timeout(mut self, timeout: Duration) -> Configured<N> {
+        self.policy = self.policy.with_timeout(Some(timeout));
+        self
+    }
+
+    /// Makes the waits grow by `factor` after each failed attempt, up to `max_wait`.
+    pub fn with_backoff(mut self, factor: f64, max_wait: Duration) -> Configured<N> {
+        self.policy = self.policy.with_backoff(factor, max_wait);
         self
     }
 

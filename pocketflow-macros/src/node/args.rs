@@ -28,16 +28,24 @@ impl Kind {
     /// The keys the attribute accepts, for error messages.
     fn keys(self) -> &'static str {
         match self {
-            Kind::Node => "`max_retries` and `wait`",
-            Kind::BatchNode => "`max_retries`, `wait`, `parallel` and `limit`",
+            Kind::Node => "`max_retries`, `wait`, `backoff`, `max_wait` and `timeout`",
+            Kind::BatchNode => {
+                "`max_retries`, `wait`, `backoff`, `max_wait`, `timeout`, `parallel` and `limit`"
+            }
             Kind::BatchFlow => "`parallel` and `limit`",
         }
     }
 
     fn accepts(self, key: &str) -> bool {
         match self {
-            Kind::Node => matches!(key, "max_retries" | "wait"),
-            Kind::BatchNode => matches!(key, "max_retries" | "wait" | "parallel" | "limit"),
+            Kind::Node => matches!(
+                key,
+                "max_retries" | "wait" | "backoff" | "max_wait" | "timeout"
+            ),
+            Kind::BatchNode => matches!(
+                key,
+                "max_retries" | "wait" | "backoff" | "max_wait" | "timeout" | "parallel" | "limit"
+            ),
             Kind::BatchFlow => matches!(key, "parallel" | "limit"),
         }
     }
@@ -51,6 +59,11 @@ pub(crate) struct NodeArgs {
     pub(crate) parallel: Option<Span>,
     /// `limit = N`: at most N items in flight (unbounded without it).
     pub(crate) limit: Option<usize>,
+    /// `backoff = 2` or `1.5`, in thousandths.
+    pub(crate) backoff_per_mille: Option<u32>,
+    pub(crate) max_wait_nanos: Option<u64>,
+    /// `timeout = "30s"`, where it was written.
+    pub(crate) timeout: Option<(u64, Span)>,
 }
 
 pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &mut Errors) -> NodeArgs {
@@ -59,6 +72,9 @@ pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &mut Errors) -> NodeA
         wait_nanos: 0,
         parallel: None,
         limit: None,
+        backoff_per_mille: None,
+        max_wait_nanos: None,
+        timeout: None,
     };
     let mut limit_key = None;
     let mut seen: Vec<String> = Vec::new();
@@ -102,10 +118,19 @@ pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &mut Errors) -> NodeA
                         }
                     }
                     ("wait", Some(value)) => {
-                        if let Some(nanos) = wait(&value, errors) {
+                        if let Some(nanos) = duration(&name, &value, errors) {
                             parsed.wait_nanos = nanos;
                         }
                     }
+                    ("max_wait", Some(value)) => {
+                        parsed.max_wait_nanos = duration(&name, &value, errors);
+                    }
+                    ("timeout", Some(value)) => match duration(&name, &value, errors) {
+                        Some(0) => errors.at(&value, "`timeout = \"0s\"` would fail every attempt; give each attempt some time, like `timeout = \"30s\"`"),
+                        Some(nanos) => parsed.timeout = Some((nanos, key.span())),
+                        None => {}
+                    },
+                    ("backoff", Some(value)) => parsed.backoff_per_mille = backoff(&value, errors),
                     ("limit", Some(value)) => {
                         limit_key = Some(key.span());
                         parsed.limit = limit(&value, errors);
@@ -116,7 +141,7 @@ pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &mut Errors) -> NodeA
                     }
                     (_, None) => errors.at(
                         &key,
-                        format!("`{name}` needs a value, like `max_retries = 3`, `wait = \"500ms\"` or `limit = 8`"),
+                        format!("`{name}` needs a value, like `max_retries = 3`, `wait = \"500ms\"`, `backoff = 2` or `limit = 8`"),
                     ),
                     _ => unreachable!("accepts() lists every key matched above"),
                 }
@@ -195,7 +220,8 @@ fn int_literal(value: &Expr) -> Option<&LitInt> {
     }
 }
 
-fn wait(value: &Expr, errors: &mut Errors) -> Option<u64> {
+/// A duration string: `wait`, `max_wait` and `timeout`.
+fn duration(key: &str, value: &Expr, errors: &mut Errors) -> Option<u64> {
     let literal = match value {
         Expr::Lit(expr) => match &expr.lit {
             Lit::Str(literal) => Some(literal),
@@ -206,14 +232,42 @@ fn wait(value: &Expr, errors: &mut Errors) -> Option<u64> {
     let Some(literal): Option<&LitStr> = literal else {
         errors.at(
             value,
-            "`wait` must be a duration string, like `wait = \"500ms\"` or `wait = \"2s\"`",
+            format!(
+                "`{key}` must be a duration string, like `{key} = \"500ms\"` or `{key} = \"2s\"`"
+            ),
         );
         return None;
     };
     match duration::parse_nanos(&literal.value()) {
         Ok(nanos) => Some(nanos),
         Err(problem) => {
-            errors.at_span(literal.span(), format!("`wait`: {problem}"));
+            errors.at_span(literal.span(), format!("`{key}`: {problem}"));
+            None
+        }
+    }
+}
+
+/// `backoff = 2` or `backoff = 1.5`: the factor between successive waits, at least 1.
+fn backoff(value: &Expr, errors: &mut Errors) -> Option<u32> {
+    let factor = match value {
+        Expr::Lit(expr) => match &expr.lit {
+            Lit::Int(literal) => literal.base10_parse::<f64>().ok(),
+            Lit::Float(literal) => literal.base10_parse::<f64>().ok(),
+            _ => None,
+        },
+        _ => None,
+    };
+    match factor {
+        Some(factor) if (1.0..=1000.0).contains(&factor) => Some((factor * 1000.0).round() as u32),
+        Some(_) => {
+            errors.at(value, "`backoff` multiplies the wait after each failed attempt, so it is from 1 (a constant wait) to 1000, like `backoff = 2`");
+            None
+        }
+        None => {
+            errors.at(
+                value,
+                "`backoff` must be a number, like `backoff = 2` or `backoff = 1.5`",
+            );
             None
         }
     }

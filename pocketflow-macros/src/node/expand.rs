@@ -73,6 +73,13 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
         .map_or(quote!(()), |post| value_type(&post.phase.output));
     let max_retries = args.max_retries;
     let wait_nanos = args.wait_nanos;
+    let backoff_per_mille = args.backoff_per_mille.unwrap_or(1000);
+    let some_duration = |nanos: Option<u64>| match nanos {
+        Some(nanos) => quote!(#pf::Option::Some(#pf::Duration::from_nanos(#nanos))),
+        None => quote!(#pf::Option::None),
+    };
+    let max_wait = some_duration(args.max_wait_nanos);
+    let timeout = some_duration(args.timeout.map(|(nanos, _)| nanos));
     let limit = args
         .limit
         .map_or_else(|| quote!(usize::MAX), |limit| quote!(#limit));
@@ -139,7 +146,9 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
 
         impl #impl_generics #pf::Tunable for #self_ty #where_clause {
             const POLICY: #pf::RetryPolicy =
-                #pf::RetryPolicy::new(#max_retries, #pf::Duration::from_nanos(#wait_nanos));
+                #pf::RetryPolicy::new(#max_retries, #pf::Duration::from_nanos(#wait_nanos))
+                    .with_backoff_per_mille(#backoff_per_mille, #max_wait)
+                    .with_timeout(#timeout);
         }
 
         impl #run_impl_generics #pf::#phases_trait<#shared_ty, #params_ty> for #self_ty #run_where_clause {

@@ -29,6 +29,16 @@ pub(crate) fn node(kind: Kind, args: TokenStream, input: TokenStream) -> TokenSt
     let mut errors = Errors::default();
     let node_args = args::parse(kind, args, &mut errors);
     let phases = phases::read(kind, &item, &mut errors);
+    if let Some((_, timeout)) = node_args.timeout {
+        match &phases.exec {
+            Some(exec) if !exec.phase.is_async => errors.at(
+                &exec.phase.ident,
+                "`timeout` limits each attempt of `exec`, which needs `async fn exec`: a synchronous `exec` cannot be interrupted",
+            ),
+            None => errors.at_span(timeout, "`timeout` limits each attempt of `exec`, but this node has no `exec`"),
+            Some(_) => {}
+        }
+    }
     if let (Kind::BatchNode, Some(parallel)) = (kind, node_args.parallel) {
         match &phases.exec {
             Some(exec) if !exec.phase.is_async => errors.at(
