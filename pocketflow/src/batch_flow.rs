@@ -4,6 +4,7 @@ use std::future::Future;
 
 use crate::error::{BoxError, Error, Phase, Result};
 use crate::node::{Node, NodeLabel};
+use crate::progress::{self, Progress};
 use crate::store::Store;
 use crate::trace;
 use crate::window::run_window;
@@ -65,12 +66,42 @@ pub trait BatchFlowPhases<S, P>: NodeLabel + Sync {
 pub struct BatchFlow<B, F> {
     batch: B,
     flow: F,
+    progress: Option<Progress>,
 }
 
 impl<B, F> BatchFlow<B, F> {
     /// The batch flow `batch` over `flow`; `batch.over(flow)` says the same.
     pub fn new(batch: B, flow: F) -> BatchFlow<B, F> {
-        BatchFlow { batch, flow }
+        BatchFlow {
+            batch,
+            flow,
+            progress: None,
+        }
+    }
+
+    /// Counts the sub-flow runs into `progress` as they finish (see [`Progress`]).
+    ///
+    /// ```
+    /// use pocketflow::prelude::*;
+    /// use pocketflow::Progress;
+    ///
+    /// struct Three;
+    /// #[batch_flow]
+    /// impl Three {
+    ///     fn prep(&self, _: &()) -> [u8; 3] { [1, 2, 3] }
+    /// }
+    /// struct Step;
+    /// #[node]
+    /// impl Step {}
+    ///
+    /// let progress = Progress::new();
+    /// let step = Step;
+    /// Three.over(flow! { step }).with_progress(&progress).run_blocking(&mut ()).unwrap();
+    /// assert_eq!((progress.done(), progress.total()), (3, 3));
+    /// ```
+    pub fn with_progress(mut self, progress: &Progress) -> BatchFlow<B, F> {
+        self.progress = Some(progress.clone());
+        self
     }
 
     /// The batch part, whose `prep` lists the items.
@@ -111,13 +142,12 @@ where
         store: Store<'a, S>,
         params: &'a P,
     ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
-        run_batch_flow(&self.batch, &self.flow, store, params)
+        run_batch_flow(self, store, params)
     }
 }
 
 async fn run_batch_flow<S, P, B, F>(
-    batch: &B,
-    flow: &F,
+    batch_flow: &BatchFlow<B, F>,
     mut store: Store<'_, S>,
     params: &P,
 ) -> Result<B::Action>
@@ -125,6 +155,12 @@ where
     B: BatchFlowPhases<S, P>,
     F: Node<S, B::Item>,
 {
+    let BatchFlow {
+        batch,
+        flow,
+        progress,
+    } = batch_flow;
+    let progress = progress.as_ref();
     let span = trace::node_span(B::NAME);
     trace::in_span(&span, async {
         let items = {
@@ -133,15 +169,21 @@ where
         }
         .map_err(|e| Error::phase_failed(B::NAME, Phase::Prep, 0, e))?;
 
+        progress::add_items(progress, items.len());
         if B::PARALLEL {
             let (sharing, items) = (&store.share(), &items);
             run_window(items.len(), B::LIMIT, |index| async move {
-                (index, flow.run_node(sharing.store(), &items[index]).await)
+                let run = flow.run_node(sharing.store(), &items[index]).await;
+                if run.is_ok() {
+                    progress::item_done(progress);
+                }
+                (index, run)
             })
             .await?;
         } else {
             for item in &items {
                 flow.run_node(store.reborrow(), item).await?;
+                progress::item_done(progress);
             }
         }
 

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use crate::error::Result;
 use crate::node::{Node, NodeLabel};
-use crate::phases::{RunWithPolicy, Tunable};
+use crate::phases::{BatchNode, RunWithPolicy, Tunable};
 use crate::policy::RetryPolicy;
+use crate::progress::Progress;
 use crate::store::Store;
 
 /// Changes a node's retry settings at run time, overriding its `#[node(..)]` attribute.
@@ -30,40 +31,36 @@ pub trait Configure: Tunable + Sized {
     /// Wraps the node with `max_retries` total `exec` attempts. Zero makes every run fail with
     /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig).
     fn with_max_retries(self, max_retries: u32) -> Configured<Self> {
-        Configured {
-            policy: Self::POLICY.with_max_retries(max_retries),
-            node: self,
-        }
+        Configured::new(self, Self::POLICY.with_max_retries(max_retries))
     }
 
     /// Wraps the node with a pause of `wait` between `exec` attempts.
     fn with_wait(self, wait: Duration) -> Configured<Self> {
-        Configured {
-            policy: Self::POLICY.with_wait(wait),
-            node: self,
-        }
+        Configured::new(self, Self::POLICY.with_wait(wait))
     }
 
     /// Wraps the node with each `exec` attempt limited to `timeout` (a timed-out attempt is a
     /// failed one). Needs an `async fn exec`.
     fn with_timeout(self, timeout: Duration) -> Configured<Self> {
-        Configured {
-            policy: Self::POLICY.with_timeout(Some(timeout)),
-            node: self,
-        }
+        Configured::new(self, Self::POLICY.with_timeout(Some(timeout)))
     }
 
     /// Wraps the node with waits growing by `factor` after each failed attempt, up to `max_wait`.
     fn with_backoff(self, factor: f64, max_wait: Duration) -> Configured<Self> {
-        Configured {
-            policy: Self::POLICY.with_backoff(factor, max_wait),
-            node: self,
-        }
+        Configured::new(self, Self::POLICY.with_backoff(factor, max_wait))
+    }
+
+    /// Wraps a batch node so that its items are counted into `progress` as they finish.
+    fn with_progress(self, progress: &Progress) -> Configured<Self>
+    where
+        Self: BatchNode,
+    {
+        Configured::new(self, Self::POLICY).with_progress(progress)
     }
 
     /// Wraps the node with `policy`.
     fn with_policy(self, policy: RetryPolicy) -> Configured<Self> {
-        Configured { policy, node: self }
+        Configured::new(self, policy)
     }
 }
 
@@ -87,9 +84,32 @@ impl<N: Tunable> Configure for N {}
 pub struct Configured<N> {
     node: N,
     policy: RetryPolicy,
+    progress: Option<Progress>,
 }
 
 impl<N> Configured<N> {
+    fn new(node: N, policy: RetryPolicy) -> Configured<N> {
+        Configured {
+            node,
+            policy,
+            progress: None,
+        }
+    }
+
+    /// Counts the batch node's items into `progress` as they finish (see [`Progress`]).
+    pub fn with_progress(mut self, progress: &Progress) -> Configured<N>
+    where
+        N: BatchNode,
+    {
+        self.progress = Some(progress.clone());
+        self
+    }
+
+    /// The progress this wrapper counts into, if any.
+    pub fn progress(&self) -> Option<&Progress> {
+        self.progress.as_ref()
+    }
+
     /// The settings this wrapper runs the node with.
     pub fn policy(&self) -> RetryPolicy {
         self.policy
@@ -142,6 +162,7 @@ impl<S, P, N: RunWithPolicy<S, P>> Node<S, P> for Configured<N> {
         store: Store<'a, S>,
         params: &'a P,
     ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
-        self.node.run_with_policy(&self.policy, store, params)
+        self.node
+            .run_with_policy(&self.policy, self.progress.as_ref(), store, params)
     }
 }

@@ -156,6 +156,7 @@ mod node;
 mod phases;
 mod phases_sync;
 mod policy;
+mod progress;
 mod retry;
 mod store;
 mod trace;
@@ -171,6 +172,7 @@ pub use crate::flow::Flow;
 pub use crate::mermaid::Mermaid;
 pub use crate::node::{Node, NodeLabel, Run};
 pub use crate::policy::{RetryPolicy, TimedOut};
+pub use crate::progress::Progress;
 pub use crate::store::{SharedStore, Store, StoreGuard};
 pub use pocketflow_macros::{Action, batch_flow, batch_node, flow, node};
 
@@ -205,12 +207,14 @@ pub mod __private {
     pub use crate::mermaid::{Mermaid, child_id};
     pub use crate::node::{Node, NodeLabel};
     pub use crate::phases::{
-        BatchPhases, NodePhases, RunWithPolicy, Tunable, run_batch, run_parallel_batch, run_single,
+        BatchNode, BatchPhases, NodePhases, RunWithPolicy, Tunable, run_batch, run_parallel_batch,
+        run_single,
     };
     pub use crate::phases_sync::{
         SyncBatchPhases, SyncNodePhases, run_sync_batch, run_sync_single,
     };
     pub use crate::policy::{RetryPolicy, TimedOut};
+    pub use crate::progress::Progress;
     pub use crate::store::Store;
 
     pub use core::clone::Clone;

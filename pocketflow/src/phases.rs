@@ -8,6 +8,7 @@ use crate::action::ActionType;
 use crate::error::{BoxError, Error, Phase, Result};
 use crate::node::NodeLabel;
 use crate::policy::RetryPolicy;
+use crate::progress::{self, Progress};
 use crate::retry::exec_with_retries;
 use crate::store::Store;
 use crate::trace;
@@ -19,13 +20,22 @@ pub trait Tunable: NodeLabel {
     const POLICY: RetryPolicy;
 }
 
+/// Marks the nodes made by `#[batch_node]`, whose items a [`Progress`] counts.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a batch node, so it has no items to count",
+    label = "progress counts the items of a `#[batch_node]`",
+    note = "attach progress to a `#[batch_node]`, or to a batch flow with `BatchFlow::with_progress`"
+)]
+pub trait BatchNode: Tunable {}
+
 /// Runs a node under a given retry policy; [`Node::run_node`](crate::Node::run_node) passes
 /// [`Tunable::POLICY`], a [`Configured`](crate::Configured) node its own.
 pub trait RunWithPolicy<S, P>: Tunable {
-    /// Runs the node once under `policy`.
+    /// Runs the node once under `policy`, counting into `progress` if given.
     fn run_with_policy<'a>(
         &'a self,
         policy: &'a RetryPolicy,
+        progress: Option<&'a Progress>,
         store: Store<'a, S>,
         params: &'a P,
     ) -> impl Future<Output = Result<Self::Action>> + Send + 'a;
@@ -133,12 +143,15 @@ macro_rules! with_store {
 pub async fn run_single<N, S, P>(
     node: &N,
     policy: &RetryPolicy,
+    progress: Option<&Progress>,
     mut store: Store<'_, S>,
     params: &P,
 ) -> Result<N::Action>
 where
     N: NodePhases<S, P>,
 {
+    // A plain node has no items: `progress` is for batch nodes, which share this signature.
+    let _ = progress;
     policy.check(N::NAME)?;
     let span = trace::node_span(N::NAME);
     trace::in_span(&span, async {
@@ -166,13 +179,14 @@ where
 pub fn run_batch<'a, N, S, P>(
     node: &'a N,
     policy: &'a RetryPolicy,
+    progress: Option<&'a Progress>,
     store: Store<'a, S>,
     params: &'a P,
 ) -> impl Future<Output = Result<N::Action>> + 'a
 where
     N: BatchPhases<S, P>,
 {
-    run_parallel_batch(node, policy, 1, store, params)
+    run_parallel_batch(node, policy, progress, 1, store, params)
 }
 
 /// Runs a `#[batch_node(parallel)]` once: the items' `exec` run concurrently on the calling task,
@@ -181,6 +195,7 @@ where
 pub async fn run_parallel_batch<N, S, P>(
     node: &N,
     policy: &RetryPolicy,
+    progress: Option<&Progress>,
     limit: usize,
     mut store: Store<'_, S>,
     params: &P,
@@ -193,6 +208,7 @@ where
     trace::in_span(&span, async {
         let items = with_store!(store, N::NAME, Phase::Prep, |shared| node
             .phase_prep(shared, params))?;
+        progress::add_items(progress, items.len());
 
         let (span, items_ref) = (&span, &items);
         let outputs = run_window(items.len(), limit, |index| async move {
@@ -201,6 +217,9 @@ where
                 exec_with_retries!(N::NAME, span, *policy, || node.phase_exec(item), |error| {
                     node.phase_exec_fallback(item, error.on_item(index))
                 });
+            if output.is_ok() {
+                progress::item_done(progress);
+            }
             (index, output.map_err(|e: Error| e.on_item(index)))
         })
         .await?;

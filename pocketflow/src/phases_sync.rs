@@ -7,6 +7,7 @@ use std::future::ready;
 use crate::error::{BoxError, Error, Phase, Result};
 use crate::phases::Tunable;
 use crate::policy::RetryPolicy;
+use crate::progress::{self, Progress};
 use crate::retry::after_failure;
 use crate::store::Store;
 use crate::trace;
@@ -97,12 +98,15 @@ macro_rules! with_store_now {
 pub async fn run_sync_single<N, S, P>(
     node: &N,
     policy: &RetryPolicy,
+    progress: Option<&Progress>,
     mut store: Store<'_, S>,
     params: &P,
 ) -> Result<N::Action>
 where
     N: SyncNodePhases<S, P>,
 {
+    // A plain node has no items: `progress` is for batch nodes, which share this signature.
+    let _ = progress;
     policy.check_sync(N::NAME)?;
     let span = trace::node_span(N::NAME);
     let (prep, first_attempt) = match store.direct() {
@@ -159,6 +163,7 @@ where
 pub async fn run_sync_batch<N, S, P>(
     node: &N,
     policy: &RetryPolicy,
+    progress: Option<&Progress>,
     mut store: Store<'_, S>,
     params: &P,
 ) -> Result<N::Action>
@@ -169,6 +174,7 @@ where
     let span = trace::node_span(N::NAME);
     let items = with_store_now!(store, span, N::NAME, Phase::Prep, |shared| node
         .phase_prep(shared, params))?;
+    progress::add_items(progress, items.len());
     let mut outputs = Vec::with_capacity(items.len());
     while outputs.len() < items.len() {
         // Items run in synchronous stretches inside the span, entered once per stretch; a
@@ -177,6 +183,7 @@ where
             let _entered = span.enter();
             items[outputs.len()..].iter().try_for_each(|item| {
                 outputs.push(node.phase_exec(item)?);
+                progress::item_done(progress);
                 Ok::<_, BoxError>(())
             })
         };
@@ -198,6 +205,7 @@ where
             .await
             .map_err(|e| e.on_item(index))?;
         outputs.push(output);
+        progress::item_done(progress);
     }
     let action = with_store_now!(store, span, N::NAME, Phase::Post, |shared| {
         node.phase_post(shared, params, items, outputs)

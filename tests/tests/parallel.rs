@@ -386,3 +386,53 @@ async fn parallel_results_are_in_item_order() {
     assert_eq!(out, [50, 40, 30, 20, 10]);
     assert_eq!(start.elapsed(), Duration::from_millis(50));
 }
+
+/// Items taking 10, 20 and 30 ms.
+struct Staggered;
+
+#[batch_node(parallel)]
+impl Staggered {
+    fn prep(&self, _: &()) -> Vec<u64> {
+        vec![10, 20, 30]
+    }
+
+    async fn exec(&self, millis: &u64) {
+        sleep(Duration::from_millis(*millis)).await;
+    }
+}
+
+/// Progress can be read while the batch runs, from another task.
+#[tokio::test(start_paused = true)]
+async fn progress_counts_items_as_they_finish() {
+    let progress = pocketflow::Progress::new();
+    let node = Staggered.with_progress(&progress);
+    let observer = tokio::spawn({
+        let progress = progress.clone();
+        async move {
+            let mut seen = Vec::new();
+            for _ in 0..4 {
+                sleep(Duration::from_millis(10)).await;
+                tokio::task::yield_now().await;
+                seen.push((progress.done(), progress.total()));
+            }
+            seen
+        }
+    });
+    node.run(&mut ()).await.unwrap();
+    assert_eq!(observer.await.unwrap(), [(1, 3), (2, 3), (3, 3), (3, 3)]);
+    assert!(progress.is_finished());
+}
+
+/// A failed item is not counted as done.
+#[tokio::test(start_paused = true)]
+async fn progress_does_not_count_a_failed_item() {
+    let progress = pocketflow::Progress::new();
+    let node = FailFast {
+        dropped: Arc::default(),
+        completed: Arc::default(),
+    }
+    .with_progress(&progress);
+    node.run(&mut ()).await.unwrap_err();
+    assert_eq!((progress.done(), progress.total()), (0, 20));
+    assert!(!progress.is_finished());
+}

@@ -140,9 +140,13 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
         }
     };
     let limit_arg = args.parallel.map(|_| quote!(#limit,));
+    let batch_marker = (kind == Kind::BatchNode)
+        .then(|| quote!(impl #impl_generics #pf::BatchNode for #self_ty #where_clause {}));
 
     quote! {
         #label
+
+        #batch_marker
 
         impl #impl_generics #pf::Tunable for #self_ty #where_clause {
             const POLICY: #pf::RetryPolicy =
@@ -159,10 +163,11 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
             fn run_with_policy<'__a>(
                 &'__a self,
                 __policy: &'__a #pf::RetryPolicy,
+                __progress: #pf::Option<&'__a #pf::Progress>,
                 __store: #pf::Store<'__a, #shared_ty>,
                 __params: &'__a #params_ty,
             ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
-                #pf::#run(self, __policy, #limit_arg __store, __params)
+                #pf::#run(self, __policy, __progress, #limit_arg __store, __params)
             }
         }
 
@@ -172,7 +177,13 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
                 __store: #pf::Store<'__a, #shared_ty>,
                 __params: &'__a #params_ty,
             ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
-                #pf::RunWithPolicy::run_with_policy(self, &<Self as #pf::Tunable>::POLICY, __store, __params)
+                #pf::RunWithPolicy::run_with_policy(
+                    self,
+                    &<Self as #pf::Tunable>::POLICY,
+                    #pf::Option::None,
+                    __store,
+                    __params,
+                )
             }
         }
     }
