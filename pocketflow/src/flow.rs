@@ -25,7 +25,7 @@ use crate::trace;
 /// assert_eq!(count, 10);
 /// ```
 ///
-/// A flow's actions are [`Action`](crate::Action)s, the label of the last action inside it. A
+/// A flow's actions are [`Action`](struct@crate::Action)s, the label of the last action inside it. A
 /// function returning a flow as `impl Node<S, P>` hides that; `impl Node<S, P> + Flow` keeps it,
 /// so callers can compare the result with a string:
 ///

@@ -30,7 +30,7 @@ use crate::store::Store;
     note = "put `#[node]` or `#[batch_node]` on its `impl` block, or build it with `flow!`"
 )]
 pub trait NodeLabel {
-    /// What `post` returns, as seen by flows: [`Action`](crate::Action) or an enum with
+    /// What `post` returns, as seen by flows: [`Action`](struct@crate::Action) or an enum with
     /// `#[derive(Action)]`.
     type Action: ActionType;
     /// The node's name in errors and `tracing` output: its type's name.
@@ -48,7 +48,7 @@ pub trait NodeLabel {
 ///
 /// Flows and batch flows are nodes too. A flow's type cannot be named: return one as
 /// `impl Node<S, P>` (or `impl Node<S, P> + Flow`, which keeps its actions readable as
-/// [`Action`](crate::Action)s) and run it through [`Run`].
+/// [`Action`](struct@crate::Action)s) and run it through [`Run`].
 ///
 /// ```
 /// use pocketflow::prelude::*;
