@@ -71,6 +71,31 @@ pub struct BatchFlow<B, F> {
 
 impl<B, F> BatchFlow<B, F> {
     /// The batch flow `batch` over `flow`; `batch.over(flow)` says the same.
+    ///
+    /// ```
+    /// use pocketflow::prelude::*;
+    /// use pocketflow::BatchFlow;
+    ///
+    /// struct Pair;
+    /// #[batch_flow]
+    /// impl Pair {
+    ///     fn prep(&self, _: &Vec<u8>) -> [u8; 2] { [1, 2] }
+    /// }
+    /// struct Push;
+    /// #[node]
+    /// impl Push {
+    ///     fn post(&self, out: &mut Vec<u8>, _prep: (), _exec: (), n: &u8) { out.push(*n); }
+    /// }
+    ///
+    /// let push = Push;
+    /// let each = BatchFlow::new(Pair, flow! { push });
+    /// let mut out = Vec::new();
+    /// each.run_blocking(&mut out).unwrap();
+    /// assert_eq!(out, [1, 2]);
+    /// assert_eq!(<Pair as NodeLabel>::NAME, "Pair");
+    /// let _sub_flow = each.flow();
+    /// let _batch: &Pair = each.batch();
+    /// ```
     pub fn new(batch: B, flow: F) -> BatchFlow<B, F> {
         BatchFlow {
             batch,

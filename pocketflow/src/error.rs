@@ -4,9 +4,21 @@ use std::fmt;
 
 /// A boxed error from user code: anything that converts into it can be returned from a phase
 /// (`anyhow::Error`, `std::io::Error`, `String`, any `std::error::Error + Send + Sync`).
+///
+/// ```
+/// let boxed: pocketflow::BoxError = "no route to host".into();
+/// assert_eq!(boxed.to_string(), "no route to host");
+/// ```
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// `Result` with [`Error`] as the default error type.
+///
+/// ```
+/// fn run() -> pocketflow::Result<u32> {
+///     Ok(1)
+/// }
+/// assert_eq!(run().unwrap(), 1);
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A phase of a node, as named in an [`Error`] and in `tracing` output.

@@ -23,7 +23,6 @@ pub use crate::batch_flow::BatchFlow;
 pub use crate::configure::{Configure, Configured};
 pub use crate::error::{BoxError, Error, ErrorKind, Phase, Result};
 pub use crate::flow::Flow;
-pub use crate::mermaid::Mermaid;
 pub use crate::node::{Node, NodeLabel, Run};
 pub use crate::policy::{RetryPolicy, TimedOut};
 pub use crate::progress::Progress;

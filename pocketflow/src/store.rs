@@ -115,7 +115,20 @@ impl<S> Sharing<'_, S> {
     }
 }
 
-/// Exclusive access to the store, from [`Store::access`] or [`SharedStore::lock`].
+/// Exclusive access to the store, from [`Store::access`] or [`SharedStore::lock`]; it derefs to
+/// the store.
+///
+/// ```
+/// use pocketflow::SharedStore;
+///
+/// let mut names = vec!["ada"];
+/// let shared = SharedStore::new(&mut names);
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let mut guard = shared.lock().await;
+/// guard.push("grace");
+/// assert_eq!(guard.len(), 2);
+/// # });
+/// ```
 pub struct StoreGuard<'g, S> {
     access: GuardAccess<'g, S>,
 }
