@@ -317,8 +317,22 @@ impl Error {
     }
 }
 
+/// `{:?}` is the one-line message, so that `fn main() -> pocketflow::Result<()>` prints it
+/// readably; `{:#?}` shows every field.
+///
+/// ```
+/// # use pocketflow::prelude::*;
+/// # struct Boom;
+/// # #[node] impl Boom { fn prep(&self, _: &()) -> Result<(), String> { Err("no".into()) } }
+/// let err = Boom.run_blocking(&mut ()).unwrap_err();
+/// assert_eq!(format!("{err:?}"), "node `Boom` failed in prep: no");
+/// assert!(format!("{err:#?}").contains("phase: Some(\n        Prep,\n    )"));
+/// ```
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return fmt::Display::fmt(self, f);
+        }
         let details = &self.0;
         f.debug_struct("Error")
             .field("kind", &details.kind)
