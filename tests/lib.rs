@@ -52,6 +52,7 @@ pub fn capture_logs() -> (Logs, DefaultGuard) {
         .with_writer(logs.clone())
         .with_max_level(tracing::Level::INFO)
         .without_time()
+        .with_ansi(false)
         .finish();
     (logs, tracing::subscriber::set_default(subscriber))
 }

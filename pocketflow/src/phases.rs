@@ -210,13 +210,17 @@ where
             .phase_prep(shared, params))?;
         progress::add_items(progress, items.len());
 
-        let (span, items_ref) = (&span, &items);
+        // Items record nothing on the node's span: one field recorded per item would pile up.
+        let (unrecorded, items_ref) = (&tracing::Span::none(), &items);
         let outputs = run_window(items.len(), limit, |index| async move {
             let item = &items_ref[index];
-            let output =
-                exec_with_retries!(N::NAME, span, *policy, || node.phase_exec(item), |error| {
-                    node.phase_exec_fallback(item, error.on_item(index))
-                });
+            let output = exec_with_retries!(
+                N::NAME,
+                unrecorded,
+                *policy,
+                || node.phase_exec(item),
+                |error| { node.phase_exec_fallback(item, error.on_item(index)) }
+            );
             if output.is_ok() {
                 progress::item_done(progress);
             }
@@ -227,7 +231,7 @@ where
         let action = with_store!(store, N::NAME, Phase::Post, |shared| {
             node.phase_post(shared, params, items, outputs)
         })?;
-        trace::record_action(span, action.label());
+        trace::record_action(&span, action.label());
         Ok(action)
     })
     .await

@@ -117,9 +117,9 @@ where
             let prep = node
                 .phase_prep(shared, params)
                 .map_err(|e| Error::phase_failed(N::NAME, Phase::Prep, 0, e))?;
-            trace::record_attempt(&span, 1);
             match node.phase_exec(&prep) {
                 Ok(exec) => {
+                    trace::record_attempt(&span, 1);
                     let action = node
                         .phase_post(shared, params, prep, exec)
                         .map_err(|e| Error::phase_failed(N::NAME, Phase::Post, 0, e))?;
@@ -133,13 +133,15 @@ where
             let prep = with_store_now!(store, span, N::NAME, Phase::Prep, |shared| {
                 node.phase_prep(shared, params)
             })?;
-            trace::record_attempt(&span, 1);
             let first_attempt = span.in_scope(|| node.phase_exec(&prep));
             (prep, first_attempt)
         }
     };
     let exec = match first_attempt {
-        Ok(exec) => exec,
+        Ok(exec) => {
+            trace::record_attempt(&span, 1);
+            exec
+        }
         Err(failure) => {
             let retries = after_failure(
                 N::NAME,

@@ -24,9 +24,11 @@ use crate::trace;
 /// does not need them.
 macro_rules! exec_with_retries {
     ($node:expr, $span:expr, $policy:expr, || $attempt:expr, |$error:ident| $fallback:expr) => {{
-        $crate::trace::record_attempt($span, 1);
         match $crate::retry::attempt($policy.timeout(), $attempt).await {
-            Ok(value) => Ok(value),
+            Ok(value) => {
+                $crate::trace::record_attempt($span, 1);
+                Ok(value)
+            }
             Err(failure) => {
                 ::std::boxed::Box::pin($crate::retry::after_failure(
                     $node,
@@ -67,12 +69,16 @@ where
             tokio::time::sleep(wait).await;
         }
         attempts += 1;
-        trace::record_attempt(span, attempts);
         match self::attempt(policy.timeout(), attempt()).await {
-            Ok(value) => return Ok(value),
+            Ok(value) => {
+                trace::record_attempt(span, attempts);
+                return Ok(value);
+            }
             Err(next) => failure = next,
         }
     }
+    // Recorded once, at the end: a subscriber may append every recording of a field.
+    trace::record_attempt(span, attempts);
     let fallback = fallback(Error::phase_failed(node, Phase::Exec, attempts, failure))?;
     trace::fallback_runs(node, attempts);
     fallback

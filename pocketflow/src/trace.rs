@@ -56,35 +56,28 @@ pub(crate) fn in_span<F: Future>(span: &Span, future: F) -> InSpan<'_, F> {
     InSpan { span, future }
 }
 
+// The warnings say everything in their message, and carry the node's name in the node's span
+// (`node{node="Fetch"}: exec attempt 1 of 3 failed: ..`): fields repeating the message would
+// print twice with a plain `fmt` subscriber.
+
 pub(crate) fn attempt_failed(
     node: &'static str,
     attempt: u32,
     max_retries: u32,
     error: &(dyn std::error::Error + 'static),
 ) {
-    tracing::warn!(
-        node,
-        attempt,
-        max_retries,
-        error,
-        "exec attempt {attempt} of {max_retries} failed: {error}"
-    );
+    let _ = node;
+    tracing::warn!("exec attempt {attempt} of {max_retries} failed: {error}");
 }
 
 pub(crate) fn fallback_runs(node: &'static str, attempts: u32) {
-    tracing::warn!(
-        node,
-        attempts,
-        "exec failed {attempts} time(s); running exec_fallback"
-    );
+    let _ = node;
+    tracing::warn!("exec failed {attempts} time(s); running exec_fallback");
 }
 
 /// The warning of a flow that ends because the action a node returned has no edge.
 pub fn unmatched_action(step: &'static str, action: &str, edges: &[&'static str]) {
     tracing::warn!(
-        step,
-        action,
-        ?edges,
         "flow ends: step `{step}` returned action {action:?}, which has no edge; its edges are {edges:?}"
     );
 }
