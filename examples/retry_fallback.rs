@@ -425,17 +425,44 @@ mod tests {
         }
     }
 
+    thread_local! {
+        static CAPTURING: std::cell::RefCell<Option<Logs>> = const { std::cell::RefCell::new(None) };
+    }
+
+    /// Writes to the logs of the current thread, if it is capturing.
+    struct ThisThread;
+
+    impl Write for ThisThread {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            CAPTURING.with(|capturing| {
+                if let Some(logs) = &*capturing.borrow() {
+                    logs.0.lock().unwrap().extend_from_slice(bytes);
+                }
+            });
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
     impl Logs {
-        fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
+        /// Captures this thread's events through one global subscriber: a thread-local default
+        /// subscriber would race with the other tests over `tracing`'s cached callsite interest.
+        fn capture() -> Logs {
+            static INSTALL: std::sync::Once = std::sync::Once::new();
+            INSTALL.call_once(|| {
+                let subscriber = tracing_subscriber::fmt()
+                    .with_writer(|| ThisThread)
+                    .with_ansi(false)
+                    .without_time()
+                    .with_max_level(tracing::Level::INFO)
+                    .finish();
+                tracing::subscriber::set_global_default(subscriber).expect("one global subscriber");
+            });
             let logs = Logs::default();
-            let writer = logs.clone();
-            let subscriber = tracing_subscriber::fmt()
-                .with_writer(move || writer.clone())
-                .with_ansi(false)
-                .without_time()
-                .with_max_level(tracing::Level::INFO)
-                .finish();
-            (logs, tracing::subscriber::set_default(subscriber))
+            CAPTURING.with(|capturing| *capturing.borrow_mut() = Some(logs.clone()));
+            logs
         }
 
         fn warnings(&self) -> Vec<String> {
@@ -449,7 +476,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn one_warning_per_failed_attempt_and_one_for_the_fallback() {
-        let (logs, _guard) = Logs::capture();
+        let logs = Logs::capture();
         let service = Arc::new(Scripted::new([
             Step::Close,
             Step::Hang,

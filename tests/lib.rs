@@ -1,9 +1,9 @@
 //! Helpers shared by the integration tests.
 
+use std::cell::RefCell;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
 
-use tracing::subscriber::DefaultGuard;
 use tracing_subscriber::fmt::MakeWriter;
 
 /// The `tracing` output of the current thread since [`capture_logs`] was called, as text.
@@ -26,9 +26,20 @@ impl Logs {
     }
 }
 
-impl Write for Logs {
+thread_local! {
+    static CAPTURING: RefCell<Option<Logs>> = const { RefCell::new(None) };
+}
+
+/// Writes to the [`Logs`] of the current thread, if it is capturing.
+struct ThisThread;
+
+impl Write for ThisThread {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
+        CAPTURING.with(|capturing| {
+            if let Some(logs) = &*capturing.borrow() {
+                logs.0.lock().unwrap().extend_from_slice(bytes);
+            }
+        });
         Ok(bytes.len())
     }
 
@@ -37,24 +48,43 @@ impl Write for Logs {
     }
 }
 
-impl<'a> MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
+impl<'a> MakeWriter<'a> for ThisThread {
+    type Writer = ThisThread;
+    fn make_writer(&'a self) -> ThisThread {
+        ThisThread
     }
 }
 
-/// Captures `tracing` events (INFO and above, with span context) on this thread until the guard
+/// Stops the capture of the current thread when dropped.
+pub struct CaptureGuard(());
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        CAPTURING.with(|capturing| capturing.borrow_mut().take());
+    }
+}
+
+/// Captures `tracing` events (INFO and above, with span context) of this thread until the guard
 /// is dropped. Use it from `#[tokio::test]`'s default current-thread runtime.
-pub fn capture_logs() -> (Logs, DefaultGuard) {
+///
+/// One global subscriber routes each thread's events to that thread's capture. A thread-local
+/// default subscriber would race with tests on other threads: `tracing` caches whether a
+/// callsite is enabled, and a test without a subscriber could cache "never" for a warning
+/// another test waits for.
+pub fn capture_logs() -> (Logs, CaptureGuard) {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(ThisThread)
+            .with_max_level(tracing::Level::INFO)
+            .without_time()
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+    });
     let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::INFO)
-        .without_time()
-        .with_ansi(false)
-        .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
+    CAPTURING.with(|capturing| *capturing.borrow_mut() = Some(logs.clone()));
+    (logs, CaptureGuard(()))
 }
 
 /// The README's example, compiled and run as a doc test so that it stays true.
