@@ -7,7 +7,9 @@
 //!
 //! prints one line: `name n seconds ns_per_item`. Each workload checks its result as the Python
 //! one does. It runs on a current-thread tokio runtime, or a multi-thread one with
-//! `POCKETFLOW_RUNTIME=multi-thread`.
+//! `POCKETFLOW_RUNTIME=multi-thread`, with tokio's timer and no I/O driver: the workloads do no
+//! I/O, and a runtime that also polls for I/O parks in `epoll_wait`, whose millisecond timeouts
+//! add about 4 ms to `fanout` (BENCHMARKS.md).
 
 use std::time::{Duration, Instant};
 
@@ -203,10 +205,17 @@ fn main() {
     let n = args
         .next()
         .map_or(default_n, |n| n.parse().unwrap_or_else(|_| usage()));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = match std::env::var("POCKETFLOW_RUNTIME").as_deref() {
+        Ok("multi-thread") => tokio::runtime::Builder::new_multi_thread().enable_time().build(),
+        Ok("current-thread") | Err(_) => {
+            tokio::runtime::Builder::new_current_thread().enable_time().build()
+        }
+        Ok(other) => {
+            eprintln!("POCKETFLOW_RUNTIME is `{other}`; use `current-thread` or `multi-thread`");
+            std::process::exit(2)
+        }
+    }
+    .expect("runtime");
     let start = Instant::now();
     runtime.block_on(async {
         match name.as_str() {
