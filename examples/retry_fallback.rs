@@ -299,9 +299,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 #[cfg(test)]
 mod tests {
     use std::collections::VecDeque;
-    use std::io::Write;
     use std::sync::Mutex;
-
     use std::time::Duration;
 
     use tokio::time::Instant;
@@ -412,71 +410,9 @@ mod tests {
     }
 
     /// The `tracing` output of this thread while the guard lives.
-    #[derive(Clone, Default)]
-    struct Logs(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Logs {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    thread_local! {
-        static CAPTURING: std::cell::RefCell<Option<Logs>> = const { std::cell::RefCell::new(None) };
-    }
-
-    /// Writes to the logs of the current thread, if it is capturing.
-    struct ThisThread;
-
-    impl Write for ThisThread {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            CAPTURING.with(|capturing| {
-                if let Some(logs) = &*capturing.borrow() {
-                    logs.0.lock().unwrap().extend_from_slice(bytes);
-                }
-            });
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl Logs {
-        /// Captures this thread's events through one global subscriber: a thread-local default
-        /// subscriber would race with the other tests over `tracing`'s cached callsite interest.
-        fn capture() -> Logs {
-            static INSTALL: std::sync::Once = std::sync::Once::new();
-            INSTALL.call_once(|| {
-                let subscriber = tracing_subscriber::fmt()
-                    .with_writer(|| ThisThread)
-                    .with_ansi(false)
-                    .without_time()
-                    .with_max_level(tracing::Level::INFO)
-                    .finish();
-                tracing::subscriber::set_global_default(subscriber).expect("one global subscriber");
-            });
-            let logs = Logs::default();
-            CAPTURING.with(|capturing| *capturing.borrow_mut() = Some(logs.clone()));
-            logs
-        }
-
-        fn warnings(&self) -> Vec<String> {
-            let text = String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned();
-            text.lines()
-                .filter(|line| line.contains("WARN"))
-                .map(str::to_owned)
-                .collect()
-        }
-    }
-
     #[tokio::test(start_paused = true)]
     async fn one_warning_per_failed_attempt_and_one_for_the_fallback() {
-        let logs = Logs::capture();
+        let (logs, _capture) = pocketflow_tests::capture_logs();
         let service = Arc::new(Scripted::new([
             Step::Close,
             Step::Hang,

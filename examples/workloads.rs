@@ -206,10 +206,12 @@ fn main() {
         .next()
         .map_or(default_n, |n| n.parse().unwrap_or_else(|_| usage()));
     let runtime = match std::env::var("POCKETFLOW_RUNTIME").as_deref() {
-        Ok("multi-thread") => tokio::runtime::Builder::new_multi_thread().enable_time().build(),
-        Ok("current-thread") | Err(_) => {
-            tokio::runtime::Builder::new_current_thread().enable_time().build()
-        }
+        Ok("multi-thread") => tokio::runtime::Builder::new_multi_thread()
+            .enable_time()
+            .build(),
+        Ok("current-thread") | Err(_) => tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build(),
         Ok(other) => {
             eprintln!("POCKETFLOW_RUNTIME is `{other}`; use `current-thread` or `multi-thread`");
             std::process::exit(2)

@@ -76,12 +76,9 @@ impl AsyncInc {
 
 const TRANSITIONS: u32 = 10_000;
 
-/// One flow transition: a sync node looping on itself.
-#[divan::bench]
-fn transition(bencher: Bencher) {
+/// Runs `flow` (a node looping on itself until `TRANSITIONS`) once per sample.
+fn bench_transitions(bencher: Bencher, flow: impl Node<Counter>) {
     let runtime = runtime();
-    let inc = Inc;
-    let flow = flow! { inc - "again" >> inc };
     bencher
         .counter(divan::counter::ItemsCount::new(TRANSITIONS))
         .bench_local(|| {
@@ -92,42 +89,27 @@ fn transition(bencher: Bencher) {
             runtime.block_on(flow.run(&mut shared)).expect("runs");
             shared.count
         });
+}
+
+/// One flow transition: a sync node looping on itself.
+#[divan::bench]
+fn transition(bencher: Bencher) {
+    let inc = Inc;
+    bench_transitions(bencher, flow! { inc - "again" >> inc });
 }
 
 /// One transition of a node with `max_retries = 3, wait = "1s"` whose first attempt succeeds.
 #[divan::bench]
 fn transition_with_unused_retries(bencher: Bencher) {
-    let runtime = runtime();
     let inc = IncWithRetries;
-    let flow = flow! { inc - "again" >> inc };
-    bencher
-        .counter(divan::counter::ItemsCount::new(TRANSITIONS))
-        .bench_local(|| {
-            let mut shared = Counter {
-                count: 0,
-                n: TRANSITIONS,
-            };
-            runtime.block_on(flow.run(&mut shared)).expect("runs");
-            shared.count
-        });
+    bench_transitions(bencher, flow! { inc - "again" >> inc });
 }
 
 /// One transition of a node whose phases are all `async fn`.
 #[divan::bench]
 fn transition_async_phases(bencher: Bencher) {
-    let runtime = runtime();
     let inc = AsyncInc;
-    let flow = flow! { inc - "again" >> inc };
-    bencher
-        .counter(divan::counter::ItemsCount::new(TRANSITIONS))
-        .bench_local(|| {
-            let mut shared = Counter {
-                count: 0,
-                n: TRANSITIONS,
-            };
-            runtime.block_on(flow.run(&mut shared)).expect("runs");
-            shared.count
-        });
+    bench_transitions(bencher, flow! { inc - "again" >> inc });
 }
 
 const ITEMS: u32 = 1_000;
