@@ -143,7 +143,7 @@ pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &mut Errors) -> NodeA
                         &key,
                         format!("`{name}` needs a value, like `max_retries = 3`, `wait = \"500ms\"`, `backoff = 2` or `limit = 8`"),
                     ),
-                    _ => unreachable!("accepts() lists every key matched above"),
+                    (_, Some(value)) => errors.at(value, format!("`{name}` takes no value here")),
                 }
             }
             if input.is_empty() {
