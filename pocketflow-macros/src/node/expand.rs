@@ -14,8 +14,8 @@
 //! Output: the impl block unchanged, plus
 //!
 //! ```text
-//! impl NodeLabel for Summarize { type Action = <&'static str as IntoAction>::Action; const NAME = "Summarize"; }
-//! impl Tunable for Summarize { const POLICY = RetryPolicy::new(3, ..); }
+//! impl NodeInfo for Summarize { type Action = <&'static str as IntoAction>::Action; const NAME = "Summarize"; }
+//! impl Configure for Summarize { const POLICY = RetryPolicy::new(3, ..); }
 //! impl<__P: Sync> NodePhases<Doc, __P> for Summarize {
 //!     type Prep = String;
 //!     type Exec = <Result<String, MyError> as Fallible>::Ok;
@@ -25,8 +25,10 @@
 //!     fn phase_exec(..)  { async move { Fallible::into_phase_result(Self::exec(self, __input).await) } }
 //!     fn phase_post(..)  { async move { Ok(Self::post(self, __shared, __prep, __exec)).map(IntoAction::into_action) } }
 //! }
-//! impl<__P: Sync> RunWithPolicy<Doc, __P> for Summarize { .. run_single(self, policy, store, params) }
-//! impl<__P: Sync> Node<Doc, __P> for Summarize { .. self.run_with_policy(&Self::POLICY, store, params) }
+//! impl<__P: Sync> Node<Doc, __P> for Summarize {
+//!     fn run_node(..) { drive_node(self, &<Self as Configure>::POLICY, None, store, params) }
+//!     fn run_configured(.., policy, progress, ..) { drive_node(self, policy, progress, store, params) }
+//! }
 //! ```
 //! (every path goes through `::pocketflow::__private`).
 
@@ -80,16 +82,13 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
     };
     let max_wait = some_duration(args.max_wait_nanos);
     let timeout = some_duration(args.timeout.map(|(nanos, _)| nanos));
-    let limit = args
-        .limit
-        .map_or_else(|| quote!(usize::MAX), |limit| quote!(#limit));
     // Parallel work needs futures to interleave, so a parallel batch uses the async traits.
     let flavor = Flavor {
         sync: phases.all_sync() && args.parallel.is_none(),
     };
     let phases_impl = match kind {
-        Kind::Node => exec_phases(flavor, false, phases, &shared_ty, &params_ty),
-        Kind::BatchNode => exec_phases(flavor, true, phases, &shared_ty, &params_ty),
+        Kind::Node => exec_phases(flavor, None, phases, &shared_ty, &params_ty),
+        Kind::BatchNode => exec_phases(flavor, Some(limit(args)), phases, &shared_ty, &params_ty),
         Kind::BatchFlow => batch_flow_phases(args, phases, &shared_ty, &params_ty),
     };
     let action_ty = match &phases.post {
@@ -110,18 +109,17 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
         )]
         #item
 
-        impl #impl_generics #pf::NodeLabel for #self_ty #where_clause {
+        impl #impl_generics #pf::NodeInfo for #self_ty #where_clause {
             type Action = #action_ty;
             const NAME: &'static str = #name;
         }
     };
-    let (phases_trait, run) = match (kind, flavor.sync, args.parallel.is_some()) {
-        (Kind::Node, false, _) => (quote!(NodePhases), quote!(run_single)),
-        (Kind::Node, true, _) => (quote!(SyncNodePhases), quote!(run_sync_single)),
-        (Kind::BatchNode, false, false) => (quote!(BatchPhases), quote!(run_batch)),
-        (Kind::BatchNode, false, true) => (quote!(BatchPhases), quote!(run_parallel_batch)),
-        (Kind::BatchNode, true, _) => (quote!(SyncBatchPhases), quote!(run_sync_batch)),
-        (Kind::BatchFlow, ..) => {
+    let (phases_trait, driver) = match (kind, flavor.sync) {
+        (Kind::Node, false) => (quote!(NodePhases), quote!(drive_node)),
+        (Kind::Node, true) => (quote!(SyncNodePhases), quote!(drive_sync_node)),
+        (Kind::BatchNode, false) => (quote!(BatchPhases), quote!(drive_batch)),
+        (Kind::BatchNode, true) => (quote!(SyncBatchPhases), quote!(drive_sync_batch)),
+        (Kind::BatchFlow, _) => {
             return quote! {
                 #label
 
@@ -139,7 +137,6 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
             };
         }
     };
-    let limit_arg = args.parallel.map(|_| quote!(#limit,));
     let batch_marker = (kind == Kind::BatchNode)
         .then(|| quote!(impl #impl_generics #pf::BatchNode for #self_ty #where_clause {}));
 
@@ -148,7 +145,7 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
 
         #batch_marker
 
-        impl #impl_generics #pf::Tunable for #self_ty #where_clause {
+        impl #impl_generics #pf::Configure for #self_ty #where_clause {
             const POLICY: #pf::RetryPolicy =
                 #pf::RetryPolicy::new(#max_retries, #pf::Duration::from_nanos(#wait_nanos))
                     .with_backoff_per_mille(#backoff_per_mille, #max_wait)
@@ -159,31 +156,29 @@ pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &ItemImpl, phases: &Phas
             #phases_impl
         }
 
-        impl #run_impl_generics #pf::RunWithPolicy<#shared_ty, #params_ty> for #self_ty #run_where_clause {
-            fn run_with_policy<'__a>(
-                &'__a self,
-                __policy: &'__a #pf::RetryPolicy,
-                __progress: #pf::Option<&'__a #pf::Progress>,
-                __store: #pf::Store<'__a, #shared_ty>,
-                __params: &'__a #params_ty,
-            ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
-                #pf::#run(self, __policy, __progress, #limit_arg __store, __params)
-            }
-        }
-
         impl #run_impl_generics #pf::Node<#shared_ty, #params_ty> for #self_ty #run_where_clause {
             fn run_node<'__a>(
                 &'__a self,
                 __store: #pf::Store<'__a, #shared_ty>,
                 __params: &'__a #params_ty,
             ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
-                #pf::RunWithPolicy::run_with_policy(
+                #pf::#driver(
                     self,
-                    &<Self as #pf::Tunable>::POLICY,
+                    &<Self as #pf::Configure>::POLICY,
                     #pf::Option::None,
                     __store,
                     __params,
                 )
+            }
+
+            fn run_configured<'__a>(
+                &'__a self,
+                __policy: &'__a #pf::RetryPolicy,
+                __progress: #pf::Option<&'__a #pf::Progress>,
+                __store: #pf::Store<'__a, #shared_ty>,
+                __params: &'__a #params_ty,
+            ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
+                #pf::#driver(self, __policy, __progress, __store, __params)
             }
         }
     }
@@ -256,11 +251,21 @@ impl Flavor {
     }
 }
 
-/// The phases impl of a node (`batch: false`, exec runs on the prep value) or of a batch node
-/// (`batch: true`, exec runs on each item of it); the two differ only in their types.
+/// How many items a batch runs at once: 1 unless `parallel`, then `limit` or no bound.
+fn limit(args: &NodeArgs) -> TokenStream {
+    match (args.parallel, args.limit) {
+        (None, _) => quote!(1),
+        (Some(_), Some(limit)) => quote!(#limit),
+        (Some(_), None) => quote!(usize::MAX),
+    }
+}
+
+/// The phases impl of a node (`batch_limit: None`, exec runs on the prep value) or of a batch
+/// node (`Some(limit)`, exec runs on each item of it, `limit` at a time); the two differ only in
+/// their types.
 fn exec_phases(
     flavor: Flavor,
-    batch: bool,
+    batch_limit: Option<TokenStream>,
     phases: &Phases,
     shared_ty: &TokenStream,
     params_ty: &TokenStream,
@@ -274,14 +279,17 @@ fn exec_phases(
         .exec
         .as_ref()
         .map_or(quote!(()), |exec| value_type(&exec.phase.output));
-    let (types, input_ty, output_ty, prepared, executed) = if batch {
+    let batch = batch_limit.is_some();
+    let (types, input_ty, output_ty, prepared, executed) = if let Some(limit) = batch_limit {
         let items_span = phases
             .prep
             .as_ref()
             .map_or_else(proc_macro2::Span::call_site, |p| p.phase.ident.span());
         let item_ty = quote_spanned!(items_span=> <#prep_value as #pf::IntoIterator>::Item);
+        // The sync batch trait has no limit: a sync exec cannot interleave.
+        let limit = (!flavor.sync).then(|| quote!(const LIMIT: usize = #limit;));
         (
-            quote!(type Item = #item_ty; type Output = #exec_value;),
+            quote!(type Item = #item_ty; type Output = #exec_value; #limit),
             quote!(Self::Item),
             quote!(Self::Output),
             quote!(#pf::Vec<Self::Item>),
@@ -359,13 +367,9 @@ fn batch_flow_phases(
     let item_ty = quote_spanned!(items_span=> <#items as #pf::IntoIterator>::Item);
     let returns_items = flavor.returns(quote!(#pf::Vec<Self::Item>));
     let returns_action = flavor.returns(quote!(Self::Action));
-    let parallel = args.parallel.is_some();
-    let limit = args
-        .limit
-        .map_or_else(|| quote!(usize::MAX), |limit| quote!(#limit));
+    let limit = limit(args);
     quote! {
         type Item = #item_ty;
-        const PARALLEL: bool = #parallel;
         const LIMIT: usize = #limit;
 
         fn phase_prep(&self, __shared: &mut #shared_ty, __params: &#params_ty) -> #returns_items {
