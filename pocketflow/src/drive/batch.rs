@@ -24,9 +24,10 @@ pub async fn drive_batch<N, S, P>(
 where
     N: BatchPhases<S, P>,
 {
-    let run = NodeRun::open(N::NAME, policy, Exec::Async)?;
-    trace::in_span(&run.span, async {
-        let items = with_store!(run, store, Phase::Prep, |shared| node
+    NodeRun::<N>::check(policy, Exec::Async)?;
+    let span = NodeRun::<N>::span();
+    trace::in_span(&span, async {
+        let items = with_store!(N, store, Phase::Prep, |shared| node
             .phase_prep(shared, params))?;
         progress::add_items(progress, items.len());
 
@@ -48,10 +49,10 @@ where
         })
         .await?;
 
-        let action = with_store!(run, store, Phase::Post, |shared| {
+        let action = with_store!(N, store, Phase::Post, |shared| {
             node.phase_post(shared, params, items, outputs)
         })?;
-        run.close(action)
+        NodeRun::<N>::close(&span, action)
     })
     .await
 }

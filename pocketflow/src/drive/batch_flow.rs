@@ -23,9 +23,9 @@ where
     B: BatchFlowPhases<S, P>,
     F: Node<S, B::Item>,
 {
-    let run = NodeRun::unchecked(B::NAME);
-    trace::in_span(&run.span, async {
-        let items = with_store!(run, store, Phase::Prep, |shared| batch
+    let span = NodeRun::<B>::span();
+    trace::in_span(&span, async {
+        let items = with_store!(B, store, Phase::Prep, |shared| batch
             .phase_prep(shared, params))?;
         progress::add_items(progress, items.len());
 
@@ -47,9 +47,9 @@ where
             }
         }
 
-        let action = with_store!(run, store, Phase::Post, |shared| batch
+        let action = with_store!(B, store, Phase::Post, |shared| batch
             .phase_post(shared, params, items))?;
-        run.close(action)
+        NodeRun::<B>::close(&span, action)
     })
     .await
 }

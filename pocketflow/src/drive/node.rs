@@ -23,22 +23,23 @@ where
     N: NodePhases<S, P>,
 {
     let _ = progress;
-    let run = NodeRun::open(N::NAME, policy, Exec::Async)?;
-    trace::in_span(&run.span, async {
-        let prep = with_store!(run, store, Phase::Prep, |shared| node
+    NodeRun::<N>::check(policy, Exec::Async)?;
+    let span = NodeRun::<N>::span();
+    trace::in_span(&span, async {
+        let prep = with_store!(N, store, Phase::Prep, |shared| node
             .phase_prep(shared, params))?;
 
         let exec = exec_with_retries!(
             N::NAME,
-            &run.span,
+            &span,
             *policy,
             || node.phase_exec(&prep),
             |error| { node.phase_exec_fallback(&prep, error) }
         )?;
 
-        let action = with_store!(run, store, Phase::Post, |shared| node
+        let action = with_store!(N, store, Phase::Post, |shared| node
             .phase_post(shared, params, prep, exec))?;
-        run.close(action)
+        NodeRun::<N>::close(&span, action)
     })
     .await
 }

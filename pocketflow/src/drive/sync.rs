@@ -26,8 +26,8 @@ where
 {
     // A plain node has no items: `progress` is for batch nodes, which share this signature.
     let _ = progress;
-    let run = NodeRun::open(N::NAME, policy, Exec::Sync)?;
-    let span = &run.span;
+    NodeRun::<N>::check(policy, Exec::Sync)?;
+    let span = NodeRun::<N>::span();
     let (prep, first_attempt) = match store.direct() {
         Some(shared) => {
             // The common case, a sequential run whose first attempt succeeds, is one
@@ -38,17 +38,17 @@ where
                 .map_err(|e| Error::phase_failed(N::NAME, Phase::Prep, 0, e))?;
             match node.phase_exec(&prep) {
                 Ok(exec) => {
-                    trace::record_attempt(span, 1);
+                    trace::record_attempt(&span, 1);
                     let action = node
                         .phase_post(shared, params, prep, exec)
                         .map_err(|e| Error::phase_failed(N::NAME, Phase::Post, 0, e))?;
-                    return run.close(action);
+                    return NodeRun::<N>::close(&span, action);
                 }
                 Err(failure) => (prep, Err(failure)),
             }
         }
         None => {
-            let prep = with_store_now!(run, store, Phase::Prep, |shared| {
+            let prep = with_store_now!(N, span, store, Phase::Prep, |shared| {
                 node.phase_prep(shared, params)
             })?;
             let first_attempt = span.in_scope(|| node.phase_exec(&prep));
@@ -57,25 +57,25 @@ where
     };
     let exec = match first_attempt {
         Ok(exec) => {
-            trace::record_attempt(span, 1);
+            trace::record_attempt(&span, 1);
             exec
         }
         Err(failure) => {
             let retries = after_failure(
                 N::NAME,
-                span,
+                &span,
                 *policy,
                 failure,
                 || ready(span.in_scope(|| node.phase_exec(&prep))),
                 |error| node.phase_exec_fallback(&prep, error).map(ready),
             );
-            Box::pin(trace::in_span(span, retries)).await?
+            Box::pin(trace::in_span(&span, retries)).await?
         }
     };
-    let action = with_store_now!(run, store, Phase::Post, |shared| {
+    let action = with_store_now!(N, span, store, Phase::Post, |shared| {
         node.phase_post(shared, params, prep, exec)
     })?;
-    run.close(action)
+    NodeRun::<N>::close(&span, action)
 }
 
 /// Runs a synchronous `#[batch_node]` once, its items one after another.
@@ -89,9 +89,9 @@ pub async fn drive_sync_batch<N, S, P>(
 where
     N: SyncBatchPhases<S, P>,
 {
-    let run = NodeRun::open(N::NAME, policy, Exec::Sync)?;
-    let span = &run.span;
-    let items = with_store_now!(run, store, Phase::Prep, |shared| node
+    NodeRun::<N>::check(policy, Exec::Sync)?;
+    let span = NodeRun::<N>::span();
+    let items = with_store_now!(N, span, store, Phase::Prep, |shared| node
         .phase_prep(shared, params))?;
     progress::add_items(progress, items.len());
     let mut outputs = Vec::with_capacity(items.len());
@@ -111,7 +111,7 @@ where
         let item = &items[index];
         let retries = after_failure(
             N::NAME,
-            span,
+            &span,
             *policy,
             failure,
             || ready(span.in_scope(|| node.phase_exec(item))),
@@ -120,14 +120,14 @@ where
                     .map(ready)
             },
         );
-        let output = Box::pin(trace::in_span(span, retries))
+        let output = Box::pin(trace::in_span(&span, retries))
             .await
             .map_err(|e| e.on_item(index))?;
         outputs.push(output);
         progress::item_done(progress);
     }
-    let action = with_store_now!(run, store, Phase::Post, |shared| {
+    let action = with_store_now!(N, span, store, Phase::Post, |shared| {
         node.phase_post(shared, params, items, outputs)
     })?;
-    run.close(action)
+    NodeRun::<N>::close(&span, action)
 }
