@@ -9,6 +9,7 @@ mod mermaid;
 mod node;
 mod phases;
 mod phases_sync;
+mod placeholder;
 mod policy;
 mod progress;
 mod retry;
@@ -66,6 +67,7 @@ pub mod __private {
     pub use crate::phases_sync::{
         SyncBatchPhases, SyncNodePhases, run_sync_batch, run_sync_single,
     };
+    pub use crate::placeholder::Placeholder;
     pub use crate::policy::{RetryPolicy, TimedOut};
     pub use crate::progress::Progress;
     pub use crate::store::Store;
