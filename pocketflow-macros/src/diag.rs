@@ -45,4 +45,3 @@ pub(crate) fn with_original(error: syn::Error, rest: TokenStream) -> TokenStream
     out.extend(rest);
     out
 }
-

@@ -50,8 +50,18 @@ fn check(name: &str, tokens: TokenStream) {
              if the change is meant, regenerate with UPDATE_SNAPSHOTS=1 and read the diff",
             path.display(),
             line + 1,
-            expected.lines().skip(line).take(8).collect::<Vec<_>>().join("\n"),
-            actual.lines().skip(line).take(8).collect::<Vec<_>>().join("\n"),
+            expected
+                .lines()
+                .skip(line)
+                .take(8)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            actual
+                .lines()
+                .skip(line)
+                .take(8)
+                .collect::<Vec<_>>()
+                .join("\n"),
         );
     }
 }

@@ -22,7 +22,7 @@ pub(crate) struct Block {
 
 /// An item of the block.
 pub(crate) enum Member {
-    Method(Method),
+    Method(Box<Method>),
     /// Anything but a method (a `const`, a `type`, a macro call): its tokens.
     Other(TokenStream),
 }

@@ -30,7 +30,7 @@ pub(crate) fn parse(kind: Kind, args: TokenStream, input: TokenStream) -> syn::R
         .items
         .iter()
         .map(|member| match member {
-            ImplItem::Fn(function) => Member::Method(method(function)),
+            ImplItem::Fn(function) => Member::Method(Box::new(method(function))),
             other => Member::Other(other.to_token_stream()),
         })
         .collect();

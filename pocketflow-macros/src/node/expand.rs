@@ -92,7 +92,12 @@ impl Shape {
     }
 }
 
-pub(crate) fn expand(kind: Kind, args: &NodeArgs, item: &syn::ItemImpl, phases: &Phases) -> TokenStream {
+pub(crate) fn expand(
+    kind: Kind,
+    args: &NodeArgs,
+    item: &syn::ItemImpl,
+    phases: &Phases,
+) -> TokenStream {
     let target = Target::new(item, phases);
     let shape = Shape::of(kind, args, phases);
     let user_block = emit::user_block(item);
@@ -183,7 +188,10 @@ fn phases_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
     let prep_body = flavor.body(emit::prep_body(phases, finish));
     let exec_body = flavor.body(match &phases.exec {
         Some(exec) => {
-            let input = exec.input.as_ref().map(|input| emit::input_arg(input, "__input"));
+            let input = exec
+                .input
+                .as_ref()
+                .map(|input| emit::input_arg(input, "__input"));
             emit::result_of(&exec.phase, quote!(#input))
         }
         None => quote!(#pf::Ok(())),
