@@ -10,6 +10,9 @@
 //! `POCKETFLOW_RUNTIME=multi-thread`, with tokio's timer and no I/O driver: the workloads do no
 //! I/O, and a runtime that also polls for I/O parks in `epoll_wait`, whose millisecond timeouts
 //! add about 4 ms to `fanout` (BENCHMARKS.md).
+//!
+//! `benches/scripts/compare.sh` runs these beside their Python copy,
+//! `benches/scripts/pocketflow_workloads.py`; benches/README.md lists the other benchmarks.
 
 use std::time::{Duration, Instant};
 

@@ -2,9 +2,33 @@
 
 use std::cell::RefCell;
 use std::io::Write;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Once};
 
+use pocketflow::node;
 use tracing_subscriber::fmt::MakeWriter;
+
+/// Fails its first `failures` exec attempts, synchronously.
+pub struct SyncFlaky {
+    pub failures: u32,
+    pub attempts: AtomicU32,
+}
+
+#[node(max_retries = 3, wait = "100ms")]
+impl SyncFlaky {
+    fn exec(&self) -> Result<u32, String> {
+        let attempt = self.attempts.fetch_add(1, Ordering::SeqCst) + 1;
+        if attempt <= self.failures {
+            Err(format!("attempt {attempt} failed"))
+        } else {
+            Ok(attempt)
+        }
+    }
+
+    fn post(&self, out: &mut u32, _prep: (), attempt: u32) {
+        *out = attempt;
+    }
+}
 
 /// The `tracing` output of the current thread since [`capture_logs`] was called, as text.
 #[derive(Clone, Default)]

@@ -2,37 +2,12 @@
 
 use std::future::Future;
 
-use crate::error::{BoxError, Error, Phase, Result};
-use crate::node::{Node, NodeLabel};
-use crate::progress::{self, Progress};
+use crate::drive::drive_batch_flow;
+use crate::error::Result;
+use crate::node::{Node, NodeInfo};
+use crate::phases::BatchFlowPhases;
+use crate::progress::Progress;
 use crate::store::Store;
-use crate::trace;
-use crate::window::run_window;
-
-/// The phases of a `#[batch_flow]`: `prep` lists the items, `post` sees them after every run.
-pub trait BatchFlowPhases<S, P>: NodeLabel + Sync {
-    /// One item: the params of one run of the sub-flow.
-    type Item: Send + Sync;
-    /// Whether the runs proceed concurrently (`#[batch_flow(parallel)]`).
-    const PARALLEL: bool;
-    /// At most this many runs in flight when parallel (`usize::MAX`: no bound).
-    const LIMIT: usize;
-
-    /// Runs the user's `prep` and collects its items.
-    fn phase_prep(
-        &self,
-        shared: &mut S,
-        params: &P,
-    ) -> impl Future<Output = Result<Vec<Self::Item>, BoxError>> + Send;
-
-    /// Runs the user's `post`, or returns the default action when there is none.
-    fn phase_post(
-        &self,
-        shared: &mut S,
-        params: &P,
-        items: Vec<Self::Item>,
-    ) -> impl Future<Output = Result<Self::Action, BoxError>> + Send;
-}
 
 /// A batch flow over a sub-flow, from `MyBatch.over(sub_flow)`: a node that runs the sub-flow
 /// once per item of `MyBatch`'s `prep`, with the item as the sub-flow's params.
@@ -61,7 +36,7 @@ pub trait BatchFlowPhases<S, P>: NodeLabel + Sync {
 /// let mut total = 0;
 /// assert_eq!(sum.run_blocking(&mut total).unwrap(), "summed");
 /// assert_eq!(total, 10);
-/// assert_eq!(<Numbers as NodeLabel>::NAME, "Numbers");
+/// assert_eq!(<Numbers as NodeInfo>::NAME, "Numbers");
 /// ```
 pub struct BatchFlow<B, F> {
     batch: B,
@@ -92,7 +67,7 @@ impl<B, F> BatchFlow<B, F> {
     /// let mut out = Vec::new();
     /// each.run_blocking(&mut out).unwrap();
     /// assert_eq!(out, [1, 2]);
-    /// assert_eq!(<Pair as NodeLabel>::NAME, "Pair");
+    /// assert_eq!(<Pair as NodeInfo>::NAME, "Pair");
     /// let _sub_flow = each.flow();
     /// let _batch: &Pair = each.batch();
     /// ```
@@ -141,7 +116,7 @@ impl<B, F> BatchFlow<B, F> {
 }
 
 #[diagnostic::do_not_recommend]
-impl<B: NodeLabel, F: NodeLabel> NodeLabel for BatchFlow<B, F> {
+impl<B: NodeInfo, F: NodeInfo> NodeInfo for BatchFlow<B, F> {
     type Action = B::Action;
     const NAME: &'static str = B::NAME;
 
@@ -167,58 +142,12 @@ where
         store: Store<'a, S>,
         params: &'a P,
     ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
-        run_batch_flow(self, store, params)
+        drive_batch_flow(
+            &self.batch,
+            &self.flow,
+            self.progress.as_ref(),
+            store,
+            params,
+        )
     }
-}
-
-async fn run_batch_flow<S, P, B, F>(
-    batch_flow: &BatchFlow<B, F>,
-    mut store: Store<'_, S>,
-    params: &P,
-) -> Result<B::Action>
-where
-    B: BatchFlowPhases<S, P>,
-    F: Node<S, B::Item>,
-{
-    let BatchFlow {
-        batch,
-        flow,
-        progress,
-    } = batch_flow;
-    let progress = progress.as_ref();
-    let span = trace::node_span(B::NAME);
-    trace::in_span(&span, async {
-        let items = {
-            let mut shared = store.access().await;
-            batch.phase_prep(&mut shared, params).await
-        }
-        .map_err(|e| Error::phase_failed(B::NAME, Phase::Prep, 0, e))?;
-
-        progress::add_items(progress, items.len());
-        if B::PARALLEL {
-            let (sharing, items) = (&store.share(), &items);
-            run_window(items.len(), B::LIMIT, |index| async move {
-                let run = flow.run_node(sharing.store(), &items[index]).await;
-                if run.is_ok() {
-                    progress::item_done(progress);
-                }
-                (index, run)
-            })
-            .await?;
-        } else {
-            for item in &items {
-                flow.run_node(store.reborrow(), item).await?;
-                progress::item_done(progress);
-            }
-        }
-
-        let action = {
-            let mut shared = store.access().await;
-            batch.phase_post(&mut shared, params, items).await
-        }
-        .map_err(|e| Error::phase_failed(B::NAME, Phase::Post, 0, e))?;
-        trace::record_action(&span, crate::ActionType::label(&action));
-        Ok(action)
-    })
-    .await
 }

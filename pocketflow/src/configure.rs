@@ -5,8 +5,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::error::Result;
-use crate::node::{Node, NodeLabel};
-use crate::phases::{BatchNode, RunWithPolicy, Tunable};
+use crate::node::{Node, NodeInfo};
 use crate::policy::RetryPolicy;
 use crate::progress::Progress;
 use crate::store::Store;
@@ -27,7 +26,13 @@ use crate::store::Store;
 /// assert_eq!(fetch.policy().max_retries(), 5);
 /// assert_eq!(fetch.run_blocking(&mut ()).unwrap_err().attempts(), 5);
 /// ```
-pub trait Configure: Tunable + Sized {
+///
+/// `#[node]` and `#[batch_node]` implement it; it is not meant to be implemented by hand.
+pub trait Configure: NodeInfo + Sized {
+    /// The policy of the node's attribute, or the default of one attempt and no wait.
+    #[doc(hidden)]
+    const POLICY: RetryPolicy;
+
     /// Wraps the node with `max_retries` total `exec` attempts. Zero makes every run fail with
     /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig).
     fn with_max_retries(self, max_retries: u32) -> Configured<Self> {
@@ -64,7 +69,27 @@ pub trait Configure: Tunable + Sized {
     }
 }
 
-impl<N: Tunable> Configure for N {}
+/// The nodes made by `#[batch_node]`, whose items a [`Progress`] counts.
+///
+/// ```
+/// use pocketflow::prelude::*;
+/// use pocketflow::BatchNode;
+///
+/// struct Words;
+/// #[batch_node]
+/// impl Words {
+///     fn prep(&self, _: &()) -> [&'static str; 2] { ["a", "b"] }
+/// }
+///
+/// fn counted<N: BatchNode>(node: N) -> N { node }
+/// let _ = counted(Words);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a batch node, so it has no items to count",
+    label = "progress counts the items of a `#[batch_node]`",
+    note = "attach progress to a `#[batch_node]`, or to a batch flow with `BatchFlow::with_progress`"
+)]
+pub trait BatchNode: Configure {}
 
 /// A node with run-time retry settings, from [`Configure`]. It is a node itself.
 ///
@@ -151,18 +176,18 @@ impl<N> Configured<N> {
 }
 
 #[diagnostic::do_not_recommend]
-impl<N: NodeLabel> NodeLabel for Configured<N> {
+impl<N: NodeInfo> NodeInfo for Configured<N> {
     type Action = N::Action;
     const NAME: &'static str = N::NAME;
 }
 
-impl<S, P, N: RunWithPolicy<S, P>> Node<S, P> for Configured<N> {
+impl<S, P, N: Node<S, P> + Configure> Node<S, P> for Configured<N> {
     fn run_node<'a>(
         &'a self,
         store: Store<'a, S>,
         params: &'a P,
     ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
         self.node
-            .run_with_policy(&self.policy, self.progress.as_ref(), store, params)
+            .run_configured(&self.policy, self.progress.as_ref(), store, params)
     }
 }

@@ -45,6 +45,16 @@ impl Mermaid {
         self.line(format_args!("end"));
     }
 
+    /// A flow: its steps drawn by `body` inside a subgraph `id` titled `name`, or as the whole
+    /// chart when `id` is empty (the flow `to_mermaid` was called on).
+    pub fn flow(&mut self, id: &str, name: &str, body: impl FnOnce(&mut Mermaid)) {
+        if id.is_empty() {
+            body(self);
+        } else {
+            self.subgraph(id, name, body);
+        }
+    }
+
     /// An edge; `label` is `None` for the default action.
     pub fn edge(&mut self, from: &str, label: Option<&str>, to: &str) {
         match label {

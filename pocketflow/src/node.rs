@@ -4,10 +4,12 @@ use std::future::Future;
 
 use crate::action::ActionType;
 use crate::error::{Error, Result};
+use crate::policy::RetryPolicy;
+use crate::progress::Progress;
 use crate::store::Store;
 
-/// What a node is, independently of the shared and params types it runs on: its name and the
-/// type of the actions it returns. `flow!` checks every edge label against it where the edge is
+/// What a node is, whatever shared and params types it runs on: its name and the type of the
+/// actions it returns. `flow!` checks every edge label against it where the edge is
 /// written.
 ///
 /// `#[node]`, `#[batch_node]`, `#[batch_flow]` and `flow!` implement it.
@@ -21,7 +23,7 @@ use crate::store::Store;
 ///     fn post(&self, _: &mut ()) -> &'static str { "done" }
 /// }
 ///
-/// assert_eq!(<Hello as NodeLabel>::NAME, "Hello");
+/// assert_eq!(<Hello as NodeInfo>::NAME, "Hello");
 /// let _: Action = Hello.run_blocking(&mut ()).unwrap(); // `&'static str` labels are `Action`s
 /// ```
 #[diagnostic::on_unimplemented(
@@ -29,7 +31,7 @@ use crate::store::Store;
     label = "this is not a node",
     note = "put `#[node]` or `#[batch_node]` on its `impl` block, or build it with `flow!`"
 )]
-pub trait NodeLabel {
+pub trait NodeInfo {
     /// What `post` returns, as seen by flows: [`Action`](struct@crate::Action) or an enum with
     /// `#[derive(Action)]`.
     type Action: ActionType;
@@ -37,7 +39,8 @@ pub trait NodeLabel {
     const NAME: &'static str;
 
     /// Draws the node into a Mermaid flowchart under `id`, as a box named `name` (its variable
-    /// name); flows draw themselves as subgraphs. Used by [`Flow::to_mermaid`](crate::Flow).
+    /// name); flows draw themselves as subgraphs, or as the whole chart when `id` is empty. Used
+    /// by [`Flow::to_mermaid`](crate::Flow).
     #[doc(hidden)]
     fn describe(&self, mermaid: &mut crate::mermaid::Mermaid, id: &str, name: &str) {
         mermaid.node(id, name);
@@ -76,7 +79,7 @@ pub trait NodeLabel {
     label = "this node does not run on `{S}` with params `{P}`",
     note = "a node runs on the shared type its `prep`/`post` take, and with the params type they take (`()` for `run`, any type for `run_with`)"
 )]
-pub trait Node<S, P = ()>: NodeLabel {
+pub trait Node<S, P = ()>: NodeInfo {
     /// Runs the node once: `prep`, `exec` with its retries and fallback, `post`.
     ///
     /// Call it through [`Run`] rather than directly; implement it by hand only for a node the
@@ -86,6 +89,21 @@ pub trait Node<S, P = ()>: NodeLabel {
         store: Store<'a, S>,
         params: &'a P,
     ) -> impl Future<Output = Result<Self::Action>> + Send + 'a;
+
+    /// Runs the node once under `policy`, counting its items into `progress`: how a
+    /// [`Configured`](crate::Configured) node runs. The macros implement it with the driver of
+    /// the node's phases; a node without retries or items ignores both.
+    #[doc(hidden)]
+    fn run_configured<'a>(
+        &'a self,
+        policy: &'a RetryPolicy,
+        progress: Option<&'a Progress>,
+        store: Store<'a, S>,
+        params: &'a P,
+    ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
+        let _ = (policy, progress);
+        self.run_node(store, params)
+    }
 }
 
 /// Runs any node or flow: `run`, `run_with` and `run_blocking`, for every [`Node`].
@@ -109,7 +127,7 @@ pub trait Node<S, P = ()>: NodeLabel {
 /// assert_eq!(out, "hello ferris");
 /// # });
 /// ```
-pub trait Run: NodeLabel {
+pub trait Run: NodeInfo {
     /// Runs the node on `shared` with `()` params.
     fn run<'a, S>(
         &'a self,
@@ -165,4 +183,4 @@ pub trait Run: NodeLabel {
     }
 }
 
-impl<N: NodeLabel + ?Sized> Run for N {}
+impl<N: NodeInfo + ?Sized> Run for N {}

@@ -11,8 +11,7 @@ use core::future::{Pending, pending};
 use crate::action::Action;
 use crate::error::Result;
 use crate::flow::Flow;
-use crate::mermaid::Mermaid;
-use crate::node::{Node, NodeLabel};
+use crate::node::{Node, NodeInfo};
 use crate::store::Store;
 
 /// A node and a flow for any shared store and params, standing for one a macro could not build.
@@ -27,7 +26,7 @@ impl Placeholder {
     }
 }
 
-impl NodeLabel for Placeholder {
+impl NodeInfo for Placeholder {
     type Action = Action;
     const NAME: &'static str = "placeholder";
 }
@@ -36,8 +35,6 @@ impl Flow for Placeholder {
     fn with_max_steps(self, _limit: u64) -> Self {
         self
     }
-
-    fn describe_steps(&self, _mermaid: &mut Mermaid, _prefix: &str) {}
 }
 
 impl<S, P> Node<S, P> for Placeholder {

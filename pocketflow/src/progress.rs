@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The progress of a node: how many of its items (or, for a batch flow, its runs) are done, of
 /// how many it has seen so far. Attach one with [`Configure::with_progress`] or
 /// [`BatchFlow::with_progress`], keep a clone, and read it from anywhere: a progress bar, a log
-/// line, a test. A node that runs several times adds each run's items to the same counts; a
-/// plain node counts as one item per run.
+/// line, a test. A node that runs several times adds each run's items to the same counts. Only
+/// batch nodes and batch flows have items: progress on a plain `#[node]` is a compile error.
 ///
 /// ```
 /// use pocketflow::prelude::*;

@@ -13,17 +13,29 @@ use std::ptr::NonNull;
 /// the sibling runs of a parallel batch flow (a lock over that `&mut S`).
 ///
 /// Nodes built with the macros never see this type; it appears only in [`Node::run_node`]
-/// for those who implement [`Node`] by hand.
+/// for those who implement [`Node`] by hand, who reach the store through
+/// [`access`](Store::access).
 ///
 /// ```
+/// use pocketflow::prelude::*;
 /// use pocketflow::Store;
 ///
-/// let mut count = 1;
-/// let mut store = Store::exclusive(&mut count);
-/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// *store.access().await += 1;
-/// # });
-/// assert_eq!(count, 2);
+/// /// A node written by hand: counts its runs.
+/// struct Count;
+/// impl NodeInfo for Count {
+///     type Action = Action;
+///     const NAME: &'static str = "Count";
+/// }
+/// impl<P: Sync> Node<u32, P> for Count {
+///     async fn run_node(&self, mut store: Store<'_, u32>, _: &P) -> pocketflow::Result<Action> {
+///         *store.access().await += 1;
+///         Ok(Action::DEFAULT)
+///     }
+/// }
+///
+/// let mut runs = 0;
+/// Count.run_blocking(&mut runs).unwrap();
+/// assert_eq!(runs, 1);
 /// ```
 ///
 /// [`Node`]: crate::Node
@@ -39,14 +51,14 @@ enum Access<'a, S> {
 
 impl<'a, S> Store<'a, S> {
     /// The store of a top-level or sequential run: no lock is ever taken.
-    pub fn exclusive(shared: &'a mut S) -> Store<'a, S> {
+    pub(crate) fn exclusive(shared: &'a mut S) -> Store<'a, S> {
         Store {
             access: Access::Exclusive(shared),
         }
     }
 
     /// The store of one of several concurrent runs: every access takes `shared`'s lock.
-    pub fn shared(shared: &'a SharedStore<'a, S>) -> Store<'a, S> {
+    pub(crate) fn shared(shared: &'a SharedStore<'a, S>) -> Store<'a, S> {
         Store {
             access: Access::Shared(shared),
         }
@@ -70,10 +82,6 @@ impl<'a, S> Store<'a, S> {
     }
 
     /// Whether accesses take a lock (the store is shared by concurrent runs).
-    ///
-    /// ```
-    /// assert!(!pocketflow::Store::exclusive(&mut ()).is_shared());
-    /// ```
     pub fn is_shared(&self) -> bool {
         matches!(self.access, Access::Shared(_))
     }
@@ -115,19 +123,28 @@ impl<S> Sharing<'_, S> {
     }
 }
 
-/// Exclusive access to the store, from [`Store::access`] or [`SharedStore::lock`]; it derefs to
-/// the store.
+/// Exclusive access to the store, from [`Store::access`]; it derefs to the store, and may be
+/// held across `.await`s.
 ///
 /// ```
-/// use pocketflow::SharedStore;
+/// use pocketflow::prelude::*;
+/// use pocketflow::Store;
+///
+/// struct Append;
+/// impl NodeInfo for Append {
+///     type Action = Action;
+///     const NAME: &'static str = "Append";
+/// }
+/// impl<P: Sync> Node<Vec<&'static str>, P> for Append {
+///     async fn run_node(&self, mut store: Store<'_, Vec<&'static str>>, _: &P) -> pocketflow::Result<Action> {
+///         let mut names = store.access().await;
+///         names.push("grace");
+///         Ok(Action::new(if names.len() == 2 { "two" } else { "more" }))
+///     }
+/// }
 ///
 /// let mut names = vec!["ada"];
-/// let shared = SharedStore::new(&mut names);
-/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// let mut guard = shared.lock().await;
-/// guard.push("grace");
-/// assert_eq!(guard.len(), 2);
-/// # });
+/// assert_eq!(Append.run_blocking(&mut names).unwrap(), "two");
 /// ```
 pub struct StoreGuard<'g, S> {
     access: GuardAccess<'g, S>,
@@ -175,22 +192,7 @@ impl<S> DerefMut for StoreGuard<'_, S> {
 ///
 /// It holds the caller's `&mut S` for its whole life; [`lock`](SharedStore::lock) hands out
 /// one exclusive guard at a time, and a guard may be held across `.await`s.
-///
-/// ```
-/// use pocketflow::SharedStore;
-///
-/// let mut total = 0;
-/// let shared = SharedStore::new(&mut total);
-/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// futures::join!(
-///     async { *shared.lock().await += 1 },
-///     async { *shared.lock().await += 2 },
-/// );
-/// # });
-/// drop(shared);
-/// assert_eq!(total, 3);
-/// ```
-pub struct SharedStore<'a, S> {
+pub(crate) struct SharedStore<'a, S> {
     lock: futures::lock::Mutex<()>,
     // A pointer rather than `Mutex<&'a mut S>`: `&'a SharedStore<'a, S>` must shorten to
     // `&'b SharedStore<'b, S>` when a nested flow reborrows it, and a `Mutex<&'a mut S>` is
@@ -207,7 +209,7 @@ unsafe impl<S: Send> Sync for SharedStore<'_, S> {}
 
 impl<'a, S> SharedStore<'a, S> {
     /// Puts `shared` behind a lock for as long as the returned value lives.
-    pub fn new(shared: &'a mut S) -> SharedStore<'a, S> {
+    pub(crate) fn new(shared: &'a mut S) -> SharedStore<'a, S> {
         SharedStore {
             lock: futures::lock::Mutex::new(()),
             store: NonNull::from(shared),
@@ -216,7 +218,7 @@ impl<'a, S> SharedStore<'a, S> {
     }
 
     /// Waits for exclusive access to the store.
-    pub async fn lock(&self) -> StoreGuard<'_, S> {
+    pub(crate) async fn lock(&self) -> StoreGuard<'_, S> {
         let lock = self.lock.lock().await;
         StoreGuard {
             access: GuardAccess::Locked {
@@ -247,6 +249,26 @@ mod tests {
         futures::future::join_all((0..100).map(|_| run(&shared))).await;
         drop(shared);
         assert_eq!(counter, 100);
+    }
+
+    #[tokio::test]
+    async fn concurrent_guards_take_turns() {
+        let mut total = 0;
+        let shared = SharedStore::new(&mut total);
+        futures::join!(async { *shared.lock().await += 1 }, async {
+            *shared.lock().await += 2
+        },);
+        drop(shared);
+        assert_eq!(total, 3);
+    }
+
+    #[tokio::test]
+    async fn an_exclusive_store_is_not_shared() {
+        let mut count = 1;
+        let mut store = Store::exclusive(&mut count);
+        assert!(!store.is_shared());
+        *store.access().await += 1;
+        assert_eq!(count, 2);
     }
 
     #[tokio::test]

@@ -13,10 +13,9 @@
 //! Output: the impl block unchanged, plus
 //!
 //! ```text
-//! impl NodeLabel for EachImage { type Action = <() as IntoAction>::Action; const NAME = "EachImage"; }
+//! impl NodeInfo for EachImage { type Action = <() as IntoAction>::Action; const NAME = "EachImage"; }
 //! impl<__P: Sync> BatchFlowPhases<Shared, __P> for EachImage {
 //!     type Item = <Vec<Job> as IntoIterator>::Item;
-//!     const PARALLEL: bool = true;
 //!     const LIMIT: usize = 4;
 //!     fn phase_prep(..) { async move { Ok(Self::prep(self, &*__shared)).map(collect_items) } }
 //!     fn phase_post(..) { async move { Ok(Self::post(self, __shared, __prep)).map(IntoAction::into_action) } }
@@ -46,7 +45,8 @@ pub(crate) fn expand(args: &NodeArgs, item: &syn::ItemImpl, phases: &Phases) -> 
     }
 }
 
-/// `impl BatchFlowPhases`: the items of `prep`, how many sub-flow runs at once, `post`.
+/// `impl BatchFlowPhases`: the items of `prep`, how many sub-flow runs at once (`LIMIT`, 1 for
+/// a sequential batch flow), `post`.
 fn phases_impl(target: &Target, args: &NodeArgs, phases: &Phases) -> TokenStream {
     let pf = private();
     let flavor = Flavor { sync: false };
@@ -63,14 +63,10 @@ fn phases_impl(target: &Target, args: &NodeArgs, phases: &Phases) -> TokenStream
     let post_body = flavor.body(emit::post_body(phases));
     let returns_items = flavor.returns(quote!(#pf::Vec<Self::Item>));
     let returns_action = flavor.returns(quote!(Self::Action));
-    let parallel = args.parallel.is_some();
-    let limit = args
-        .limit
-        .map_or_else(|| quote!(usize::MAX), |limit| quote!(#limit));
+    let limit = emit::limit(args);
     quote! {
         impl #impl_generics #pf::BatchFlowPhases<#shared_ty, #params_ty> for #self_ty #where_clause {
             type Item = #item_ty;
-            const PARALLEL: bool = #parallel;
             const LIMIT: usize = #limit;
 
             fn phase_prep(&self, __shared: &mut #shared_ty, __params: &#params_ty) -> #returns_items {

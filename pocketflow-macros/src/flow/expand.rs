@@ -8,7 +8,7 @@
 //! ```text
 //! {
 //!     struct __Flow<__N0, __N1> { decide: __N0, search: __N1, __max_steps: u64 }
-//!     impl NodeLabel for __Flow<..> { type Action = Action; .. }
+//!     impl NodeInfo for __Flow<..> { type Action = Action; .. }
 //!     impl Flow for __Flow<..> { fn with_max_steps(..) }
 //!     impl<__S, __P, __N0, __N1> Node<__S, __P> for __Flow<__N0, __N1>
 //!     where __N0: Node<__S, __P> + Sync, __N1: Node<__S, __P> + Sync, ..
@@ -52,7 +52,7 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
     let bounds = graph.nodes.iter().zip(&params).map(|(node, param)| {
         let mut bound = quote!(#param: #pf::Node<__S, __P> + #pf::Sync,);
         if let Labels::Enum(path) = &node.labels {
-            bound.extend(quote!(#param: #pf::NodeLabel<Action = #path>,));
+            bound.extend(quote!(#param: #pf::NodeInfo<Action = #path>,));
         }
         bound
     });
@@ -68,25 +68,21 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
         }
 
         #[diagnostic::do_not_recommend]
-        impl<#(#params: #pf::NodeLabel),*> #pf::NodeLabel for __Flow<#(#params),*> {
+        impl<#(#params: #pf::NodeInfo),*> #pf::NodeInfo for __Flow<#(#params),*> {
             type Action = #pf::Action;
             const NAME: &'static str = "flow";
 
             fn describe(&self, __mermaid: &mut #pf::Mermaid, __id: &str, __name: &str) {
-                __mermaid.subgraph(__id, __name, |__mermaid| {
-                    #pf::Flow::describe_steps(self, __mermaid, __id);
+                __mermaid.flow(__id, __name, |__mermaid| {
+                    #describe
                 });
             }
         }
 
-        impl<#(#params: #pf::NodeLabel),*> #pf::Flow for __Flow<#(#params),*> {
+        impl<#(#params: #pf::NodeInfo),*> #pf::Flow for __Flow<#(#params),*> {
             fn with_max_steps(mut self, limit: u64) -> Self {
                 self.__max_steps = limit;
                 self
-            }
-
-            fn describe_steps(&self, __mermaid: &mut #pf::Mermaid, __prefix: &str) {
-                #describe
             }
         }
 
@@ -120,7 +116,8 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
     }}
 }
 
-/// The body of `Flow::describe_steps`: every node, then every edge in source order.
+/// The flow's steps as `NodeInfo::describe` draws them: every node, then every edge in source
+/// order, their ids inside the flow's own `__id`.
 fn describe_steps(graph: &Graph) -> TokenStream {
     let pf = private();
     let ids: Vec<_> = graph
@@ -141,8 +138,8 @@ fn describe_steps(graph: &Graph) -> TokenStream {
         quote!(__mermaid.edge(&#from, #label, &#to);)
     });
     quote! {
-        #(let #ids = #pf::child_id(__prefix, #texts);)*
-        #(#pf::NodeLabel::describe(&self.#names, __mermaid, &#ids, #texts);)*
+        #(let #ids = #pf::child_id(__id, #texts);)*
+        #(#pf::NodeInfo::describe(&self.#names, __mermaid, &#ids, #texts);)*
         #(#edges)*
     }
 }

@@ -7,7 +7,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ItemImpl, Type};
 
-use super::ir::{Input, Output, Phase, Phases, Post, RefArg};
+use super::ir::{Input, NodeArgs, Output, Phase, Phases, Post, RefArg};
 use crate::private::{private, private_at};
 
 /// What every impl of one block names: the node's type, its generics, and the shared and params
@@ -67,7 +67,7 @@ pub(crate) fn user_block(item: &ItemImpl) -> TokenStream {
     }
 }
 
-/// `impl NodeLabel`: the node's name and the type of the actions `post` returns (`action`, as
+/// `impl NodeInfo`: the node's name and the type of the actions `post` returns (`action`, as
 /// made by [`action_type`]).
 pub(crate) fn label_impl(item: &ItemImpl, action: &TokenStream) -> TokenStream {
     let pf = private();
@@ -75,7 +75,7 @@ pub(crate) fn label_impl(item: &ItemImpl, action: &TokenStream) -> TokenStream {
     let name = type_name(self_ty);
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
     quote! {
-        impl #impl_generics #pf::NodeLabel for #self_ty #where_clause {
+        impl #impl_generics #pf::NodeInfo for #self_ty #where_clause {
             type Action = #action;
             const NAME: &'static str = #name;
         }
@@ -106,6 +106,16 @@ pub(crate) fn phases_action_type(phases: &Phases) -> TokenStream {
             .as_ref()
             .map(|post| (&post.phase.output, post_span(post))),
     )
+}
+
+/// How many items (of a batch node) or sub-flow runs (of a batch flow) run at once: 1 unless
+/// `parallel`, then `limit` or no bound.
+pub(crate) fn limit(args: &NodeArgs) -> TokenStream {
+    match (args.parallel, args.limit) {
+        (None, _) => quote!(1),
+        (Some(_), Some(limit)) => quote!(#limit),
+        (Some(_), None) => quote!(usize::MAX),
+    }
 }
 
 /// Whether the phases are adapted to the synchronous traits (every phase is a plain `fn`, so

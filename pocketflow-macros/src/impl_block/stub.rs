@@ -7,10 +7,9 @@
 //! Output: the impl block unchanged, plus
 //!
 //! ```text
-//! impl NodeLabel for Broken { type Action = <Verdict as IntoAction>::Action; const NAME = "Broken"; }
-//! impl Tunable for Broken { const POLICY = RetryPolicy::new(1, Duration::ZERO); }
+//! impl NodeInfo for Broken { type Action = <Verdict as IntoAction>::Action; const NAME = "Broken"; }
+//! impl Configure for Broken { const POLICY = RetryPolicy::new(1, Duration::ZERO); }
 //! impl BatchNode for Broken {}                                           // #[batch_node] only
-//! impl<__S: Send, __P: Sync> RunWithPolicy<__S, __P> for Broken { .. Placeholder::pending() }  // not #[batch_flow]
 //! impl<__S: Send, __P: Sync> Node<__S, __P> for Broken { fn run_node(..) { Placeholder::pending() } }
 //! impl Broken { pub fn over<__F>(self, sub_flow: __F) -> Placeholder { Placeholder } }  // #[batch_flow] only
 //! ```
@@ -41,23 +40,8 @@ pub(crate) fn stub(kind: Kind, block: &Block) -> TokenStream {
     let label = emit::label_impl(item, &declared_action(block));
     let policy = (kind != Kind::BatchFlow).then(|| {
         quote! {
-            impl #impl_generics #pf::Tunable for #self_ty #where_clause {
+            impl #impl_generics #pf::Configure for #self_ty #where_clause {
                 const POLICY: #pf::RetryPolicy = #pf::RetryPolicy::new(1, #pf::Duration::ZERO);
-            }
-        }
-    });
-    let run_with_policy = (kind != Kind::BatchFlow).then(|| {
-        quote! {
-            impl #run_impl_generics #pf::RunWithPolicy<__S, __P> for #self_ty #run_where_clause {
-                fn run_with_policy<'__a>(
-                    &'__a self,
-                    _: &'__a #pf::RetryPolicy,
-                    _: #pf::Option<&'__a #pf::Progress>,
-                    _: #pf::Store<'__a, __S>,
-                    _: &'__a __P,
-                ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
-                    #pf::Placeholder::pending()
-                }
             }
         }
     });
@@ -78,7 +62,6 @@ pub(crate) fn stub(kind: Kind, block: &Block) -> TokenStream {
         #label
         #policy
         #batch_marker
-        #run_with_policy
 
         impl #run_impl_generics #pf::Node<__S, __P> for #self_ty #run_where_clause {
             fn run_node<'__a>(

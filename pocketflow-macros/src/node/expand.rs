@@ -14,8 +14,8 @@
 //! Output: the impl block unchanged, plus
 //!
 //! ```text
-//! impl NodeLabel for Summarize { type Action = <&'static str as IntoAction>::Action; const NAME = "Summarize"; }
-//! impl Tunable for Summarize { const POLICY = RetryPolicy::new(3, ..); }
+//! impl NodeInfo for Summarize { type Action = <&'static str as IntoAction>::Action; const NAME = "Summarize"; }
+//! impl Configure for Summarize { const POLICY = RetryPolicy::new(3, ..); }
 //! impl<__P: Sync> NodePhases<Doc, __P> for Summarize {
 //!     type Prep = String;
 //!     type Exec = String;
@@ -23,21 +23,21 @@
 //!         async move { Ok(Self::prep(self, &*__shared)) }
 //!     }
 //!     fn phase_exec(..)  { async move { Fallible::into_phase_result(Self::exec(self, __input).await) } }
+//!     fn phase_exec_fallback(..) { Ok(async move { Ok(Self::exec_fallback(self, __input, __error)) }) }
 //!     fn phase_post(..)  { async move { Ok(Self::post(self, __shared, __prep, __exec)).map(IntoAction::into_action) } }
 //! }
-//! impl<__P: Sync> RunWithPolicy<Doc, __P> for Summarize {
-//!     fn run_with_policy(&self, policy, progress, store, params) { run_single(self, policy, progress, store, params) }
-//! }
 //! impl<__P: Sync> Node<Doc, __P> for Summarize {
-//!     fn run_node(&self, store, params) { self.run_with_policy(&Self::POLICY, None, store, params) }
+//!     fn run_node(&self, store, params) { drive_node(self, &<Self as Configure>::POLICY, None, store, params) }
+//!     fn run_configured(&self, policy, progress, store, params) { drive_node(self, policy, progress, store, params) }
 //! }
 //! ```
 //!
 //! A batch node also gets `impl BatchNode` (the marker `with_progress` needs) and `BatchPhases`
-//! with `Item`/`Output` instead of `Prep`/`Exec`; a parallel one runs through
-//! `run_parallel_batch(self, policy, progress, limit, store, params)`. A node whose phases are
-//! all plain `fn`s (and not parallel) uses the `Sync*` traits and drivers instead. Every path
-//! goes through `::pocketflow::__private`.
+//! with `Item`/`Output` instead of `Prep`/`Exec` and `const LIMIT` (1 for a sequential batch, N
+//! for `parallel, limit = N`, `usize::MAX` for `parallel` alone), run by `drive_batch`. A node
+//! whose phases are all plain `fn`s (and not parallel) implements `SyncNodePhases` /
+//! `SyncBatchPhases` (no `LIMIT`: a sync `exec` cannot interleave) and runs through
+//! `drive_sync_node` / `drive_sync_batch`. Every path goes through `::pocketflow::__private`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -52,23 +52,20 @@ struct Shape {
     /// Batch node (`exec` per item) or node.
     batch: bool,
     flavor: Flavor,
-    /// `Some(limit)` for a parallel batch node.
-    parallel: Option<TokenStream>,
+    /// How many items an async batch runs at once.
+    limit: TokenStream,
 }
 
 impl Shape {
     fn of(kind: Kind, args: &NodeArgs, phases: &Phases) -> Shape {
-        // Parallel work needs futures to interleave, so a parallel batch uses the async traits.
-        let parallel = args.parallel.map(|_| match args.limit {
-            Some(limit) => quote!(#limit),
-            None => quote!(usize::MAX),
-        });
         Shape {
             batch: kind == Kind::BatchNode,
+            // Parallel work needs futures to interleave, so a parallel batch uses the async
+            // traits.
             flavor: Flavor {
-                sync: phases.all_sync() && parallel.is_none(),
+                sync: phases.all_sync() && args.parallel.is_none(),
             },
-            parallel,
+            limit: emit::limit(args),
         }
     }
 
@@ -82,12 +79,11 @@ impl Shape {
     }
 
     fn driver(&self) -> TokenStream {
-        match (self.batch, self.flavor.sync, self.parallel.is_some()) {
-            (false, false, _) => quote!(run_single),
-            (false, true, _) => quote!(run_sync_single),
-            (true, false, false) => quote!(run_batch),
-            (true, false, true) => quote!(run_parallel_batch),
-            (true, true, _) => quote!(run_sync_batch),
+        match (self.batch, self.flavor.sync) {
+            (false, false) => quote!(drive_node),
+            (false, true) => quote!(drive_sync_node),
+            (true, false) => quote!(drive_batch),
+            (true, true) => quote!(drive_sync_batch),
         }
     }
 }
@@ -105,15 +101,13 @@ pub(crate) fn expand(
     let batch_marker = shape.batch.then(|| batch_marker(item));
     let policy = policy_impl(item, args);
     let phases_impl = phases_impl(&target, &shape, phases);
-    let run = run_impl(&target, &shape);
-    let node = node_impl(&target);
+    let node = node_impl(&target, &shape);
     quote! {
         #user_block
         #label
         #batch_marker
         #policy
         #phases_impl
-        #run
         #node
     }
 }
@@ -126,7 +120,7 @@ fn batch_marker(item: &syn::ItemImpl) -> TokenStream {
     quote!(impl #impl_generics #pf::BatchNode for #self_ty #where_clause {})
 }
 
-/// `impl Tunable`: the retry policy of the attribute's arguments.
+/// `impl Configure`: the retry policy of the attribute's arguments.
 fn policy_impl(item: &syn::ItemImpl, args: &NodeArgs) -> TokenStream {
     let pf = private();
     let self_ty = &item.self_ty;
@@ -141,7 +135,7 @@ fn policy_impl(item: &syn::ItemImpl, args: &NodeArgs) -> TokenStream {
     let max_wait = some_duration(args.max_wait_nanos);
     let timeout = some_duration(args.timeout.map(|(nanos, _)| nanos));
     quote! {
-        impl #impl_generics #pf::Tunable for #self_ty #where_clause {
+        impl #impl_generics #pf::Configure for #self_ty #where_clause {
             const POLICY: #pf::RetryPolicy =
                 #pf::RetryPolicy::new(#max_retries, #pf::Duration::from_nanos(#wait_nanos))
                     .with_backoff_per_mille(#backoff_per_mille, #max_wait)
@@ -167,8 +161,11 @@ fn phases_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
     let exec_value = emit::value_of(phases.exec.as_ref().map(|exec| &exec.phase));
     let (types, input_ty, output_ty, prepared, executed) = if shape.batch {
         let item_ty = emit::item_type(phases);
+        // The sync batch trait has no limit: a sync exec cannot interleave.
+        let limit = &shape.limit;
+        let limit = (!flavor.sync).then(|| quote!(const LIMIT: usize = #limit;));
         (
-            quote!(type Item = #item_ty; type Output = #exec_value;),
+            quote!(type Item = #item_ty; type Output = #exec_value; #limit),
             quote!(Self::Item),
             quote!(Self::Output),
             quote!(#pf::Vec<Self::Item>),
@@ -241,9 +238,9 @@ fn phases_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
     }
 }
 
-/// `impl RunWithPolicy`: runs the phases with a given policy and progress, through the driver
-/// of the node's shape.
-fn run_impl(target: &Target, shape: &Shape) -> TokenStream {
+/// `impl Node`: `run_node` runs the phases with the attribute's policy and no progress,
+/// `run_configured` with the given ones, both through the driver of the node's shape.
+fn node_impl(target: &Target, shape: &Shape) -> TokenStream {
     let pf = private();
     let Target {
         item,
@@ -254,33 +251,6 @@ fn run_impl(target: &Target, shape: &Shape) -> TokenStream {
     let self_ty = &item.self_ty;
     let (impl_generics, _, where_clause) = target.run_generics.split_for_impl();
     let driver = shape.driver();
-    let limit = shape.parallel.as_ref().map(|limit| quote!(#limit,));
-    quote! {
-        impl #impl_generics #pf::RunWithPolicy<#shared_ty, #params_ty> for #self_ty #where_clause {
-            fn run_with_policy<'__a>(
-                &'__a self,
-                __policy: &'__a #pf::RetryPolicy,
-                __progress: #pf::Option<&'__a #pf::Progress>,
-                __store: #pf::Store<'__a, #shared_ty>,
-                __params: &'__a #params_ty,
-            ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
-                #pf::#driver(self, __policy, __progress, #limit __store, __params)
-            }
-        }
-    }
-}
-
-/// `impl Node`: runs with the attribute's policy and no progress.
-fn node_impl(target: &Target) -> TokenStream {
-    let pf = private();
-    let Target {
-        item,
-        shared_ty,
-        params_ty,
-        ..
-    } = target;
-    let self_ty = &item.self_ty;
-    let (impl_generics, _, where_clause) = target.run_generics.split_for_impl();
     quote! {
         impl #impl_generics #pf::Node<#shared_ty, #params_ty> for #self_ty #where_clause {
             fn run_node<'__a>(
@@ -288,13 +258,23 @@ fn node_impl(target: &Target) -> TokenStream {
                 __store: #pf::Store<'__a, #shared_ty>,
                 __params: &'__a #params_ty,
             ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
-                #pf::RunWithPolicy::run_with_policy(
+                #pf::#driver(
                     self,
-                    &<Self as #pf::Tunable>::POLICY,
+                    &<Self as #pf::Configure>::POLICY,
                     #pf::Option::None,
                     __store,
                     __params,
                 )
+            }
+
+            fn run_configured<'__a>(
+                &'__a self,
+                __policy: &'__a #pf::RetryPolicy,
+                __progress: #pf::Option<&'__a #pf::Progress>,
+                __store: #pf::Store<'__a, #shared_ty>,
+                __params: &'__a #params_ty,
+            ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
+                #pf::#driver(self, __policy, __progress, __store, __params)
             }
         }
     }

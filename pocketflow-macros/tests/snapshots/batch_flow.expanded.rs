@@ -12,13 +12,12 @@ impl EachImage {
         s.done = jobs.len();
     }
 }
-impl ::pocketflow::__private::NodeLabel for EachImage {
+impl ::pocketflow::__private::NodeInfo for EachImage {
     type Action = <() as ::pocketflow::__private::IntoAction>::Action;
     const NAME: &'static str = "EachImage";
 }
 impl ::pocketflow::__private::BatchFlowPhases<Shared, Filter> for EachImage {
     type Item = <Vec<Job> as ::pocketflow::__private::IntoIterator>::Item;
-    const PARALLEL: bool = true;
     const LIMIT: usize = 4usize;
     fn phase_prep(
         &self,

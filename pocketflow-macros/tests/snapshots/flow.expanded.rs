@@ -9,10 +9,10 @@ fn expansion() {
         }
         #[diagnostic::do_not_recommend]
         impl<
-            __N0: ::pocketflow::__private::NodeLabel,
-            __N1: ::pocketflow::__private::NodeLabel,
-            __N2: ::pocketflow::__private::NodeLabel,
-        > ::pocketflow::__private::NodeLabel for __Flow<__N0, __N1, __N2> {
+            __N0: ::pocketflow::__private::NodeInfo,
+            __N1: ::pocketflow::__private::NodeInfo,
+            __N2: ::pocketflow::__private::NodeInfo,
+        > ::pocketflow::__private::NodeInfo for __Flow<__N0, __N1, __N2> {
             type Action = ::pocketflow::__private::Action;
             const NAME: &'static str = "flow";
             fn describe(
@@ -22,80 +22,78 @@ fn expansion() {
                 __name: &str,
             ) {
                 __mermaid
-                    .subgraph(
+                    .flow(
                         __id,
                         __name,
                         |__mermaid| {
-                            ::pocketflow::__private::Flow::describe_steps(
-                                self,
-                                __mermaid,
+                            let __id_decide = ::pocketflow::__private::child_id(
                                 __id,
+                                "decide",
                             );
+                            let __id_search = ::pocketflow::__private::child_id(
+                                __id,
+                                "search",
+                            );
+                            let __id_answer = ::pocketflow::__private::child_id(
+                                __id,
+                                "answer",
+                            );
+                            ::pocketflow::__private::NodeInfo::describe(
+                                &self.decide,
+                                __mermaid,
+                                &__id_decide,
+                                "decide",
+                            );
+                            ::pocketflow::__private::NodeInfo::describe(
+                                &self.search,
+                                __mermaid,
+                                &__id_search,
+                                "search",
+                            );
+                            ::pocketflow::__private::NodeInfo::describe(
+                                &self.answer,
+                                __mermaid,
+                                &__id_answer,
+                                "answer",
+                            );
+                            __mermaid
+                                .edge(
+                                    &__id_decide,
+                                    ::pocketflow::__private::Option::Some("search"),
+                                    &__id_search,
+                                );
+                            __mermaid
+                                .edge(
+                                    &__id_decide,
+                                    ::pocketflow::__private::Option::Some("answer"),
+                                    &__id_answer,
+                                );
+                            __mermaid
+                                .edge(
+                                    &__id_search,
+                                    ::pocketflow::__private::Option::None,
+                                    &__id_decide,
+                                );
+                            __mermaid
+                                .edge(
+                                    &__id_answer,
+                                    ::pocketflow::__private::Option::Some(
+                                        ::pocketflow::__private::ActionType::label(&Verdict::Revise),
+                                    ),
+                                    &__id_decide,
+                                );
                         },
                     );
             }
         }
         impl<
-            __N0: ::pocketflow::__private::NodeLabel,
-            __N1: ::pocketflow::__private::NodeLabel,
-            __N2: ::pocketflow::__private::NodeLabel,
+            __N0: ::pocketflow::__private::NodeInfo,
+            __N1: ::pocketflow::__private::NodeInfo,
+            __N2: ::pocketflow::__private::NodeInfo,
         > ::pocketflow::__private::Flow for __Flow<__N0, __N1, __N2> {
             fn with_max_steps(mut self, limit: u64) -> Self {
                 self.__max_steps = limit;
                 self
-            }
-            fn describe_steps(
-                &self,
-                __mermaid: &mut ::pocketflow::__private::Mermaid,
-                __prefix: &str,
-            ) {
-                let __id_decide = ::pocketflow::__private::child_id(__prefix, "decide");
-                let __id_search = ::pocketflow::__private::child_id(__prefix, "search");
-                let __id_answer = ::pocketflow::__private::child_id(__prefix, "answer");
-                ::pocketflow::__private::NodeLabel::describe(
-                    &self.decide,
-                    __mermaid,
-                    &__id_decide,
-                    "decide",
-                );
-                ::pocketflow::__private::NodeLabel::describe(
-                    &self.search,
-                    __mermaid,
-                    &__id_search,
-                    "search",
-                );
-                ::pocketflow::__private::NodeLabel::describe(
-                    &self.answer,
-                    __mermaid,
-                    &__id_answer,
-                    "answer",
-                );
-                __mermaid
-                    .edge(
-                        &__id_decide,
-                        ::pocketflow::__private::Option::Some("search"),
-                        &__id_search,
-                    );
-                __mermaid
-                    .edge(
-                        &__id_decide,
-                        ::pocketflow::__private::Option::Some("answer"),
-                        &__id_answer,
-                    );
-                __mermaid
-                    .edge(
-                        &__id_search,
-                        ::pocketflow::__private::Option::None,
-                        &__id_decide,
-                    );
-                __mermaid
-                    .edge(
-                        &__id_answer,
-                        ::pocketflow::__private::Option::Some(
-                            ::pocketflow::__private::ActionType::label(&Verdict::Revise),
-                        ),
-                        &__id_decide,
-                    );
             }
         }
         impl<
@@ -112,7 +110,7 @@ fn expansion() {
                 + ::pocketflow::__private::Sync,
             __N2: ::pocketflow::__private::Node<__S, __P>
                 + ::pocketflow::__private::Sync,
-            __N2: ::pocketflow::__private::NodeLabel<Action = Verdict>,
+            __N2: ::pocketflow::__private::NodeInfo<Action = Verdict>,
         {
             #[allow(unreachable_code)]
             fn run_node<'__a>(

@@ -19,11 +19,11 @@ impl Summarize {
         "done"
     }
 }
-impl ::pocketflow::__private::NodeLabel for Summarize {
+impl ::pocketflow::__private::NodeInfo for Summarize {
     type Action = <&'static str as ::pocketflow::__private::IntoAction>::Action;
     const NAME: &'static str = "Summarize";
 }
-impl ::pocketflow::__private::Tunable for Summarize {
+impl ::pocketflow::__private::Configure for Summarize {
     const POLICY: ::pocketflow::__private::RetryPolicy = ::pocketflow::__private::RetryPolicy::new(
             3u32,
             ::pocketflow::__private::Duration::from_nanos(500000000u64),
@@ -108,9 +108,24 @@ for Summarize {
         }
     }
 }
-impl<__P: ::pocketflow::__private::Sync> ::pocketflow::__private::RunWithPolicy<Doc, __P>
+impl<__P: ::pocketflow::__private::Sync> ::pocketflow::__private::Node<Doc, __P>
 for Summarize {
-    fn run_with_policy<'__a>(
+    fn run_node<'__a>(
+        &'__a self,
+        __store: ::pocketflow::__private::Store<'__a, Doc>,
+        __params: &'__a __P,
+    ) -> impl ::pocketflow::__private::Future<
+        Output = ::pocketflow::__private::Result<Self::Action>,
+    > + ::pocketflow::__private::Send + '__a {
+        ::pocketflow::__private::drive_node(
+            self,
+            &<Self as ::pocketflow::__private::Configure>::POLICY,
+            ::pocketflow::__private::Option::None,
+            __store,
+            __params,
+        )
+    }
+    fn run_configured<'__a>(
         &'__a self,
         __policy: &'__a ::pocketflow::__private::RetryPolicy,
         __progress: ::pocketflow::__private::Option<
@@ -121,28 +136,10 @@ for Summarize {
     ) -> impl ::pocketflow::__private::Future<
         Output = ::pocketflow::__private::Result<Self::Action>,
     > + ::pocketflow::__private::Send + '__a {
-        ::pocketflow::__private::run_single(
+        ::pocketflow::__private::drive_node(
             self,
             __policy,
             __progress,
-            __store,
-            __params,
-        )
-    }
-}
-impl<__P: ::pocketflow::__private::Sync> ::pocketflow::__private::Node<Doc, __P>
-for Summarize {
-    fn run_node<'__a>(
-        &'__a self,
-        __store: ::pocketflow::__private::Store<'__a, Doc>,
-        __params: &'__a __P,
-    ) -> impl ::pocketflow::__private::Future<
-        Output = ::pocketflow::__private::Result<Self::Action>,
-    > + ::pocketflow::__private::Send + '__a {
-        ::pocketflow::__private::RunWithPolicy::run_with_policy(
-            self,
-            &<Self as ::pocketflow::__private::Tunable>::POLICY,
-            ::pocketflow::__private::Option::None,
             __store,
             __params,
         )

@@ -18,31 +18,15 @@ impl Broken {
         Verdict::Done
     }
 }
-impl ::pocketflow::__private::NodeLabel for Broken {
+impl ::pocketflow::__private::NodeInfo for Broken {
     type Action = <Verdict as ::pocketflow::__private::IntoAction>::Action;
     const NAME: &'static str = "Broken";
 }
-impl ::pocketflow::__private::Tunable for Broken {
+impl ::pocketflow::__private::Configure for Broken {
     const POLICY: ::pocketflow::__private::RetryPolicy = ::pocketflow::__private::RetryPolicy::new(
         1,
         ::pocketflow::__private::Duration::ZERO,
     );
-}
-impl<
-    __S: ::pocketflow::__private::Send,
-    __P: ::pocketflow::__private::Sync,
-> ::pocketflow::__private::RunWithPolicy<__S, __P> for Broken {
-    fn run_with_policy<'__a>(
-        &'__a self,
-        _: &'__a ::pocketflow::__private::RetryPolicy,
-        _: ::pocketflow::__private::Option<&'__a ::pocketflow::__private::Progress>,
-        _: ::pocketflow::__private::Store<'__a, __S>,
-        _: &'__a __P,
-    ) -> impl ::pocketflow::__private::Future<
-        Output = ::pocketflow::__private::Result<Self::Action>,
-    > + ::pocketflow::__private::Send + '__a {
-        ::pocketflow::__private::Placeholder::pending()
-    }
 }
 impl<
     __S: ::pocketflow::__private::Send,

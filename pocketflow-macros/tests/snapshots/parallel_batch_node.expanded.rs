@@ -15,12 +15,12 @@ impl Translate {
         s.translations = out;
     }
 }
-impl ::pocketflow::__private::NodeLabel for Translate {
+impl ::pocketflow::__private::NodeInfo for Translate {
     type Action = <() as ::pocketflow::__private::IntoAction>::Action;
     const NAME: &'static str = "Translate";
 }
 impl ::pocketflow::__private::BatchNode for Translate {}
-impl ::pocketflow::__private::Tunable for Translate {
+impl ::pocketflow::__private::Configure for Translate {
     const POLICY: ::pocketflow::__private::RetryPolicy = ::pocketflow::__private::RetryPolicy::new(
             2u32,
             ::pocketflow::__private::Duration::from_nanos(0u64),
@@ -33,6 +33,7 @@ impl<
 > ::pocketflow::__private::BatchPhases<Shared, __P> for Translate {
     type Item = <Vec<(String, String)> as ::pocketflow::__private::IntoIterator>::Item;
     type Output = String;
+    const LIMIT: usize = 8usize;
     fn phase_prep(
         &self,
         __shared: &mut Shared,
@@ -87,10 +88,24 @@ impl<
         }
     }
 }
-impl<
-    __P: ::pocketflow::__private::Sync,
-> ::pocketflow::__private::RunWithPolicy<Shared, __P> for Translate {
-    fn run_with_policy<'__a>(
+impl<__P: ::pocketflow::__private::Sync> ::pocketflow::__private::Node<Shared, __P>
+for Translate {
+    fn run_node<'__a>(
+        &'__a self,
+        __store: ::pocketflow::__private::Store<'__a, Shared>,
+        __params: &'__a __P,
+    ) -> impl ::pocketflow::__private::Future<
+        Output = ::pocketflow::__private::Result<Self::Action>,
+    > + ::pocketflow::__private::Send + '__a {
+        ::pocketflow::__private::drive_batch(
+            self,
+            &<Self as ::pocketflow::__private::Configure>::POLICY,
+            ::pocketflow::__private::Option::None,
+            __store,
+            __params,
+        )
+    }
+    fn run_configured<'__a>(
         &'__a self,
         __policy: &'__a ::pocketflow::__private::RetryPolicy,
         __progress: ::pocketflow::__private::Option<
@@ -101,29 +116,10 @@ impl<
     ) -> impl ::pocketflow::__private::Future<
         Output = ::pocketflow::__private::Result<Self::Action>,
     > + ::pocketflow::__private::Send + '__a {
-        ::pocketflow::__private::run_parallel_batch(
+        ::pocketflow::__private::drive_batch(
             self,
             __policy,
             __progress,
-            8usize,
-            __store,
-            __params,
-        )
-    }
-}
-impl<__P: ::pocketflow::__private::Sync> ::pocketflow::__private::Node<Shared, __P>
-for Translate {
-    fn run_node<'__a>(
-        &'__a self,
-        __store: ::pocketflow::__private::Store<'__a, Shared>,
-        __params: &'__a __P,
-    ) -> impl ::pocketflow::__private::Future<
-        Output = ::pocketflow::__private::Result<Self::Action>,
-    > + ::pocketflow::__private::Send + '__a {
-        ::pocketflow::__private::RunWithPolicy::run_with_policy(
-            self,
-            &<Self as ::pocketflow::__private::Tunable>::POLICY,
-            ::pocketflow::__private::Option::None,
             __store,
             __params,
         )

@@ -9,11 +9,11 @@ impl Count {
         *count += 1;
     }
 }
-impl ::pocketflow::__private::NodeLabel for Count {
+impl ::pocketflow::__private::NodeInfo for Count {
     type Action = <() as ::pocketflow::__private::IntoAction>::Action;
     const NAME: &'static str = "Count";
 }
-impl ::pocketflow::__private::Tunable for Count {
+impl ::pocketflow::__private::Configure for Count {
     const POLICY: ::pocketflow::__private::RetryPolicy = ::pocketflow::__private::RetryPolicy::new(
             1u32,
             ::pocketflow::__private::Duration::from_nanos(0u64),
@@ -56,9 +56,24 @@ impl<
             .map(::pocketflow::__private::IntoAction::into_action)
     }
 }
-impl<__P: ::pocketflow::__private::Sync> ::pocketflow::__private::RunWithPolicy<u32, __P>
+impl<__P: ::pocketflow::__private::Sync> ::pocketflow::__private::Node<u32, __P>
 for Count {
-    fn run_with_policy<'__a>(
+    fn run_node<'__a>(
+        &'__a self,
+        __store: ::pocketflow::__private::Store<'__a, u32>,
+        __params: &'__a __P,
+    ) -> impl ::pocketflow::__private::Future<
+        Output = ::pocketflow::__private::Result<Self::Action>,
+    > + ::pocketflow::__private::Send + '__a {
+        ::pocketflow::__private::drive_sync_node(
+            self,
+            &<Self as ::pocketflow::__private::Configure>::POLICY,
+            ::pocketflow::__private::Option::None,
+            __store,
+            __params,
+        )
+    }
+    fn run_configured<'__a>(
         &'__a self,
         __policy: &'__a ::pocketflow::__private::RetryPolicy,
         __progress: ::pocketflow::__private::Option<
@@ -69,28 +84,10 @@ for Count {
     ) -> impl ::pocketflow::__private::Future<
         Output = ::pocketflow::__private::Result<Self::Action>,
     > + ::pocketflow::__private::Send + '__a {
-        ::pocketflow::__private::run_sync_single(
+        ::pocketflow::__private::drive_sync_node(
             self,
             __policy,
             __progress,
-            __store,
-            __params,
-        )
-    }
-}
-impl<__P: ::pocketflow::__private::Sync> ::pocketflow::__private::Node<u32, __P>
-for Count {
-    fn run_node<'__a>(
-        &'__a self,
-        __store: ::pocketflow::__private::Store<'__a, u32>,
-        __params: &'__a __P,
-    ) -> impl ::pocketflow::__private::Future<
-        Output = ::pocketflow::__private::Result<Self::Action>,
-    > + ::pocketflow::__private::Send + '__a {
-        ::pocketflow::__private::RunWithPolicy::run_with_policy(
-            self,
-            &<Self as ::pocketflow::__private::Tunable>::POLICY,
-            ::pocketflow::__private::Option::None,
             __store,
             __params,
         )

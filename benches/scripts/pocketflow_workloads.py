@@ -2,10 +2,10 @@
 """The project's benchmark workloads, run on Python PocketFlow (pip install pocketflow).
 
 The same five workloads, by name, size and semantics, as examples/workloads.rs runs in
-Rust; bench/compare.sh runs both side by side. Kept in step with the reference
+Rust; benches/scripts/compare.sh runs both side by side. Kept in step with the reference
 workloads the project started from.
 
-usage: pocketflow_baseline.py WORKLOAD [N]
+usage: pocketflow_workloads.py WORKLOAD [N]
 prints one line: WORKLOAD N seconds per_item_ns
 """
 import asyncio

@@ -24,13 +24,13 @@ use crate::trace;
 /// does not need them.
 macro_rules! exec_with_retries {
     ($node:expr, $span:expr, $policy:expr, || $attempt:expr, |$error:ident| $fallback:expr) => {{
-        match $crate::retry::attempt($policy.timeout(), $attempt).await {
+        match $crate::drive::retry::attempt($policy.timeout(), $attempt).await {
             Ok(value) => {
                 $crate::trace::record_attempt($span, 1);
                 Ok(value)
             }
             Err(failure) => {
-                ::std::boxed::Box::pin($crate::retry::after_failure(
+                ::std::boxed::Box::pin($crate::drive::retry::after_failure(
                     $node,
                     $span,
                     $policy,

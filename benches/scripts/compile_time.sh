@@ -2,10 +2,10 @@
 # Debug build time of a generated crate holding one flow of N nodes and 2N edges (each node its
 # own #[node] type), for N = 50, 100, 200 by default: the compile-time cost of the macros.
 #
-#   bench/compile_time.sh            # N = 50 100 200
-#   bench/compile_time.sh 25 400     # other sizes
+#   benches/scripts/compile_time.sh            # N = 50 100 200
+#   benches/scripts/compile_time.sh 25 400     # other sizes
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.." # the workspace root
 root=$(pwd)
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(50 100 200)

@@ -1,0 +1,165 @@
+//! The phases a `#[node]`, `#[batch_node]` or `#[batch_flow]` impl provides, as traits the
+//! macros implement by adapting the user's methods. Nothing here runs them: the drivers in
+//! `crate::drive` do, one per phase shape.
+
+mod sync;
+
+use std::future::Future;
+
+use crate::configure::Configure;
+use crate::error::{BoxError, Error, Result};
+use crate::node::NodeInfo;
+
+pub use self::sync::{SyncBatchPhases, SyncNodePhases};
+
+/// The phases of a `#[node]` with at least one `async` phase: exec runs once, on the prep value.
+pub trait NodePhases<S, P>: Configure + Sync {
+    /// What `prep` returns and `exec` receives.
+    type Prep: Send + Sync;
+    /// What `exec` (or `exec_fallback`) returns and `post` receives.
+    type Exec: Send;
+
+    /// Runs the user's `prep`, or yields `()` when there is none.
+    fn phase_prep(
+        &self,
+        shared: &mut S,
+        params: &P,
+    ) -> impl Future<Output = Result<Self::Prep, BoxError>> + Send;
+
+    /// Runs one attempt of the user's `exec`.
+    fn phase_exec(
+        &self,
+        prep: &Self::Prep,
+    ) -> impl Future<Output = Result<Self::Exec, BoxError>> + Send;
+
+    /// The user's `exec_fallback`, or the error handed back when there is none.
+    fn phase_exec_fallback(
+        &self,
+        prep: &Self::Prep,
+        error: Error,
+    ) -> Result<impl Future<Output = Result<Self::Exec, BoxError>> + Send, Error> {
+        let _ = prep;
+        Err::<std::future::Ready<_>, _>(error)
+    }
+
+    /// Runs the user's `post` and converts what it returns into the node's action.
+    fn phase_post(
+        &self,
+        shared: &mut S,
+        params: &P,
+        prep: Self::Prep,
+        exec: Self::Exec,
+    ) -> impl Future<Output = Result<Self::Action, BoxError>> + Send;
+}
+
+/// The phases of a `#[batch_node]` with at least one `async` phase: exec runs once per item of
+/// the prep value, at most [`LIMIT`](Self::LIMIT) items at a time.
+pub trait BatchPhases<S, P>: Configure + Sync {
+    /// One item of what `prep` returns.
+    type Item: Send + Sync;
+    /// What `exec` returns for one item.
+    type Output: Send;
+    /// At most this many items in flight: 1 for `#[batch_node]`, `N` for
+    /// `#[batch_node(parallel, limit = N)]`, `usize::MAX` for `#[batch_node(parallel)]`.
+    const LIMIT: usize;
+
+    /// Runs the user's `prep` and collects its items.
+    fn phase_prep(
+        &self,
+        shared: &mut S,
+        params: &P,
+    ) -> impl Future<Output = Result<Vec<Self::Item>, BoxError>> + Send;
+
+    /// Runs one attempt of the user's `exec` on one item.
+    fn phase_exec(
+        &self,
+        item: &Self::Item,
+    ) -> impl Future<Output = Result<Self::Output, BoxError>> + Send;
+
+    /// The user's `exec_fallback` for one item, or the error handed back when there is none.
+    fn phase_exec_fallback(
+        &self,
+        item: &Self::Item,
+        error: Error,
+    ) -> Result<impl Future<Output = Result<Self::Output, BoxError>> + Send, Error> {
+        let _ = item;
+        Err::<std::future::Ready<_>, _>(error)
+    }
+
+    /// Runs the user's `post` on the items and their results, in item order.
+    fn phase_post(
+        &self,
+        shared: &mut S,
+        params: &P,
+        items: Vec<Self::Item>,
+        outputs: Vec<Self::Output>,
+    ) -> impl Future<Output = Result<Self::Action, BoxError>> + Send;
+}
+
+/// The phases of a `#[batch_flow]`: `prep` lists the items, one sub-flow run each, at most
+/// [`LIMIT`](Self::LIMIT) at a time; `post` sees the items after every run.
+pub trait BatchFlowPhases<S, P>: NodeInfo + Sync {
+    /// One item: the params of one run of the sub-flow.
+    type Item: Send + Sync;
+    /// At most this many runs in flight: 1 for `#[batch_flow]`, `N` for
+    /// `#[batch_flow(parallel, limit = N)]`, `usize::MAX` for `#[batch_flow(parallel)]`.
+    const LIMIT: usize;
+
+    /// Runs the user's `prep` and collects its items.
+    fn phase_prep(
+        &self,
+        shared: &mut S,
+        params: &P,
+    ) -> impl Future<Output = Result<Vec<Self::Item>, BoxError>> + Send;
+
+    /// Runs the user's `post`, or returns the default action when there is none.
+    fn phase_post(
+        &self,
+        shared: &mut S,
+        params: &P,
+        items: Vec<Self::Item>,
+    ) -> impl Future<Output = Result<Self::Action, BoxError>> + Send;
+}
+
+/// Collects what a batch's `prep` returned into the items its work runs on.
+#[inline]
+pub fn collect_items<I: IntoIterator>(items: I) -> Vec<I::Item> {
+    items.into_iter().collect()
+}
+
+/// The value type of a phase that returns `Result<T, E>` (or an alias of one).
+pub trait Fallible {
+    /// `T`.
+    type Ok;
+    /// `E`.
+    type Err;
+    /// The result with its error boxed.
+    fn into_phase_result(self) -> Result<Self::Ok, BoxError>;
+}
+
+/// The error types a phase may return.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the error type of a phase",
+    label = "this phase's error type does not convert into `Box<dyn std::error::Error + Send + Sync>`",
+    note = "return an error that implements `std::error::Error + Send + Sync + 'static`, or a `String`, or an `anyhow::Error`"
+)]
+pub trait PhaseError {
+    /// The error, boxed.
+    fn into_box(self) -> BoxError;
+}
+
+impl<E: Into<BoxError>> PhaseError for E {
+    #[inline(always)]
+    fn into_box(self) -> BoxError {
+        self.into()
+    }
+}
+
+impl<T, E: PhaseError> Fallible for Result<T, E> {
+    type Ok = T;
+    type Err = E;
+    #[inline(always)]
+    fn into_phase_result(self) -> Result<T, BoxError> {
+        self.map_err(PhaseError::into_box)
+    }
+}

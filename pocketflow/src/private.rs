@@ -1,0 +1,30 @@
+//! What the macros' generated code uses: every path it names goes through here, so that a crate
+//! depending on `pocketflow` alone compiles it. Not public API: it changes without notice.
+
+pub use crate::action::{
+    Action, ActionType, DefaultAction, IntoAction, StringLabels, TypedActions,
+};
+pub use crate::configure::{BatchNode, Configure};
+pub use crate::drive::{drive_batch, drive_node, drive_sync_batch, drive_sync_node};
+pub use crate::error::{BoxError, Error, Result};
+pub use crate::flow::{Flow, StepCounter, assert_node, edge_checks, failed_at, unmatched};
+pub use crate::mermaid::{Mermaid, child_id};
+pub use crate::node::{Node, NodeInfo};
+pub use crate::phases::{
+    BatchFlowPhases, BatchPhases, Fallible, NodePhases, PhaseError, SyncBatchPhases,
+    SyncNodePhases, collect_items,
+};
+pub use crate::placeholder::Placeholder;
+pub use crate::policy::RetryPolicy;
+pub use crate::progress::Progress;
+pub use crate::store::Store;
+
+pub use core::clone::Clone;
+pub use core::future::Future;
+pub use core::iter::IntoIterator;
+pub use core::marker::{Send, Sync};
+pub use core::matches;
+pub use core::option::Option;
+pub use core::result::Result::{Err, Ok};
+pub use core::time::Duration;
+pub use std::vec::Vec;
