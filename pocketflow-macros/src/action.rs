@@ -20,6 +20,7 @@ use quote::quote;
 use syn::{Data, DeriveInput, Fields};
 
 use crate::diag::Errors;
+use crate::private::private;
 
 pub(crate) fn derive(input: TokenStream) -> TokenStream {
     let input: DeriveInput = match syn::parse2(input) {
@@ -33,7 +34,7 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
 }
 
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
-    let pf = quote!(::pocketflow::__private);
+    let pf = private();
     let name = &input.ident;
     let Data::Enum(data) = &input.data else {
         return Err(syn::Error::new_spanned(

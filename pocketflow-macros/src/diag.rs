@@ -37,10 +37,11 @@ impl Errors {
     }
 }
 
-/// The output of an attribute macro that failed: the errors, then the user's item unchanged,
-/// so that the rest of the crate still type-checks and IDEs keep working.
-pub(crate) fn with_original(error: syn::Error, original: TokenStream) -> TokenStream {
+/// The output of an attribute macro that failed: the errors, then `rest`: the user's item
+/// unchanged (with stub impls when it could be read), so that the rest of the crate still
+/// type-checks, the errors are the only ones, and IDEs keep working.
+pub(crate) fn with_original(error: syn::Error, rest: TokenStream) -> TokenStream {
     let mut out = error.into_compile_error();
-    out.extend(original);
+    out.extend(rest);
     out
 }

@@ -3,10 +3,15 @@
 //! `::pocketflow::__private`.
 
 mod action;
+mod batch_flow;
 mod diag;
 mod duration;
 mod flow;
+mod impl_block;
 mod node;
+mod private;
+#[cfg(test)]
+mod snapshots;
 
 use proc_macro::TokenStream;
 
@@ -66,7 +71,7 @@ use proc_macro::TokenStream;
 /// ```
 #[proc_macro_attribute]
 pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
-    node::node(node::Kind::Node, args.into(), input.into()).into()
+    node::node(impl_block::Kind::Node, args.into(), input.into()).into()
 }
 
 /// Makes a batch node: `prep` returns any `IntoIterator` of items, `exec` runs once per item
@@ -95,7 +100,7 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn batch_node(args: TokenStream, input: TokenStream) -> TokenStream {
-    node::node(node::Kind::BatchNode, args.into(), input.into()).into()
+    node::node(impl_block::Kind::BatchNode, args.into(), input.into()).into()
 }
 
 /// Makes a batch flow: `prep` returns the items (any `IntoIterator`), and `.over(sub_flow)`
@@ -135,7 +140,7 @@ pub fn batch_node(args: TokenStream, input: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn batch_flow(args: TokenStream, input: TokenStream) -> TokenStream {
-    node::node(node::Kind::BatchFlow, args.into(), input.into()).into()
+    batch_flow::batch_flow(args.into(), input.into()).into()
 }
 
 /// Wires nodes into a flow, checked at compile time and run as a static state machine.

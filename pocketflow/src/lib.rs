@@ -9,6 +9,7 @@ mod flow;
 mod mermaid;
 mod node;
 mod phases;
+mod placeholder;
 mod policy;
 mod progress;
 mod store;

@@ -14,6 +14,7 @@ pub use crate::phases::{
     BatchFlowPhases, BatchPhases, Fallible, NodePhases, PhaseError, SyncBatchPhases,
     SyncNodePhases, collect_items,
 };
+pub use crate::placeholder::Placeholder;
 pub use crate::policy::RetryPolicy;
 pub use crate::progress::Progress;
 pub use crate::store::Store;

@@ -39,9 +39,10 @@ use syn::spanned::Spanned;
 
 use super::graph::{Graph, GraphNode, Labels, label_text};
 use super::parse::Label;
+use crate::private::{private, private_at};
 
 pub(crate) fn expand(graph: &Graph) -> TokenStream {
-    let pf = quote!(::pocketflow::__private);
+    let pf = private();
     let names: Vec<_> = graph.nodes.iter().map(|node| &node.name).collect();
     let params: Vec<_> = (0..names.len())
         .map(|i| format_ident!("__N{}", i))
@@ -118,7 +119,7 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
 /// The flow's steps as `NodeInfo::describe` draws them: every node, then every edge in source
 /// order, their ids inside the flow's own `__id`.
 fn describe_steps(graph: &Graph) -> TokenStream {
-    let pf = quote!(::pocketflow::__private);
+    let pf = private();
     let ids: Vec<_> = graph
         .nodes
         .iter()
@@ -145,7 +146,7 @@ fn describe_steps(graph: &Graph) -> TokenStream {
 
 /// The match arm that runs one node and picks the next step from its action.
 fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
-    let pf = quote!(::pocketflow::__private);
+    let pf = private();
     let name = &node.name;
     let name_text = name.to_string();
     let edge_texts = node
@@ -215,7 +216,7 @@ fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
 /// Calls that type-check each name and label where the user wrote it, so that a mistake is an
 /// error at that token rather than an unsatisfied bound at `.run()`.
 fn checks(graph: &Graph) -> TokenStream {
-    let pf = quote!(::pocketflow::__private);
+    let pf = private();
     let mut checks = quote! {
         #[allow(unused_imports)]
         use #pf::edge_checks::{
@@ -225,21 +226,28 @@ fn checks(graph: &Graph) -> TokenStream {
     };
     for node in &graph.nodes {
         let name = &node.name;
-        checks.extend(quote_spanned!(name.span()=> ::pocketflow::__private::assert_node(&#name);));
+        let pf = private_at(name.span());
+        checks.extend(quote_spanned!(name.span()=> #pf::assert_node(&#name);));
     }
     for edge in &graph.edges {
         let from = &edge.from;
-        // Spelled out rather than `#pf`: interpolated tokens keep their own span, and the whole
-        // check must carry the label's, so that an error lands on the label alone.
+        // The whole check carries the label's span (the runtime path too: an interpolated
+        // token keeps its own), so that an error lands on the label alone.
+        let span = match &edge.label {
+            Label::Default => edge.arrow,
+            Label::Str(text) => text.span(),
+            Label::Variant(path) => path.span(),
+        };
+        let pf = private_at(span);
         checks.extend(match &edge.label {
-            Label::Default => quote_spanned! {edge.arrow=>
-                (&&&::pocketflow::__private::edge_checks::labels_of(&#from)).default_edge();
+            Label::Default => quote_spanned! {span=>
+                (&&&#pf::edge_checks::labels_of(&#from)).default_edge();
             },
-            Label::Str(text) => quote_spanned! {text.span()=>
-                (&&&::pocketflow::__private::edge_checks::labels_of(&#from)).string_edge();
+            Label::Str(_) => quote_spanned! {span=>
+                (&&&#pf::edge_checks::labels_of(&#from)).string_edge();
             },
-            Label::Variant(path) => quote_spanned! {path.span()=>
-                ::pocketflow::__private::edge_checks::labels_of(&#from).typed_edge(#path);
+            Label::Variant(path) => quote_spanned! {span=>
+                #pf::edge_checks::labels_of(&#from).typed_edge(#path);
             },
         });
     }

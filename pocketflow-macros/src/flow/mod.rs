@@ -1,4 +1,5 @@
-//! `flow! { .. }`: parse the statements, check the graph, expand into a state machine.
+//! `flow! { .. }`: parse the statements, check the graph, expand into a state machine (or,
+//! when there are mistakes, report them all in place of a placeholder flow).
 
 mod expand;
 mod graph;
@@ -7,6 +8,7 @@ mod parse;
 use proc_macro2::TokenStream;
 
 use crate::diag::Errors;
+use crate::private::private;
 
 pub(crate) fn flow(input: TokenStream) -> TokenStream {
     let parsed: parse::FlowInput = match syn::parse2(input) {
@@ -21,8 +23,10 @@ pub(crate) fn flow(input: TokenStream) -> TokenStream {
     }
 }
 
-/// The errors as one expression, so that `let f = flow! { .. };` reports them and nothing else.
+/// The errors, in a block whose value is a placeholder node and flow (for any store and params),
+/// so that `let f = flow! { .. }; f.run(..)` reports the errors and nothing else.
 fn error_expression(error: syn::Error) -> TokenStream {
+    let pf = private();
     let errors = error.into_compile_error();
-    quote::quote!({ #errors })
+    quote::quote!({ #errors #pf::Placeholder })
 }

@@ -1,30 +1,14 @@
-//! The arguments of `#[node(..)]`, `#[batch_node(..)]` and `#[batch_flow(..)]`:
-//! `max_retries = N`, `wait = "500ms"`, `parallel`, `limit = N`.
+//! Checks the arguments of `#[node(..)]`, `#[batch_node(..)]` and `#[batch_flow(..)]`
+//! (`max_retries = N`, `wait = "500ms"`, `parallel`, `limit = N`, ..) into [`NodeArgs`].
 
-use proc_macro2::{Span, TokenStream};
-use syn::parse::{ParseStream, Parser};
 use syn::{Expr, Lit, LitInt, LitStr};
 
+use super::Kind;
+use super::ir::{Block, NodeArgs};
 use crate::diag::Errors;
 use crate::duration;
 
-/// Which attribute is being expanded.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Node,
-    BatchNode,
-    BatchFlow,
-}
-
 impl Kind {
-    pub(crate) fn attribute(self) -> &'static str {
-        match self {
-            Kind::Node => "#[node]",
-            Kind::BatchNode => "#[batch_node]",
-            Kind::BatchFlow => "#[batch_flow]",
-        }
-    }
-
     /// The keys the attribute accepts, for error messages.
     fn keys(self) -> &'static str {
         match self {
@@ -51,23 +35,9 @@ impl Kind {
     }
 }
 
-/// The validated arguments.
-pub(crate) struct NodeArgs {
-    pub(crate) max_retries: u32,
-    pub(crate) wait_nanos: u64,
-    /// `parallel`, where it was written.
-    pub(crate) parallel: Option<Span>,
-    /// `limit = N`: at most N items in flight (unbounded without it).
-    pub(crate) limit: Option<usize>,
-    /// `backoff = 2` or `1.5`, in thousandths.
-    pub(crate) backoff_per_mille: Option<u32>,
-    pub(crate) max_wait_nanos: Option<u64>,
-    /// `timeout = "30s"`, where it was written.
-    pub(crate) timeout: Option<(u64, Span)>,
-}
-
-pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &mut Errors) -> NodeArgs {
-    let mut parsed = NodeArgs {
+/// The arguments' values, every mistake reported in the order written.
+pub(crate) fn check(kind: Kind, block: &Block, errors: &mut Errors) -> NodeArgs {
+    let mut checked = NodeArgs {
         max_retries: 1,
         wait_nanos: 0,
         parallel: None,
@@ -78,88 +48,74 @@ pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &mut Errors) -> NodeA
     };
     let mut limit_key = None;
     let mut seen: Vec<String> = Vec::new();
-    let parser = |input: ParseStream| {
-        while !input.is_empty() {
-            let key: syn::Ident = input.call(syn::ext::IdentExt::parse_any)?;
-            let name = key.to_string();
-            if seen.contains(&name) {
-                errors.at(&key, format!("`{name}` is set twice; keep one"));
-            }
-            seen.push(name.clone());
-            let value = if input.peek(syn::Token![=]) {
-                input.parse::<syn::Token![=]>()?;
-                Some(input.parse::<Expr>()?)
-            } else {
-                None
+    for (key, value) in &block.args {
+        let name = key.to_string();
+        if seen.contains(&name) {
+            errors.at(key, format!("`{name}` is set twice; keep one"));
+        }
+        seen.push(name.clone());
+        if !kind.accepts(&name) {
+            let hint = match name.as_str() {
+                "parallel" | "limit" => {
+                    " (`parallel` and `limit` are for #[batch_node] and #[batch_flow])"
+                }
+                "max_retries" | "wait" => {
+                    " (a batch flow retries nothing itself; set retries on the nodes of its sub-flow)"
+                }
+                _ => "",
             };
-            if !kind.accepts(&name) {
-                let hint = match name.as_str() {
-                    "parallel" | "limit" => {
-                        " (`parallel` and `limit` are for #[batch_node] and #[batch_flow])"
-                    }
-                    "max_retries" | "wait" => {
-                        " (a batch flow retries nothing itself; set retries on the nodes of its sub-flow)"
-                    }
-                    _ => "",
-                };
-                errors.at(
-                    &key,
-                    format!(
-                        "unknown key `{name}` in {}; the keys are {}{hint}",
-                        kind.attribute(),
-                        kind.keys()
-                    ),
-                );
-            } else {
-                match (name.as_str(), value) {
-                    ("max_retries", Some(value)) => {
-                        if let Some(n) = max_retries(&value, errors) {
-                            parsed.max_retries = n;
-                        }
-                    }
-                    ("wait", Some(value)) => {
-                        if let Some(nanos) = duration(&name, &value, errors) {
-                            parsed.wait_nanos = nanos;
-                        }
-                    }
-                    ("max_wait", Some(value)) => {
-                        parsed.max_wait_nanos = duration(&name, &value, errors);
-                    }
-                    ("timeout", Some(value)) => match duration(&name, &value, errors) {
-                        Some(0) => errors.at(&value, "`timeout = \"0s\"` would fail every attempt; give each attempt some time, like `timeout = \"30s\"`"),
-                        Some(nanos) => parsed.timeout = Some((nanos, key.span())),
-                        None => {}
-                    },
-                    ("backoff", Some(value)) => parsed.backoff_per_mille = backoff(&value, errors),
-                    ("limit", Some(value)) => {
-                        limit_key = Some(key.span());
-                        parsed.limit = limit(&value, errors);
-                    }
-                    ("parallel", None) => parsed.parallel = Some(key.span()),
-                    ("parallel", Some(value)) => {
-                        errors.at(value, "`parallel` takes no value; write `parallel` alone, and bound it with `limit = N`");
-                    }
-                    (_, None) => errors.at(
-                        &key,
-                        format!("`{name}` needs a value, like `max_retries = 3`, `wait = \"500ms\"`, `backoff = 2` or `limit = 8`"),
-                    ),
-                    (_, Some(value)) => errors.at(value, format!("`{name}` takes no value here")),
+            errors.at(
+                key,
+                format!(
+                    "unknown key `{name}` in {}; the keys are {}{hint}",
+                    kind.attribute(),
+                    kind.keys()
+                ),
+            );
+            continue;
+        }
+        match (name.as_str(), value) {
+            ("max_retries", Some(value)) => {
+                if let Some(n) = max_retries(value, errors) {
+                    checked.max_retries = n;
                 }
             }
-            if input.is_empty() {
-                break;
+            ("wait", Some(value)) => {
+                if let Some(nanos) = duration(&name, value, errors) {
+                    checked.wait_nanos = nanos;
+                }
             }
-            input.parse::<syn::Token![,]>()?;
+            ("max_wait", Some(value)) => {
+                checked.max_wait_nanos = duration(&name, value, errors);
+            }
+            ("timeout", Some(value)) => match duration(&name, value, errors) {
+                Some(0) => errors.at(value, "`timeout = \"0s\"` would fail every attempt; give each attempt some time, like `timeout = \"30s\"`"),
+                Some(nanos) => checked.timeout = Some((nanos, key.span())),
+                None => {}
+            },
+            ("backoff", Some(value)) => checked.backoff_per_mille = backoff(value, errors),
+            ("limit", Some(value)) => {
+                limit_key = Some(key.span());
+                checked.limit = limit(value, errors);
+            }
+            ("parallel", None) => checked.parallel = Some(key.span()),
+            ("parallel", Some(value)) => {
+                errors.at(value, "`parallel` takes no value; write `parallel` alone, and bound it with `limit = N`");
+            }
+            (_, None) => errors.at(
+                key,
+                format!("`{name}` needs a value, like `max_retries = 3`, `wait = \"500ms\"`, `backoff = 2` or `limit = 8`"),
+            ),
+            (_, Some(value)) => errors.at(value, format!("`{name}` takes no value here")),
         }
-        Ok(())
-    };
-    if let Err(error) = parser.parse2(args) {
-        errors.push(error);
     }
-    if let (Some(span), None) = (limit_key, parsed.parallel) {
+    if let Some(error) = &block.args_error {
+        errors.push(error.clone());
+    }
+    if let (Some(span), None) = (limit_key, checked.parallel) {
         errors.at_span(span, "`limit` bounds the items run at once, so it needs `parallel`: write `parallel, limit = N`");
     }
-    parsed
+    checked
 }
 
 fn max_retries(value: &Expr, errors: &mut Errors) -> Option<u32> {
