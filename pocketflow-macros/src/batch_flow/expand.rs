@@ -51,21 +51,19 @@ fn phases_impl(target: &Target, args: &NodeArgs, phases: &Phases) -> TokenStream
     let pf = private();
     let flavor = Flavor { sync: false };
     let Target {
-        item,
         shared_ty,
         params_ty,
         ..
     } = target;
-    let self_ty = &item.self_ty;
-    let (impl_generics, _, where_clause) = target.run_generics.split_for_impl();
     let item_ty = emit::item_type(phases);
     let prep_body = flavor.body(emit::prep_body(phases, Some(quote!(#pf::collect_items))));
     let post_body = flavor.body(emit::post_body(phases));
     let returns_items = flavor.returns(quote!(#pf::Vec<Self::Item>));
     let returns_action = flavor.returns(quote!(Self::Action));
     let limit = emit::limit(args);
+    let header = target.run_impl(quote!(BatchFlowPhases));
     quote! {
-        impl #impl_generics #pf::BatchFlowPhases<#shared_ty, #params_ty> for #self_ty #where_clause {
+        #header {
             type Item = #item_ty;
             const LIMIT: usize = #limit;
 

@@ -33,6 +33,16 @@ impl<'a> Target<'a> {
             params_ty,
         }
     }
+
+    /// `impl<..> ::pocketflow::__private::#run_trait<S, P> for Type where ..`: the header of every
+    /// impl of a trait generic over the shared and params types.
+    pub(crate) fn run_impl(&self, run_trait: TokenStream) -> TokenStream {
+        let pf = private();
+        let (impl_generics, _, where_clause) = self.run_generics.split_for_impl();
+        let (self_ty, shared_ty, params_ty) =
+            (&self.item.self_ty, &self.shared_ty, &self.params_ty);
+        quote!(impl #impl_generics #pf::#run_trait<#shared_ty, #params_ty> for #self_ty #where_clause)
+    }
 }
 
 /// The shared or params type the node runs on: the one its phases name, or a new type

@@ -150,14 +150,11 @@ fn phases_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
     let pf = private();
     let flavor = shape.flavor;
     let Target {
-        item,
         shared_ty,
         params_ty,
         ..
     } = target;
-    let self_ty = &item.self_ty;
-    let (impl_generics, _, where_clause) = target.run_generics.split_for_impl();
-    let phases_trait = shape.phases_trait();
+    let header = target.run_impl(shape.phases_trait());
     let exec_value = emit::value_of(phases.exec.as_ref().map(|exec| &exec.phase));
     let (types, input_ty, output_ty, prepared, executed) = if shape.batch {
         let item_ty = emit::item_type(phases);
@@ -212,7 +209,7 @@ fn phases_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
     let returns_exec = flavor.returns(output_ty);
     let returns_action = flavor.returns(quote!(Self::Action));
     quote! {
-        impl #impl_generics #pf::#phases_trait<#shared_ty, #params_ty> for #self_ty #where_clause {
+        #header {
             #types
 
             fn phase_prep(&self, __shared: &mut #shared_ty, __params: &#params_ty) -> #returns_prep {
@@ -243,16 +240,14 @@ fn phases_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
 fn node_impl(target: &Target, shape: &Shape) -> TokenStream {
     let pf = private();
     let Target {
-        item,
         shared_ty,
         params_ty,
         ..
     } = target;
-    let self_ty = &item.self_ty;
-    let (impl_generics, _, where_clause) = target.run_generics.split_for_impl();
     let driver = shape.driver();
+    let header = target.run_impl(quote!(Node));
     quote! {
-        impl #impl_generics #pf::Node<#shared_ty, #params_ty> for #self_ty #where_clause {
+        #header {
             fn run_node<'__a>(
                 &'__a self,
                 __store: #pf::Store<'__a, #shared_ty>,
