@@ -39,13 +39,16 @@ pub(crate) fn parse_nanos(text: &str) -> Result<u64, String> {
     } else {
         whole.parse().map_err(|_| invalid())?
     };
-    let mut nanos = whole
-        .checked_mul(unit_nanos)
-        .ok_or_else(|| format!("`{text}` is too long"))?;
+    let too_long = || {
+        format!("`{text}` is too long; the longest duration is \"18446744073.709551615s\" (about 584 years)")
+    };
+    let mut nanos = whole.checked_mul(unit_nanos).ok_or_else(too_long)?;
     let mut scale = unit_nanos;
     for digit in fraction.chars() {
         scale /= 10;
-        nanos += u64::from(digit.to_digit(10).ok_or_else(invalid)?) * scale;
+        let digit = u64::from(digit.to_digit(10).ok_or_else(invalid)?);
+        // The fraction's digits can carry a whole just below the limit over it.
+        nanos = nanos.checked_add(digit * scale).ok_or_else(too_long)?;
     }
     Ok(nanos)
 }
@@ -83,5 +86,9 @@ mod tests {
                 .unwrap_err()
                 .contains("too long")
         );
+        // The whole fits in u64 nanoseconds; the fraction carries it over.
+        assert!(parse_nanos("18446744073.8s").unwrap_err().contains("too long"));
+        assert_eq!(parse_nanos("18446744073.709551615s"), Ok(u64::MAX));
+        assert!(parse_nanos("18446744073.709551616s").unwrap_err().contains("too long"));
     }
 }

@@ -77,16 +77,34 @@ impl RetryPolicy {
     }
 
     /// The pause after failed attempt number `attempt` (1-based): `wait * backoff^(attempt - 1)`,
-    /// at most `max_wait`.
+    /// at most `max_wait`. Computed in closed form, whatever `attempt` is: a product too large
+    /// for a [`Duration`] saturates at [`Duration::MAX`] before `max_wait` applies.
+    ///
+    /// ```
+    /// # use pocketflow::RetryPolicy;
+    /// # use std::time::Duration;
+    /// let unbounded = RetryPolicy::new(u32::MAX, Duration::from_secs(1)).with_backoff_per_mille(2000, None);
+    /// assert_eq!(unbounded.wait_after(u32::MAX), Duration::MAX);
+    /// let bounded = unbounded.with_backoff(2.0, Duration::from_secs(60));
+    /// assert_eq!(bounded.wait_after(u32::MAX), Duration::from_secs(60));
+    /// ```
     pub fn wait_after(&self, attempt: u32) -> Duration {
-        let mut wait = self.wait;
-        for _ in 1..attempt {
-            wait = wait.mul_f64(self.backoff());
-            if self.max_wait.is_some_and(|max| wait >= max) {
-                break;
+        let grown = if self.backoff_per_mille == 1000 || self.wait.is_zero() || attempt <= 1 {
+            self.wait
+        } else {
+            // Nanoseconds as f64 are exact up to 2^53 (104 days), and a factor's power is
+            // rounded once, not once per attempt.
+            let factor = self.backoff().powf(f64::from(attempt - 1));
+            let nanos = self.wait.as_nanos() as f64 * factor;
+            if nanos >= Duration::MAX.as_nanos() as f64 {
+                Duration::MAX
+            } else {
+                let nanos = nanos.round() as u128;
+                // `nanos` is below Duration::MAX's, so its seconds fit in a u64.
+                Duration::new((nanos / 1_000_000_000) as u64, (nanos % 1_000_000_000) as u32)
             }
-        }
-        self.max_wait.map_or(wait, |max| wait.min(max))
+        };
+        self.max_wait.map_or(grown, |max| grown.min(max))
     }
 
     /// The same policy with another number of attempts.
