@@ -40,7 +40,9 @@ pub(crate) fn parse_nanos(text: &str) -> Result<u64, String> {
         whole.parse().map_err(|_| invalid())?
     };
     let too_long = || {
-        format!("`{text}` is too long; the longest duration is \"18446744073.709551615s\" (about 584 years)")
+        format!(
+            "`{text}` is too long; the longest duration is \"18446744073.709551615s\" (about 584 years)"
+        )
     };
     let mut nanos = whole.checked_mul(unit_nanos).ok_or_else(too_long)?;
     let mut scale = unit_nanos;
@@ -87,8 +89,16 @@ mod tests {
                 .contains("too long")
         );
         // The whole fits in u64 nanoseconds; the fraction carries it over.
-        assert!(parse_nanos("18446744073.8s").unwrap_err().contains("too long"));
+        assert!(
+            parse_nanos("18446744073.8s")
+                .unwrap_err()
+                .contains("too long")
+        );
         assert_eq!(parse_nanos("18446744073.709551615s"), Ok(u64::MAX));
-        assert!(parse_nanos("18446744073.709551616s").unwrap_err().contains("too long"));
+        assert!(
+            parse_nanos("18446744073.709551616s")
+                .unwrap_err()
+                .contains("too long")
+        );
     }
 }

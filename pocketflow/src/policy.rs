@@ -101,7 +101,10 @@ impl RetryPolicy {
             } else {
                 let nanos = nanos.round() as u128;
                 // `nanos` is below Duration::MAX's, so its seconds fit in a u64.
-                Duration::new((nanos / 1_000_000_000) as u64, (nanos % 1_000_000_000) as u32)
+                Duration::new(
+                    (nanos / 1_000_000_000) as u64,
+                    (nanos % 1_000_000_000) as u32,
+                )
             }
         };
         self.max_wait.map_or(grown, |max| grown.min(max))

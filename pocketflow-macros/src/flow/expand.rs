@@ -203,7 +203,9 @@ fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
     };
     quote! {
         __Step::#name => {
-            __steps.step(#name_text)?;
+            if __steps.step(#name_text)? {
+                #pf::spend_budget().await;
+            }
             let __action = match #pf::Node::<__S, __P>::run_node(&self.#name, __store.reborrow(), __params).await {
                 #pf::Ok(__action) => __action,
                 #pf::Err(__error) => return #pf::Err(#pf::failed_at(#name_text, __error)),

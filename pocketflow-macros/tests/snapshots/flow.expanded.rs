@@ -134,7 +134,9 @@ fn expansion() {
                     loop {
                         __at = match __at {
                             __Step::decide => {
-                                __steps.step("decide")?;
+                                if __steps.step("decide")? {
+                                    ::pocketflow::__private::spend_budget().await;
+                                }
                                 let __action = match ::pocketflow::__private::Node::<
                                     __S,
                                     __P,
@@ -169,7 +171,9 @@ fn expansion() {
                                 }
                             }
                             __Step::search => {
-                                __steps.step("search")?;
+                                if __steps.step("search")? {
+                                    ::pocketflow::__private::spend_budget().await;
+                                }
                                 let __action = match ::pocketflow::__private::Node::<
                                     __S,
                                     __P,
@@ -199,7 +203,9 @@ fn expansion() {
                                 }
                             }
                             __Step::answer => {
-                                __steps.step("answer")?;
+                                if __steps.step("answer")? {
+                                    ::pocketflow::__private::spend_budget().await;
+                                }
                                 let __action = match ::pocketflow::__private::Node::<
                                     __S,
                                     __P,

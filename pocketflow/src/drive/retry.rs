@@ -65,7 +65,10 @@ where
             break;
         }
         let wait = policy.wait_after(attempts);
-        if !wait.is_zero() {
+        if wait.is_zero() {
+            // Attempts that never wait (a sync exec, no pause) still yield now and then.
+            tokio::task::coop::consume_budget().await;
+        } else {
             tokio::time::sleep(wait).await;
         }
         attempts += 1;
