@@ -8,6 +8,7 @@
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Access to the shared store for one node run: exclusive (a plain `&mut S`) or shared with
 /// the sibling runs of a parallel batch flow (a lock over that `&mut S`).
@@ -114,6 +115,14 @@ pub(crate) enum Sharing<'a, S> {
 }
 
 impl<S> Sharing<'_, S> {
+    /// Whether no run is inside a `prep` or `post` of the shared store now.
+    pub(crate) fn is_settled(&self) -> bool {
+        match self {
+            Sharing::Owned(shared) => shared.is_settled(),
+            Sharing::Borrowed(shared) => shared.is_settled(),
+        }
+    }
+
     /// A handle for one of the concurrent runs.
     pub(crate) fn store(&self) -> Store<'_, S> {
         match self {
@@ -154,7 +163,8 @@ enum GuardAccess<'g, S> {
     Direct(&'g mut S),
     Locked {
         store: NonNull<S>,
-        _lock: futures::lock::MutexGuard<'g, ()>,
+        _lock: tokio::sync::MutexGuard<'g, ()>,
+        _phase: InPhase<'g>,
         _borrow: PhantomData<&'g mut S>,
     },
 }
@@ -187,13 +197,28 @@ impl<S> DerefMut for StoreGuard<'_, S> {
     }
 }
 
+/// Counts a phase holding the store for as long as it lives.
+struct InPhase<'g>(&'g AtomicUsize);
+
+impl Drop for InPhase<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// A shared store behind an async lock, for runs that proceed concurrently on one task
 /// (the sub-flow runs of a parallel batch flow).
 ///
 /// It holds the caller's `&mut S` for its whole life; [`lock`](SharedStore::lock) hands out
 /// one exclusive guard at a time, and a guard may be held across `.await`s.
 pub(crate) struct SharedStore<'a, S> {
-    lock: futures::lock::Mutex<()>,
+    // tokio's mutex hands the lock out in the order it was asked for (FIFO): with
+    // `futures::lock::Mutex` a run could be passed over again and again by siblings under slow
+    // async posts.
+    lock: tokio::sync::Mutex<()>,
+    // The phases holding the store now: 0 or 1. Not the lock's state: tokio hands a released
+    // lock straight to the next waiter, which may never be polled again.
+    in_phase: AtomicUsize,
     // A pointer rather than `Mutex<&'a mut S>`: `&'a SharedStore<'a, S>` must shorten to
     // `&'b SharedStore<'b, S>` when a nested flow reborrows it, and a `Mutex<&'a mut S>` is
     // invariant in `'a`.
@@ -211,19 +236,28 @@ impl<'a, S> SharedStore<'a, S> {
     /// Puts `shared` behind a lock for as long as the returned value lives.
     pub(crate) fn new(shared: &'a mut S) -> SharedStore<'a, S> {
         SharedStore {
-            lock: futures::lock::Mutex::new(()),
+            lock: tokio::sync::Mutex::const_new(()),
+            in_phase: AtomicUsize::new(0),
             store: NonNull::from(shared),
             _borrow: PhantomData,
         }
     }
 
-    /// Waits for exclusive access to the store.
+    /// Whether no run is inside a `prep` or `post` now: the runs sharing the store can be
+    /// dropped without leaving a phase half done.
+    pub(crate) fn is_settled(&self) -> bool {
+        self.in_phase.load(Ordering::Relaxed) == 0
+    }
+
+    /// Waits for exclusive access to the store, after every run that asked before.
     pub(crate) async fn lock(&self) -> StoreGuard<'_, S> {
         let lock = self.lock.lock().await;
+        self.in_phase.fetch_add(1, Ordering::Relaxed);
         StoreGuard {
             access: GuardAccess::Locked {
                 store: self.store,
                 _lock: lock,
+                _phase: InPhase(&self.in_phase),
                 _borrow: PhantomData,
             },
         }
@@ -247,8 +281,40 @@ mod tests {
             *guard = seen + 1;
         }
         futures::future::join_all((0..100).map(|_| run(&shared))).await;
-        drop(shared);
         assert_eq!(counter, 100);
+    }
+
+    /// A run that releases the store and asks again at once does not pass a run that asked
+    /// before it (with `futures::lock::Mutex` it did: the waiter is only woken, and loses the
+    /// race to the barging run every time).
+    #[tokio::test]
+    async fn the_store_goes_to_runs_in_the_order_they_asked() {
+        let mut order = Vec::new();
+        let shared = SharedStore::new(&mut order);
+        let greedy = async {
+            for _ in 0..3 {
+                let mut guard = shared.lock().await;
+                guard.push("greedy");
+                tokio::task::yield_now().await;
+            }
+        };
+        // Polled after `greedy` took the store: it asks while `greedy` holds it.
+        let patient = async {
+            shared.lock().await.push("patient");
+        };
+        futures::join!(greedy, patient);
+        assert_eq!(order, ["greedy", "patient", "greedy", "greedy"]);
+    }
+
+    #[tokio::test]
+    async fn a_store_is_settled_when_no_phase_holds_it() {
+        let mut value = 0;
+        let shared = SharedStore::new(&mut value);
+        assert!(shared.is_settled());
+        let guard = shared.lock().await;
+        assert!(!shared.is_settled());
+        drop(guard);
+        assert!(shared.is_settled());
     }
 
     #[tokio::test]
@@ -258,7 +324,6 @@ mod tests {
         futures::join!(async { *shared.lock().await += 1 }, async {
             *shared.lock().await += 2
         },);
-        drop(shared);
         assert_eq!(total, 3);
     }
 
@@ -282,7 +347,6 @@ mod tests {
             inner.access().await.push(2);
         }
         store.access().await.push(3);
-        drop(shared);
         assert_eq!(value, [1, 2, 3]);
     }
 }

@@ -33,20 +33,25 @@ where
 
         // Items record nothing on the node's span: one field recorded per item would pile up.
         let (unrecorded, items_ref) = (&tracing::Span::none(), &items);
-        let outputs = run_window(items.len(), N::LIMIT, |index| async move {
-            let item = &items_ref[index];
-            let output = exec_with_retries!(
-                N::NAME,
-                unrecorded,
-                *policy,
-                || node.phase_exec(item),
-                |error| { node.phase_exec_fallback(item, error.on_item(index)) }
-            );
-            if output.is_ok() {
-                progress::item_done(progress);
-            }
-            (index, output.map_err(|e: Error| e.on_item(index)))
-        })
+        let outputs = run_window(
+            items.len(),
+            N::LIMIT,
+            |index| async move {
+                let item = &items_ref[index];
+                let output = exec_with_retries!(
+                    N::NAME,
+                    unrecorded,
+                    *policy,
+                    || node.phase_exec(item),
+                    |error| { node.phase_exec_fallback(item, error.on_item(index)) }
+                );
+                if output.is_ok() {
+                    progress::item_done(progress);
+                }
+                (index, output.map_err(|e: Error| e.on_item(index)))
+            },
+            || true,
+        )
         .await?;
 
         let action = with_store!(N, store, Phase::Post, |shared| {

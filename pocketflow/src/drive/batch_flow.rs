@@ -31,13 +31,18 @@ where
 
         if B::LIMIT > 1 {
             let (sharing, items) = (&store.share(), &items);
-            run_window(items.len(), B::LIMIT, |index| async move {
-                let run = flow.run_node(sharing.store(), &items[index]).await;
-                if run.is_ok() {
-                    progress::item_done(progress);
-                }
-                (index, run)
-            })
+            run_window(
+                items.len(),
+                B::LIMIT,
+                |index| async move {
+                    let run = flow.run_node(sharing.store(), &items[index]).await;
+                    if run.is_ok() {
+                        progress::item_done(progress);
+                    }
+                    (index, run)
+                },
+                || sharing.is_settled(),
+            )
             .await?;
         } else {
             // One run at a time needs no lock: each borrows the caller's store in turn.

@@ -2,6 +2,8 @@
 
 use std::future::Future;
 
+use std::task::Poll;
+
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
@@ -18,10 +20,15 @@ use crate::error::Result;
 /// The window is polled outside tokio's cooperative budget: it is one task doing the work of
 /// many, and on a current-thread runtime the budget would otherwise make it yield to the
 /// scheduler every 128 timer completions, doubling the time of a large fan-out.
+///
+/// On the first error, the tasks still in flight are dropped once `settled()` says none of them
+/// is inside a phase that holds the shared store (polling them until then), so that fail-fast
+/// never leaves a sibling's `post` half done.
 pub(crate) async fn run_window<T, Task>(
     count: usize,
     limit: usize,
     mut task: impl FnMut(usize) -> Task,
+    settled: impl Fn() -> bool,
 ) -> Result<Vec<T>>
 where
     Task: Future<Output = (usize, Result<T>)>,
@@ -33,7 +40,13 @@ where
     let mut next = in_flight.len();
     tokio::task::unconstrained(async {
         while let Some((index, output)) = in_flight.next().await {
-            slots[index] = Some(output?);
+            match output {
+                Ok(output) => slots[index] = Some(output),
+                Err(error) => {
+                    settle(&mut in_flight, settled).await;
+                    return Err(error);
+                }
+            }
             if next < count {
                 in_flight.push(task(next));
                 next += 1;
@@ -44,4 +57,22 @@ where
     .await?;
     // Every slot is filled: the loop only ends once every task has completed successfully.
     Ok(slots.into_iter().flatten().collect())
+}
+
+/// Polls the tasks in flight, discarding what they return, until `settled()`.
+async fn settle<Task: Future>(in_flight: &mut FuturesUnordered<Task>, settled: impl Fn() -> bool) {
+    std::future::poll_fn(|cx| {
+        loop {
+            if settled() {
+                return Poll::Ready(());
+            }
+            match in_flight.poll_next_unpin(cx) {
+                Poll::Ready(Some(_)) => continue,
+                Poll::Ready(None) => return Poll::Ready(()),
+                Poll::Pending if settled() => return Poll::Ready(()),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    })
+    .await;
 }
