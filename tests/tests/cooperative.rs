@@ -62,3 +62,30 @@ async fn retries_without_a_wait_under_an_outer_timeout_return_elapsed() {
         "four billion attempts do not end in 20 ms"
     );
 }
+
+/// Its item's `exec` loops on an always-ready resource (here tokio's budget itself), never
+/// awaiting anything that is pending.
+struct Busy;
+
+#[batch_node(parallel, timeout = "20ms")]
+impl Busy {
+    fn prep(&self, _: &()) -> [u8; 2] {
+        [1, 2]
+    }
+
+    async fn exec(&self, _item: &u8) {
+        loop {
+            tokio::task::coop::consume_budget().await;
+        }
+    }
+}
+
+/// The items of a parallel batch run under tokio's cooperative budget (they ran unconstrained
+/// before, so a busy `exec` never yielded and its timeout never fired: this test hung).
+#[tokio::test(flavor = "current_thread")]
+async fn a_busy_exec_in_a_parallel_batch_times_out() {
+    let err = Busy.run(&mut ()).await.unwrap_err();
+    assert_eq!(err.phase(), Some(Phase::Exec));
+    let source = std::error::Error::source(&err).unwrap();
+    assert!(source.is::<pocketflow::TimedOut>(), "{source}");
+}
