@@ -5,6 +5,7 @@
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::Ident;
+use syn::ext::IdentExt;
 
 use super::parse::{Edge, FlowInput, Label};
 use crate::diag::Errors;
@@ -36,7 +37,7 @@ impl Graph {
     pub(crate) fn index_of(&self, name: &Ident) -> usize {
         self.nodes
             .iter()
-            .position(|node| node.name == *name)
+            .position(|node| node.name.unraw() == name.unraw())
             .unwrap_or(0)
     }
 }

@@ -4,6 +4,8 @@
 mod expand;
 mod graph;
 mod parse;
+#[cfg(test)]
+mod proptests;
 
 use proc_macro2::TokenStream;
 

@@ -40,7 +40,8 @@ pub(crate) struct FlowInput {
 
 impl FlowInput {
     fn add_name(&mut self, name: &Ident) {
-        if !self.names.contains(name) {
+        // `r#a` and `a` are one variable.
+        if !self.names.iter().any(|known| known.unraw() == name.unraw()) {
             self.names.push(name.clone());
         }
     }
@@ -90,7 +91,19 @@ impl Parse for FlowInput {
 }
 
 fn node_name(input: ParseStream) -> syn::Result<Ident> {
-    if input.peek(Ident::peek_any) && !input.peek(Token![self]) {
+    // A keyword or `_` cannot name a local variable; a raw `r#fn` can.
+    if input.peek(Ident::peek_any) && !input.peek(Ident) {
+        let keyword = input.fork().call(Ident::parse_any)?;
+        if !matches!(
+            keyword.to_string().as_str(),
+            "_" | "self" | "Self" | "super" | "crate"
+        ) {
+            return Err(input.error(format!(
+                "expected the name of a node (a local variable), found the keyword `{keyword}`; a variable named so is written `r#{keyword}`"
+            )));
+        }
+    }
+    if input.peek(Ident) {
         let name = input.call(Ident::parse_any)?;
         if input.peek(Token![::]) || input.peek(Token![.]) || input.peek(syn::token::Paren) {
             return Err(syn::Error::new(
