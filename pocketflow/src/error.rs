@@ -78,6 +78,12 @@ pub enum ErrorKind {
     InvalidConfig,
     /// `run_blocking` was called from inside an async runtime, or could not start one.
     Runtime,
+    /// A phase returned an [`Interrupt`](crate::Interrupt): the run waits for a person. A
+    /// durable run reports it as `Outcome::Interrupted` instead.
+    Interrupted,
+    /// A durable run could not read or write its checkpoints, or its checkpoint belongs to a
+    /// flow of another shape.
+    Durable,
 }
 
 /// The error of a run: which node failed, in which phase, after how many attempts, with the
@@ -141,7 +147,12 @@ impl Error {
         attempts: u32,
         source: BoxError,
     ) -> Error {
-        let mut error = Error::new(ErrorKind::Phase, node);
+        let kind = if source.is::<crate::interrupt::Interrupt>() {
+            ErrorKind::Interrupted
+        } else {
+            ErrorKind::Phase
+        };
+        let mut error = Error::new(kind, node);
         error.0.phase = Some(phase);
         error.0.attempts = attempts;
         error.0.source = Some(source);
@@ -158,6 +169,41 @@ impl Error {
         let mut error = Error::new(ErrorKind::InvalidConfig, node);
         error.0.source = Some(problem.into());
         error
+    }
+
+    /// The error of a durable run's storage: a [`Checkpoints`](crate::durable::Checkpoints)
+    /// backend returns this when it cannot read or write, with the cause as `source()`.
+    ///
+    /// ```
+    /// let error = pocketflow::Error::durable("disk full".into());
+    /// assert_eq!(error.kind(), pocketflow::ErrorKind::Durable);
+    /// assert_eq!(error.to_string(), "durable run: disk full");
+    /// ```
+    pub fn durable(problem: BoxError) -> Error {
+        let mut error = Error::new(ErrorKind::Durable, "");
+        error.0.source = Some(problem);
+        error
+    }
+
+    /// The [`Interrupt`](crate::Interrupt) a phase returned, for an error of kind
+    /// [`ErrorKind::Interrupted`].
+    ///
+    /// ```
+    /// # use pocketflow::prelude::*;
+    /// struct Ask;
+    /// #[node]
+    /// impl Ask {
+    ///     fn post(&self, _: &mut ()) -> Result<(), pocketflow::Interrupt> {
+    ///         Err(pocketflow::Interrupt::new("approve the draft"))
+    ///     }
+    /// }
+    /// let err = Ask.run_blocking(&mut ()).unwrap_err();
+    /// assert_eq!(err.kind(), pocketflow::ErrorKind::Interrupted);
+    /// assert_eq!(err.interrupt().unwrap().reason(), "approve the draft");
+    /// assert_eq!(err.to_string(), "node `Ask` was interrupted in post: approve the draft");
+    /// ```
+    pub fn interrupt(&self) -> Option<&crate::interrupt::Interrupt> {
+        self.0.source.as_ref()?.downcast_ref()
     }
 
     pub(crate) fn runtime(problem: BoxError) -> Error {
@@ -281,6 +327,14 @@ impl fmt::Display for Error {
                     details.node,
                     self.source_text()
                 );
+            }
+            ErrorKind::Durable => return write!(f, "durable run: {}", self.source_text()),
+            ErrorKind::Interrupted => {
+                write!(f, "node `{}` was interrupted", details.node)?;
+                if let Some(phase) = details.phase {
+                    write!(f, " in {phase}")?;
+                }
+                return write!(f, ": {}", self.source_text());
             }
             ErrorKind::Phase => {}
         }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tracing::Span;
 
 use crate::error::{BoxError, Error, Phase, Result};
+use crate::interrupt::Interrupt;
 use crate::policy::{RetryPolicy, TimedOut};
 use crate::trace;
 
@@ -60,6 +61,11 @@ where
 {
     let mut attempts = 1;
     loop {
+        if failure.is::<Interrupt>() {
+            // A person is asked: retrying or falling back would answer for them.
+            trace::record_attempt(span, attempts);
+            return Err(Error::phase_failed(node, Phase::Exec, attempts, failure));
+        }
         trace::attempt_failed(node, attempts, policy.max_retries(), &*failure);
         if attempts == policy.max_retries() {
             break;
