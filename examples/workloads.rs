@@ -11,6 +11,12 @@
 //! I/O, and a runtime that also polls for I/O parks in `epoll_wait`, whose millisecond timeouts
 //! add about 4 ms to `fanout` (BENCHMARKS.md).
 //!
+//! Two more, with no Python copy, measure memory: `wide_batch`, an unbounded parallel batch node
+//! over 1,000,000 items, and `wide_batch_flow`, an unbounded parallel batch flow of 1,000,000
+//! runs of a one-node sub-flow. Each item yields once, so that all of them are in flight
+//! together. Their line adds two fields: the peak resident set in MiB (`VmHWM`), and its growth
+//! over the run in bytes per item.
+//!
 //! `benches/scripts/compare.sh` runs these beside their Python copy,
 //! `benches/scripts/pocketflow_workloads.py`; benches/README.md lists the other benchmarks.
 
@@ -196,6 +202,90 @@ async fn parallel_flow(n: u64) {
     assert!(shared.seen.iter().all(|&count| count == 3));
 }
 
+struct Wide {
+    n: u64,
+    sum: u64,
+}
+
+/// An unbounded parallel batch node whose items each yield once, so all n are in flight
+/// together: the memory of a wide window.
+struct Echo;
+
+#[batch_node(parallel)]
+impl Echo {
+    fn prep(&self, shared: &Wide) -> std::ops::Range<u64> {
+        0..shared.n
+    }
+
+    async fn exec(&self, x: &u64) -> u64 {
+        tokio::task::yield_now().await;
+        *x
+    }
+
+    fn post(&self, shared: &mut Wide, _items: Vec<u64>, xs: Vec<u64>) {
+        shared.sum = xs.iter().sum();
+    }
+}
+
+async fn wide_batch(n: u64) {
+    let mut shared = Wide { n, sum: 0 };
+    Echo.run(&mut shared).await.expect("wide_batch runs");
+    assert_eq!(shared.sum, n * (n - 1) / 2);
+}
+
+/// The wide_batch_flow sub-flow's one node: yields once, then adds its run's item to the sum.
+struct Visit;
+
+#[node]
+impl Visit {
+    fn prep(&self, _shared: &Wide, i: &u64) -> u64 {
+        *i
+    }
+
+    async fn exec(&self, i: &u64) -> u64 {
+        tokio::task::yield_now().await;
+        *i
+    }
+
+    fn post(&self, shared: &mut Wide, _i: u64, i: u64) {
+        shared.sum += i;
+    }
+}
+
+struct EachVisit;
+
+#[batch_flow(parallel)]
+impl EachVisit {
+    fn prep(&self, shared: &Wide) -> std::ops::Range<u64> {
+        0..shared.n
+    }
+}
+
+/// An unbounded parallel batch flow: n runs of a one-node sub-flow, all in flight together.
+async fn wide_batch_flow(n: u64) {
+    let visit = Visit;
+    let each = EachVisit.over(flow! { visit });
+    let mut shared = Wide { n, sum: 0 };
+    each.run(&mut shared).await.expect("wide_batch_flow runs");
+    assert_eq!(shared.sum, n * (n - 1) / 2);
+}
+
+/// The process's resident set in bytes: its peak so far (`VmHWM`) or now (`VmRSS`), from
+/// /proc/self/status (0 where there is none).
+fn resident(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status.lines().find_map(|line| {
+        let value = line.strip_prefix(field)?.strip_prefix(':')?;
+        value
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse::<u64>()
+            .ok()
+    });
+    kib.unwrap_or(0) * 1024
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let name = args.next().unwrap_or_else(|| usage());
@@ -203,6 +293,7 @@ fn main() {
         "chain" | "batch" => 1_000_000,
         "fanout" | "parallel_flow" => 10_000,
         "batch_flow" => 100_000,
+        "wide_batch" | "wide_batch_flow" => 1_000_000,
         _ => usage(),
     };
     let n = args
@@ -221,6 +312,7 @@ fn main() {
         }
     }
     .expect("runtime");
+    let resident_before = resident("VmRSS");
     let start = Instant::now();
     runtime.block_on(async {
         match name.as_str() {
@@ -229,15 +321,27 @@ fn main() {
             "fanout" => fanout(n).await,
             "batch_flow" => batch_flow(n).await,
             "parallel_flow" => parallel_flow(n).await,
+            "wide_batch" => wide_batch(n).await,
+            "wide_batch_flow" => wide_batch_flow(n).await,
             _ => unreachable!("checked above"),
         }
     });
     let seconds = start.elapsed().as_secs_f64();
-    println!("{name} {n} {seconds:.4} {:.1}", seconds / n as f64 * 1e9);
+    let line = format!("{name} {n} {seconds:.4} {:.1}", seconds / n as f64 * 1e9);
+    if name.starts_with("wide") {
+        // The peak over the run, and per item above what the process held before it.
+        let peak = resident("VmHWM");
+        let per_item = peak.saturating_sub(resident_before) as f64 / n as f64;
+        println!("{line} {:.1} {per_item:.0}", peak as f64 / (1 << 20) as f64);
+    } else {
+        println!("{line}");
+    }
 }
 
 fn usage() -> ! {
-    eprintln!("usage: workloads (chain|batch|fanout|batch_flow|parallel_flow) [N]");
+    eprintln!(
+        "usage: workloads (chain|batch|fanout|batch_flow|parallel_flow|wide_batch|wide_batch_flow) [N]"
+    );
     eprintln!(
         "POCKETFLOW_RUNTIME=multi-thread runs on a multi-thread runtime (default: current-thread)"
     );

@@ -39,7 +39,8 @@ where
                     if run.is_ok() {
                         progress::item_done(progress);
                     }
-                    (index, run)
+                    // Nobody reads a run's action: the window keeps `()`, not an action per item.
+                    (index, run.map(drop))
                 },
                 || sharing.is_settled(),
             )
