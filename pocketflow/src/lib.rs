@@ -4,6 +4,8 @@ mod action;
 mod batch_flow;
 mod configure;
 mod drive;
+#[cfg(feature = "durable")]
+pub mod durable;
 mod error;
 mod flow;
 mod interrupt;

@@ -1,0 +1,178 @@
+//! The storage side of durable runs: what a backend keeps per run, and the trait it implements.
+
+use std::future::Future;
+use std::time::SystemTime;
+
+use crate::error::Result;
+
+/// Where a durable run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// Started and not ended: running now, or stopped by a crash and waiting to be resumed.
+    Running,
+    /// Stopped at an [`Interrupt`](crate::Interrupt), waiting for `run` to be called again.
+    Interrupted,
+    /// Ended with an action; running it again runs nothing.
+    Finished,
+    /// A node failed for good; running it again retries from that node.
+    Failed,
+}
+
+impl Status {
+    /// The status as stored: `running`, `interrupted`, `finished` or `failed`.
+    ///
+    /// ```
+    /// use pocketflow::durable::Status;
+    /// assert_eq!(Status::Interrupted.as_str(), "interrupted");
+    /// assert_eq!(Status::parse("failed"), Some(Status::Failed));
+    /// assert_eq!(Status::parse("paused"), None);
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Running => "running",
+            Status::Interrupted => "interrupted",
+            Status::Finished => "finished",
+            Status::Failed => "failed",
+        }
+    }
+
+    /// The status a stored string names, if any.
+    pub fn parse(text: &str) -> Option<Status> {
+        [
+            Status::Running,
+            Status::Interrupted,
+            Status::Finished,
+            Status::Failed,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The saved state of one run after its last committed step: what [`Checkpoints::save`] writes
+/// and [`Checkpoints::load`] reads back. Backends store the fields as they are; `position` and
+/// `store` are JSON text that only the runtime reads.
+///
+/// ```
+/// use pocketflow::durable::{Checkpoint, Status};
+///
+/// let checkpoint = Checkpoint {
+///     status: Status::Running,
+///     step: 1,
+///     position: "[1]".into(),
+///     store: r#"{"count":1}"#.into(),
+///     shape: "flow(a,b;a-default-b)".into(),
+///     node: Some("a".into()),
+///     action: Some("default".into()),
+///     message: None,
+/// };
+/// assert_eq!(checkpoint.clone(), checkpoint);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// Where the run stands.
+    pub status: Status,
+    /// How many steps (node `post`s) the run has committed.
+    pub step: u64,
+    /// Where the run continues, as JSON (the path of steps through nested flows).
+    pub position: String,
+    /// The shared store after the last committed step, as JSON.
+    pub store: String,
+    /// The flow's shape (its nodes and edges), so that a run is never resumed by another flow.
+    pub shape: String,
+    /// The node of the last step, or the node the run was interrupted or failed at.
+    pub node: Option<String>,
+    /// The action of the last step (the final action of a finished run).
+    pub action: Option<String>,
+    /// The interrupt's reason or the failure's text.
+    pub message: Option<String>,
+}
+
+/// One run, as [`Checkpoints::list`] shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunInfo {
+    /// The run id chosen by the caller of `durable`.
+    pub id: String,
+    /// Where the run stands.
+    pub status: Status,
+    /// Steps committed.
+    pub steps: u64,
+    /// The node of the last checkpoint.
+    pub last_node: Option<String>,
+    /// When the last checkpoint was written.
+    pub updated: SystemTime,
+}
+
+/// One checkpoint in a run's history, as [`Checkpoints::history`] shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// The step count after this checkpoint.
+    pub step: u64,
+    /// Where the run stood.
+    pub status: Status,
+    /// The node of the step (or of the interrupt or failure).
+    pub node: Option<String>,
+    /// The action the node returned.
+    pub action: Option<String>,
+    /// When it was written.
+    pub time: SystemTime,
+}
+
+/// A place to keep durable runs: [`Memory`](super::Memory), [`Sqlite`](super::Sqlite),
+/// [`Postgres`](super::Postgres), or your own.
+///
+/// Every method is one transaction: a checkpoint is written whole or not at all, whatever
+/// happens to the process meanwhile. Errors are [`Error::durable`](crate::Error::durable).
+///
+/// ```
+/// use pocketflow::durable::{Checkpoint, Checkpoints, Memory, Status};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let db = Memory::new();
+/// let mut checkpoint = Checkpoint {
+///     status: Status::Running, step: 1, position: "[1]".into(), store: "0".into(),
+///     shape: "s".into(), node: Some("a".into()), action: Some("default".into()), message: None,
+/// };
+/// db.save("run-1", &checkpoint).await.unwrap();
+/// checkpoint.step = 2;
+/// db.save("run-1", &checkpoint).await.unwrap();
+/// assert_eq!(db.load("run-1").await.unwrap().unwrap().step, 2);
+/// assert_eq!(db.history("run-1").await.unwrap().len(), 2);
+/// db.update_store("run-1", &mut |store| Ok(format!("{store}1"))).await.unwrap();
+/// assert_eq!(db.load("run-1").await.unwrap().unwrap().store, "01");
+/// assert_eq!(db.list().await.unwrap()[0].id, "run-1");
+/// # });
+/// ```
+pub trait Checkpoints: Send + Sync {
+    /// The last checkpoint of `run_id`, or `None` for a run never saved.
+    fn load(&self, run_id: &str) -> impl Future<Output = Result<Option<Checkpoint>>> + Send;
+
+    /// Makes `checkpoint` the run's current one and appends it to the run's history, in one
+    /// transaction.
+    fn save(
+        &self,
+        run_id: &str,
+        checkpoint: &Checkpoint,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Replaces the saved store of `run_id` with what `edit` makes of it, in one transaction;
+    /// an error (from `edit`, or for a run never saved) changes nothing.
+    fn update_store(
+        &self,
+        run_id: &str,
+        edit: &mut (dyn FnMut(&str) -> Result<String> + Send),
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Every run, most recently updated first.
+    fn list(&self) -> impl Future<Output = Result<Vec<RunInfo>>> + Send;
+
+    /// The checkpoints of `run_id`, oldest first (empty for a run never saved).
+    fn history(&self, run_id: &str) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send;
+}

@@ -1,0 +1,121 @@
+//! Durable runs kept in memory: for tests, and for runs that need interrupts but not a disk.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use super::checkpoints::{Checkpoint, Checkpoints, HistoryEntry, RunInfo};
+use crate::error::{Error, Result};
+
+/// A [`Checkpoints`] backend in memory: runs survive an interrupt and a dropped run future, not
+/// the process. Clones share the same runs.
+///
+/// ```
+/// use pocketflow::durable::{Checkpoints, Memory};
+///
+/// let db = Memory::new();
+/// let same = db.clone();
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// assert!(same.load("nothing yet").await.unwrap().is_none());
+/// # });
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Memory {
+    runs: Arc<Mutex<HashMap<String, Run>>>,
+}
+
+#[derive(Debug)]
+struct Run {
+    current: Checkpoint,
+    updated: SystemTime,
+    history: Vec<HistoryEntry>,
+}
+
+impl Memory {
+    /// An empty store of runs.
+    pub fn new() -> Memory {
+        Memory::default()
+    }
+
+    fn runs(&self) -> MutexGuard<'_, HashMap<String, Run>> {
+        // A panic while the lock was held cannot leave a run half written: every change below
+        // is one assignment or push.
+        self.runs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Checkpoints for Memory {
+    async fn load(&self, run_id: &str) -> Result<Option<Checkpoint>> {
+        Ok(self.runs().get(run_id).map(|run| run.current.clone()))
+    }
+
+    async fn save(&self, run_id: &str, checkpoint: &Checkpoint) -> Result<()> {
+        let now = SystemTime::now();
+        let entry = HistoryEntry {
+            step: checkpoint.step,
+            status: checkpoint.status,
+            node: checkpoint.node.clone(),
+            action: checkpoint.action.clone(),
+            time: now,
+        };
+        let mut runs = self.runs();
+        match runs.get_mut(run_id) {
+            Some(run) => {
+                run.current = checkpoint.clone();
+                run.updated = now;
+                run.history.push(entry);
+            }
+            None => {
+                runs.insert(
+                    run_id.to_owned(),
+                    Run {
+                        current: checkpoint.clone(),
+                        updated: now,
+                        history: vec![entry],
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn update_store(
+        &self,
+        run_id: &str,
+        edit: &mut (dyn FnMut(&str) -> Result<String> + Send),
+    ) -> Result<()> {
+        let mut runs = self.runs();
+        let run = runs
+            .get_mut(run_id)
+            .ok_or_else(|| Error::durable(format!("no run `{run_id}` to update").into()))?;
+        run.current.store = edit(&run.current.store)?;
+        run.updated = SystemTime::now();
+        Ok(())
+    }
+
+    async fn list(&self) -> Result<Vec<RunInfo>> {
+        let mut list: Vec<RunInfo> = self
+            .runs()
+            .iter()
+            .map(|(id, run)| RunInfo {
+                id: id.clone(),
+                status: run.current.status,
+                steps: run.current.step,
+                last_node: run.current.node.clone(),
+                updated: run.updated,
+            })
+            .collect();
+        list.sort_by(|a, b| b.updated.cmp(&a.updated).then_with(|| a.id.cmp(&b.id)));
+        Ok(list)
+    }
+
+    async fn history(&self, run_id: &str) -> Result<Vec<HistoryEntry>> {
+        Ok(self
+            .runs()
+            .get(run_id)
+            .map(|run| run.history.clone())
+            .unwrap_or_default())
+    }
+}
