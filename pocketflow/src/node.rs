@@ -104,6 +104,20 @@ pub trait Node<S, P = ()>: NodeInfo {
         let _ = (policy, progress);
         self.run_node(store, params)
     }
+
+    /// Runs the node as a step of a durable run: flows resume at the journal's position and
+    /// write a checkpoint after each step; any other node runs whole, as one step.
+    #[cfg(feature = "durable")]
+    #[doc(hidden)]
+    fn run_durable<'a>(
+        &'a self,
+        store: Store<'a, S>,
+        params: &'a P,
+        journal: &'a mut crate::durable::journal::Journal<'_, S>,
+    ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
+        let _ = journal;
+        self.run_node(store, params)
+    }
 }
 
 /// Runs any node or flow: `run`, `run_with` and `run_blocking`, for every [`Node`].
@@ -149,6 +163,17 @@ pub trait Run: NodeInfo {
         Self: Node<S, P>,
     {
         self.run_node(Store::exclusive(shared), params)
+    }
+
+    /// This node or flow as a durable run with id `run_id`, its checkpoints kept in
+    /// `checkpoints` (see [`durable`](crate::durable) and [`DurableRun`](crate::durable::DurableRun)).
+    #[cfg(feature = "durable")]
+    fn durable<'a, C: crate::durable::Checkpoints>(
+        &'a self,
+        checkpoints: &'a C,
+        run_id: impl Into<String>,
+    ) -> crate::durable::DurableRun<'a, Self, C> {
+        crate::durable::DurableRun::new(self, checkpoints, run_id.into())
     }
 
     /// Runs the node to completion on a new current-thread tokio runtime, for callers without

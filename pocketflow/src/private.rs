@@ -30,3 +30,25 @@ pub use core::option::Option;
 pub use core::result::Result::{Err, Ok};
 pub use core::time::Duration;
 pub use std::vec::Vec;
+
+#[cfg(feature = "durable")]
+pub use crate::durable::journal::Journal;
+
+/// Keeps what it is given when pocketflow is built with durable runs, drops it otherwise: how
+/// `flow!` emits its `run_durable` without knowing pocketflow's features.
+#[cfg(feature = "durable")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __if_durable {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// See the durable version.
+#[cfg(not(feature = "durable"))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __if_durable {
+    ($($item:tt)*) => {};
+}
+
+pub use crate::__if_durable as if_durable;

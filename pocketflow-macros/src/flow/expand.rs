@@ -56,7 +56,8 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
         }
         bound
     });
-    let steps = graph.nodes.iter().map(|node| step(graph, node));
+    let steps = graph.nodes.iter().map(|node| step(graph, node, false));
+    let durable = durable_run(graph);
     let checks = checks(graph);
     let describe = describe_steps(graph);
 
@@ -109,6 +110,8 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
                     }
                 }
             }
+
+            #durable
         }
 
         #checks
@@ -144,8 +147,50 @@ fn describe_steps(graph: &Graph) -> TokenStream {
     }
 }
 
+/// `Node::run_durable` of the flow, kept only when pocketflow has durable runs: the same state
+/// machine, starting at the step the journal resumes at, writing a checkpoint after each step
+/// that has a next one in this flow.
+fn durable_run(graph: &Graph) -> TokenStream {
+    let pf = private();
+    let names: Vec<_> = graph.nodes.iter().map(|node| &node.name).collect();
+    let start = names[0];
+    let steps = graph.nodes.iter().map(|node| step(graph, node, true));
+    let resume = names.iter().enumerate().map(|(index, name)| {
+        let index = index as u32;
+        quote!(#pf::Option::Some(#index) => __Step::#name,)
+    });
+    quote! {
+        #pf::if_durable! {
+            #[allow(unreachable_code)]
+            fn run_durable<'__a>(
+                &'__a self,
+                mut __store: #pf::Store<'__a, __S>,
+                __params: &'__a __P,
+                __journal: &'__a mut #pf::Journal<'_, __S>,
+            ) -> impl #pf::Future<Output = #pf::Result<#pf::Action>> + #pf::Send + '__a {
+                async move {
+                    #[allow(non_camel_case_types)]
+                    #[derive(Clone, Copy)]
+                    enum __Step { #(#names),* }
+                    let (__depth, __resume) = __journal.enter();
+                    let mut __steps = #pf::StepCounter::new(self.__max_steps);
+                    let mut __at = match __resume {
+                        #(#resume)*
+                        _ => __Step::#start,
+                    };
+                    loop {
+                        __at = match __at {
+                            #(#steps)*
+                        };
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The match arm that runs one node and picks the next step from its action.
-fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
+fn step(graph: &Graph, node: &GraphNode, durable: bool) -> TokenStream {
     let pf = private();
     let name = &node.name;
     let name_text = name.to_string();
@@ -201,6 +246,34 @@ fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
             }
         },
     };
+    if durable {
+        let index = graph.index_of(name) as u32;
+        // A step with no edge ends the flow: the flow around it (or the run) writes the
+        // checkpoint of its post.
+        let commit = if node.out.is_empty() {
+            dispatch
+        } else {
+            quote! {
+                let __next = #dispatch;
+                __journal.commit(__depth, __next as u32, &mut __store).await?;
+                __next
+            }
+        };
+        return quote! {
+            __Step::#name => {
+                __journal.at(__depth, #index, #name_text);
+                if __steps.step(#name_text)? {
+                    #pf::spend_budget().await;
+                }
+                let __action = match #pf::Node::<__S, __P>::run_durable(&self.#name, __store.reborrow(), __params, &mut *__journal).await {
+                    #pf::Ok(__action) => __action,
+                    #pf::Err(__error) => return #pf::Err(#pf::failed_at(#name_text, __error)),
+                };
+                __journal.note(#pf::ActionType::label(&__action));
+                #commit
+            }
+        };
+    }
     quote! {
         __Step::#name => {
             if __steps.step(#name_text)? {

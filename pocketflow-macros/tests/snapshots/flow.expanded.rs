@@ -236,6 +236,64 @@ fn expansion() {
                     }
                 }
             }
+            ::pocketflow::__private::if_durable! {
+                #[allow(unreachable_code)] fn run_durable < '__a > (& '__a self, mut
+                __store : ::pocketflow::__private::Store < '__a, __S >, __params : & '__a
+                __P, __journal : & '__a mut ::pocketflow::__private::Journal < '_, __S
+                >,) -> impl ::pocketflow::__private::Future < Output =
+                ::pocketflow::__private::Result < ::pocketflow::__private::Action >> +
+                ::pocketflow::__private::Send + '__a { async move {
+                #[allow(non_camel_case_types)] #[derive(Clone, Copy)] enum __Step {
+                decide, search, answer } let (__depth, __resume) = __journal.enter(); let
+                mut __steps = ::pocketflow::__private::StepCounter::new(self
+                .__max_steps); let mut __at = match __resume {
+                ::pocketflow::__private::Option::Some(0u32) => __Step::decide,
+                ::pocketflow::__private::Option::Some(1u32) => __Step::search,
+                ::pocketflow::__private::Option::Some(2u32) => __Step::answer, _ =>
+                __Step::decide, }; loop { __at = match __at { __Step::decide => {
+                __journal.at(__depth, 0u32, "decide"); if __steps.step("decide") ? {
+                ::pocketflow::__private::spend_budget(). await; } let __action = match
+                ::pocketflow::__private::Node:: < __S, __P > ::run_durable(& self.decide,
+                __store.reborrow(), __params, & mut * __journal). await {
+                ::pocketflow::__private::Ok(__action) => __action,
+                ::pocketflow::__private::Err(__error) => return
+                ::pocketflow::__private::Err(::pocketflow::__private::failed_at("decide",
+                __error)), }; __journal.note(::pocketflow::__private::ActionType::label(&
+                __action)); let __next = match
+                ::pocketflow::__private::ActionType::label(& __action) { "search" =>
+                __Step::search, "answer" => __Step::answer, _ => match __action {
+                __action => return
+                ::pocketflow::__private::Ok(::pocketflow::__private::unmatched("decide",
+                __action, & ["search", "answer"])), }, }; __journal.commit(__depth,
+                __next as u32, & mut __store). await ?; __next } __Step::search => {
+                __journal.at(__depth, 1u32, "search"); if __steps.step("search") ? {
+                ::pocketflow::__private::spend_budget(). await; } let __action = match
+                ::pocketflow::__private::Node:: < __S, __P > ::run_durable(& self.search,
+                __store.reborrow(), __params, & mut * __journal). await {
+                ::pocketflow::__private::Ok(__action) => __action,
+                ::pocketflow::__private::Err(__error) => return
+                ::pocketflow::__private::Err(::pocketflow::__private::failed_at("search",
+                __error)), }; __journal.note(::pocketflow::__private::ActionType::label(&
+                __action)); let __next = match __action { __action if
+                ::pocketflow::__private::ActionType::is_default(& __action) =>
+                __Step::decide, __action => return
+                ::pocketflow::__private::Ok(::pocketflow::__private::unmatched("search",
+                __action, & ["default"])), }; __journal.commit(__depth, __next as u32, &
+                mut __store). await ?; __next } __Step::answer => { __journal.at(__depth,
+                2u32, "answer"); if __steps.step("answer") ? {
+                ::pocketflow::__private::spend_budget(). await; } let __action = match
+                ::pocketflow::__private::Node:: < __S, __P > ::run_durable(& self.answer,
+                __store.reborrow(), __params, & mut * __journal). await {
+                ::pocketflow::__private::Ok(__action) => __action,
+                ::pocketflow::__private::Err(__error) => return
+                ::pocketflow::__private::Err(::pocketflow::__private::failed_at("answer",
+                __error)), }; __journal.note(::pocketflow::__private::ActionType::label(&
+                __action)); let __next = match __action { Verdict::Revise =>
+                __Step::decide, __action => return
+                ::pocketflow::__private::Ok(::pocketflow::__private::unmatched("answer",
+                __action, & ["Verdict::Revise"])), }; __journal.commit(__depth, __next as
+                u32, & mut __store). await ?; __next } }; } } }
+            }
         }
         #[allow(unused_imports)]
         use ::pocketflow::__private::edge_checks::{

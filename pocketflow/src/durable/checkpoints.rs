@@ -125,8 +125,8 @@ pub struct HistoryEntry {
     pub time: SystemTime,
 }
 
-/// A place to keep durable runs: [`Memory`](super::Memory), [`Sqlite`](super::Sqlite),
-/// [`Postgres`](super::Postgres), or your own.
+/// A place to keep durable runs: [`Memory`](super::Memory), `Sqlite` and `Postgres` (features
+/// `sqlite` and `postgres`), or your own.
 ///
 /// Every method is one transaction: a checkpoint is written whole or not at all, whatever
 /// happens to the process meanwhile. Errors are [`Error::durable`](crate::Error::durable).

@@ -9,7 +9,11 @@
 //! your own for another database.
 
 mod checkpoints;
+#[doc(hidden)]
+pub mod journal;
 mod memory;
+mod run;
 
 pub use self::checkpoints::{Checkpoint, Checkpoints, HistoryEntry, RunInfo, Status};
 pub use self::memory::Memory;
+pub use self::run::{DurableRun, Interruption, Outcome};
