@@ -1,8 +1,8 @@
 //! Durable runs: checkpoints after every step, resume after a crash, interrupts for a person.
 //!
 //! Opt-in with cargo features: `durable` (serde, and the [`Memory`] backend), `sqlite` and
-//! `postgres` (their backends, on sqlx). Without them none of this is compiled, and nothing on
-//! the plain path pays for it.
+//! `postgres` (their backends, on sqlx 0.9, which needs rustc 1.94 or newer). Without them none
+//! of this is compiled, and nothing on the plain path pays for it.
 //!
 //! A backend keeps, per run id, the run's last [`Checkpoint`] (status, step count, position,
 //! shared store as JSON, the flow's shape) and its history. It implements [`Checkpoints`]; write
@@ -10,6 +10,106 @@
 
 mod checkpoints;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 pub use self::checkpoints::{Checkpoint, Checkpoints, HistoryEntry, RunInfo, Status};
 pub use self::memory::Memory;
+#[cfg(feature = "postgres")]
+pub use self::postgres::Postgres;
+#[cfg(feature = "sqlite")]
+pub use self::sqlite::{Durability, Sqlite};
+
+/// What the SQL backends share: their error type and the checks of what they read.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql {
+    use std::fmt;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use super::checkpoints::Status;
+    use crate::error::Error;
+
+    /// A database error with what the backend was doing: `saving run `x`: <sqlx's message>`.
+    #[derive(Debug)]
+    pub(super) struct SqlError {
+        pub(super) context: String,
+        pub(super) source: Option<sqlx::Error>,
+    }
+
+    impl fmt::Display for SqlError {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match &self.source {
+                Some(source) => write!(f, "{}: {source}", self.context),
+                None => f.write_str(&self.context),
+            }
+        }
+    }
+
+    impl std::error::Error for SqlError {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.source.as_ref().map(|e| e as _)
+        }
+    }
+
+    /// An [`Error::durable`] for `source`, saying what was being done.
+    pub(super) fn db_error(context: impl fmt::Display) -> impl FnOnce(sqlx::Error) -> Error {
+        move |source| {
+            Error::durable(Box::new(SqlError {
+                context: context.to_string(),
+                source: Some(source),
+            }))
+        }
+    }
+
+    /// An [`Error::durable`] with a message only.
+    pub(super) fn problem(context: impl fmt::Display) -> Error {
+        Error::durable(Box::new(SqlError {
+            context: context.to_string(),
+            source: None,
+        }))
+    }
+
+    pub(super) fn status(run_id: &str, text: &str) -> Result<Status, Error> {
+        Status::parse(text).ok_or_else(|| {
+            problem(format_args!(
+                "run `{run_id}` has an unknown status `{text}`"
+            ))
+        })
+    }
+
+    pub(super) fn step_to_db(run_id: &str, step: u64) -> Result<i64, Error> {
+        i64::try_from(step).map_err(|_| {
+            problem(format_args!(
+                "run `{run_id}`: step {step} is too large to store"
+            ))
+        })
+    }
+
+    pub(super) fn step_from_db(run_id: &str, step: i64) -> Result<u64, Error> {
+        u64::try_from(step).map_err(|_| {
+            problem(format_args!(
+                "run `{run_id}` has a negative step count {step}"
+            ))
+        })
+    }
+
+    /// A time stored as microseconds since the Unix epoch.
+    pub(super) fn time_from_micros(micros: i64) -> SystemTime {
+        if micros >= 0 {
+            UNIX_EPOCH + Duration::from_micros(micros as u64)
+        } else {
+            UNIX_EPOCH - Duration::from_micros(micros.unsigned_abs())
+        }
+    }
+
+    /// The columns `table` must have, given the columns it has: the missing ones.
+    pub(super) fn missing_columns<'a>(expected: &[&'a str], found: &[String]) -> Vec<&'a str> {
+        expected
+            .iter()
+            .copied()
+            .filter(|column| !found.iter().any(|have| have.eq_ignore_ascii_case(column)))
+            .collect()
+    }
+}
