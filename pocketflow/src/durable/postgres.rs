@@ -46,7 +46,7 @@ pub struct Postgres {
 /// EXISTS` alone may race on the catalog): the key of a transaction-level advisory lock.
 const SCHEMA_LOCK: i64 = 0x706f_636b_6574_666c; // "pocketfl"
 
-const SCHEMA: &str = "
+const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
     status TEXT NOT NULL,
@@ -68,6 +68,10 @@ CREATE TABLE IF NOT EXISTS history (
     action TEXT,
     at TIMESTAMPTZ NOT NULL
 );
+";
+
+/// Created once the tables are known to be this backend's.
+const INDEXES: &str = "
 CREATE INDEX IF NOT EXISTS history_run_id ON history (run_id, id);
 CREATE INDEX IF NOT EXISTS runs_updated_at ON runs (updated_at);
 ";
@@ -95,7 +99,9 @@ macro_rules! micros {
 
 impl Postgres {
     /// Connects to the database at `url` (`postgres://user:password@host:port/database`) and
-    /// creates the tables when missing. Tables named `runs` or `history` that are not this
+    /// creates the tables when missing. A server that does not answer yet is retried for up to
+    /// 30 seconds (sqlx's acquire timeout; pass your own pool to [`from_pool`](Self::from_pool)
+    /// for another). Tables named `runs` or `history` that are not this
     /// backend's make it an [`Error`](crate::Error) of kind
     /// [`Durable`](crate::ErrorKind::Durable).
     ///
@@ -134,46 +140,51 @@ impl Postgres {
     /// ```
     pub async fn from_pool(pool: PgPool) -> Result<Postgres> {
         let db = Postgres { pool };
-        db.create_schema().await.map_err(db_error(
+        let foreign = db.create_schema().await.map_err(db_error(
             "cannot create the pocketflow tables in PostgreSQL",
         ))?;
-        db.check_table("runs", RUNS_COLUMNS).await?;
-        db.check_table("history", HISTORY_COLUMNS).await?;
-        Ok(db)
+        match foreign {
+            None => Ok(db),
+            Some(table) => Err(problem(format_args!(
+                "the PostgreSQL database is not pocketflow's: its table `{table}` has other \
+                 columns than pocketflow's ({})",
+                if table == "runs" {
+                    RUNS_COLUMNS
+                } else {
+                    HISTORY_COLUMNS
+                }
+                .join(", ")
+            ))),
+        }
     }
 
-    async fn create_schema(&self) -> std::result::Result<(), sqlx::Error> {
+    /// In one transaction, under an advisory lock so that processes connecting at once take
+    /// turns: the tables when missing, a check that tables of those names made by something
+    /// else (`CREATE TABLE IF NOT EXISTS` leaves them as they are) are not taken for ours, then
+    /// the indexes. `Some(table)` names a foreign table; nothing is changed then.
+    async fn create_schema(&self) -> std::result::Result<Option<&'static str>, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(SCHEMA_LOCK)
             .execute(&mut *tx)
             .await?;
-        sqlx::raw_sql(SCHEMA).execute(&mut *tx).await?;
-        tx.commit().await
-    }
-
-    /// A table of that name made by something else (`CREATE TABLE IF NOT EXISTS` left it as it
-    /// was) is an error now, not a confusing one at the first save.
-    async fn check_table(&self, table: &str, expected: &[&str]) -> Result<()> {
-        let found: Vec<String> = sqlx::query_scalar(
-            "SELECT column_name::text FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = $1",
-        )
-        .bind(table)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error(
-            "cannot read the tables of the PostgreSQL database",
-        ))?;
-        let missing = sql::missing_columns(expected, &found);
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(problem(format_args!(
-                "the PostgreSQL database is not pocketflow's: its table `{table}` has no column {}",
-                missing.join(", ")
-            )))
+        sqlx::raw_sql(TABLES).execute(&mut *tx).await?;
+        for (table, expected) in [("runs", RUNS_COLUMNS), ("history", HISTORY_COLUMNS)] {
+            let found: Vec<String> = sqlx::query_scalar(
+                "SELECT column_name::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1",
+            )
+            .bind(table)
+            .fetch_all(&mut *tx)
+            .await?;
+            if !sql::missing_columns(expected, &found).is_empty() {
+                tx.rollback().await?;
+                return Ok(Some(table));
+            }
         }
+        sqlx::raw_sql(INDEXES).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(None)
     }
 }
 

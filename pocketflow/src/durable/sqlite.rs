@@ -80,7 +80,7 @@ pub struct Sqlite {
     name: PathBuf,
 }
 
-const SCHEMA: &str = "
+const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY NOT NULL,
     status TEXT NOT NULL,
@@ -102,6 +102,10 @@ CREATE TABLE IF NOT EXISTS history (
     action TEXT,
     at INTEGER NOT NULL
 );
+";
+
+/// Created once the tables are known to be this backend's.
+const INDEXES: &str = "
 CREATE INDEX IF NOT EXISTS history_run_id ON history (run_id, id);
 CREATE INDEX IF NOT EXISTS runs_updated_at ON runs (updated_at);
 ";
@@ -228,7 +232,20 @@ impl Sqlite {
         let mut attempt = 0;
         loop {
             match db.create_schema().await {
-                Ok(()) => break,
+                Ok(None) => return Ok(db),
+                Ok(Some(table)) => {
+                    return Err(problem(format_args!(
+                        "`{}` is not a pocketflow database: its table `{table}` has other \
+                         columns than pocketflow's ({})",
+                        db.name.display(),
+                        if table == "runs" {
+                            RUNS_COLUMNS
+                        } else {
+                            HISTORY_COLUMNS
+                        }
+                        .join(", ")
+                    )));
+                }
                 Err(error) if is_busy(&error) && attempt < 100 => {
                     attempt += 1;
                     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -241,38 +258,27 @@ impl Sqlite {
                 }
             }
         }
-        db.check_table("runs", RUNS_COLUMNS).await?;
-        db.check_table("history", HISTORY_COLUMNS).await?;
-        Ok(db)
     }
 
-    async fn create_schema(&self) -> std::result::Result<(), sqlx::Error> {
+    /// In one transaction: the tables when missing, a check that tables of those names made by
+    /// something else (`CREATE TABLE IF NOT EXISTS` leaves them as they are) are not taken for
+    /// ours, then the indexes. `Some(table)` names a foreign table; nothing is changed then.
+    async fn create_schema(&self) -> std::result::Result<Option<&'static str>, sqlx::Error> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::raw_sql(SCHEMA).execute(&mut *tx).await?;
-        tx.commit().await
-    }
-
-    /// A table of that name made by something else (`CREATE TABLE IF NOT EXISTS` left it as it
-    /// was) is an error now, not a confusing one at the first save.
-    async fn check_table(&self, table: &str, expected: &[&str]) -> Result<()> {
-        let found: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?1)")
-            .bind(table)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error(format_args!(
-                "cannot read the tables of `{}`",
-                self.name.display()
-            )))?;
-        let missing = sql::missing_columns(expected, &found);
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(problem(format_args!(
-                "`{}` is not a pocketflow database: its table `{table}` has no column {}",
-                self.name.display(),
-                missing.join(", ")
-            )))
+        sqlx::raw_sql(TABLES).execute(&mut *tx).await?;
+        for (table, expected) in [("runs", RUNS_COLUMNS), ("history", HISTORY_COLUMNS)] {
+            let found: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?1)")
+                .bind(table)
+                .fetch_all(&mut *tx)
+                .await?;
+            if !sql::missing_columns(expected, &found).is_empty() {
+                tx.rollback().await?;
+                return Ok(Some(table));
+            }
         }
+        sqlx::raw_sql(INDEXES).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(None)
     }
 
     fn context(&self, doing: impl std::fmt::Display) -> String {
