@@ -26,16 +26,25 @@ use crate::error::Result;
 /// (for example `sqlx = { version = "0.9", features = ["tls-rustls"] }`): cargo unifies it
 /// with this crate's sqlx.
 ///
-/// ```no_run
-/// use pocketflow::durable::{Checkpoints, Postgres};
+/// ```
+/// use pocketflow::durable::{Checkpoint, Checkpoints, Postgres, Status};
 ///
-/// # async fn demo() -> pocketflow::Result<()> {
-/// let db = Postgres::connect("postgres://app@localhost/app").await?;
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// // For example postgres://app@localhost:5432/app; this example runs when PG_URL is set.
+/// let Ok(url) = std::env::var("PG_URL") else { return Ok(()) };
+/// let db = Postgres::connect(&url).await?;
+/// let id = format!("doc-{}", std::process::id());
+/// let checkpoint = Checkpoint {
+///     status: Status::Running, step: 1, position: "[1]".into(), store: r#"{"n":1}"#.into(),
+///     shape: "s".into(), node: Some("a".into()), action: Some("default".into()), message: None,
+/// };
+/// db.save(&id, &checkpoint).await?;
+/// assert_eq!(db.load(&id).await?, Some(checkpoint));
 /// for run in db.list().await? {
 ///     println!("{} {} after {} steps", run.id, run.status, run.steps);
 /// }
-/// # Ok(())
-/// # }
+/// # Ok::<(), pocketflow::Error>(())
+/// # }).unwrap();
 /// ```
 #[derive(Clone, Debug)]
 pub struct Postgres {
@@ -101,18 +110,19 @@ impl Postgres {
     /// Connects to the database at `url` (`postgres://user:password@host:port/database`) and
     /// creates the tables when missing. A server that does not answer yet is retried for up to
     /// 30 seconds (sqlx's acquire timeout; pass your own pool to [`from_pool`](Self::from_pool)
-    /// for another). Tables named `runs` or `history` that are not this
-    /// backend's make it an [`Error`](crate::Error) of kind
-    /// [`Durable`](crate::ErrorKind::Durable).
+    /// for another). Tables named `runs` or `history` that are not this backend's make it an
+    /// [`Error`](crate::Error) of kind [`Durable`](crate::ErrorKind::Durable).
     ///
-    /// ```no_run
-    /// use pocketflow::durable::Postgres;
+    /// ```
+    /// use pocketflow::durable::{Checkpoints, Postgres};
     ///
-    /// # async fn demo() -> pocketflow::Result<()> {
-    /// let url = std::env::var("PG_URL").unwrap_or("postgres://localhost/runs".into());
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// // This example runs when PG_URL is set.
+    /// let Ok(url) = std::env::var("PG_URL") else { return Ok(()) };
     /// let db = Postgres::connect(&url).await?;
-    /// # Ok(())
-    /// # }
+    /// assert!(db.load("a run never saved").await?.is_none());
+    /// # Ok::<(), pocketflow::Error>(())
+    /// # }).unwrap();
     /// ```
     pub async fn connect(url: &str) -> Result<Postgres> {
         let pool = PgPool::connect(url)
@@ -121,22 +131,27 @@ impl Postgres {
         Postgres::from_pool(pool).await
     }
 
-    /// Uses a pool of connections the application already has, creating the tables when
-    /// missing.
+    /// Uses a pool of connections the application already has (sqlx 0.9's `PgPool`; add `sqlx`
+    /// to your own dependencies), creating the tables when missing, in the pool's current
+    /// schema.
     ///
-    /// ```no_run
-    /// use pocketflow::durable::Postgres;
+    /// ```
+    /// use pocketflow::durable::{Checkpoints, Postgres};
     /// use sqlx::postgres::PgPoolOptions;
     ///
-    /// # async fn demo() -> pocketflow::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// // This example runs when PG_URL is set.
+    /// let Ok(url) = std::env::var("PG_URL") else { return Ok(()) };
     /// let pool = PgPoolOptions::new()
     ///     .max_connections(4)
-    ///     .connect("postgres://localhost/runs")
+    ///     .acquire_timeout(std::time::Duration::from_secs(5))
+    ///     .connect(&url)
     ///     .await
     ///     .expect("database");
     /// let db = Postgres::from_pool(pool).await?;
-    /// # Ok(())
-    /// # }
+    /// assert!(db.history("a run never saved").await?.is_empty());
+    /// # Ok::<(), pocketflow::Error>(())
+    /// # }).unwrap();
     /// ```
     pub async fn from_pool(pool: PgPool) -> Result<Postgres> {
         let db = Postgres { pool };

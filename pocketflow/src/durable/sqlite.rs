@@ -146,21 +146,28 @@ impl Sqlite {
     /// [`Durability::Normal`].
     ///
     /// A file that is not an SQLite database, or an SQLite database whose `runs` or `history`
-    /// table is not this backend's, is an [`Error`] of kind
+    /// table is not this backend's, is an [`Error`](crate::Error) of kind
     /// [`Durable`](crate::ErrorKind::Durable) saying so.
     ///
     /// ```
     /// use pocketflow::durable::{Checkpoints, Sqlite};
     ///
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// let path = std::env::temp_dir().join(format!("pocketflow-open-{}.db", std::process::id()));
+    /// let dir = std::env::temp_dir();
+    /// let path = dir.join(format!("pocketflow-open-{}.db", std::process::id()));
     /// let db = Sqlite::open(&path).await?;
     /// assert!(db.list().await?.is_empty());
     ///
-    /// std::fs::write(&path, "not a database, just text").unwrap();
-    /// let error = Sqlite::open(&path).await.unwrap_err();
+    /// let notes = dir.join(format!("pocketflow-notes-{}.txt", std::process::id()));
+    /// std::fs::write(&notes, "not a database, just text").unwrap();
+    /// let error = Sqlite::open(&notes).await.unwrap_err();
     /// assert_eq!(error.kind(), pocketflow::ErrorKind::Durable);
-    /// # std::fs::remove_file(&path).unwrap();
+    /// assert!(error.to_string().contains("file is not a database"));
+    /// # drop(db);
+    /// # std::fs::remove_file(&notes).unwrap();
+    /// # for suffix in ["", "-wal", "-shm"] {
+    /// #     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    /// # }
     /// # Ok::<(), pocketflow::Error>(())
     /// # }).unwrap();
     /// ```
