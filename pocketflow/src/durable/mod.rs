@@ -1,8 +1,8 @@
 //! Durable runs: checkpoints after every step, resume after a crash, interrupts for a person.
 //!
 //! Opt-in with cargo features: `durable` (serde, and the [`Memory`] backend), `sqlite` and
-//! `postgres` (their backends, on sqlx). Without them none of this is compiled, and nothing on
-//! the plain path pays for it.
+//! `postgres` (their backends, on sqlx 0.9, which needs rustc 1.94 or newer). Without them none
+//! of this is compiled, and nothing on the plain path pays for it.
 //!
 //! A backend keeps, per run id, the run's last [`Checkpoint`] (status, step count, position,
 //! shared store as JSON, the flow's shape) and its history. It implements [`Checkpoints`]; write
@@ -12,8 +12,19 @@ mod checkpoints;
 #[doc(hidden)]
 pub mod journal;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod run;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 pub use self::checkpoints::{Checkpoint, Checkpoints, HistoryEntry, RunInfo, Status};
 pub use self::memory::Memory;
+#[cfg(feature = "postgres")]
+pub use self::postgres::Postgres;
 pub use self::run::{DurableRun, Interruption, Outcome};
+#[cfg(feature = "sqlite")]
+pub use self::sqlite::{Durability, Sqlite};
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;

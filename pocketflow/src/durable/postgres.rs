@@ -1,0 +1,377 @@
+//! Durable runs in PostgreSQL: for many processes, on many machines, sharing their runs.
+
+use sqlx::Row;
+use sqlx::postgres::{PgPool, PgRow};
+
+use super::checkpoints::{Checkpoint, Checkpoints, HistoryEntry, RunInfo, Status};
+use super::sql::{self, db_error, problem};
+use crate::error::Result;
+
+/// A [`Checkpoints`] backend in a PostgreSQL database. Cargo feature `postgres`, which needs
+/// rustc 1.94 or newer (sqlx 0.9).
+///
+/// The tables, created in the connection's current schema when missing, are readable with
+/// `psql`:
+///
+/// - `runs(id, status, step, position, store, shape, node, action, message, updated_at)`: one
+///   row per run, its last checkpoint; `store` is of type `json`, holding the shared store as
+///   the runtime wrote it (`select store->'draft' from runs where id = 'doc-42'`).
+/// - `history(id, run_id, step, status, node, action, at)`: one row per checkpoint, in order.
+///
+/// Times (`updated_at`, `at`) are `timestamptz`, taken from the database server's clock, so
+/// that runs written from several machines list in one order.
+///
+/// The connection is plain TCP or a Unix socket: with the URL's default `sslmode=prefer` no
+/// TLS is attempted. For TLS, enable one of sqlx's TLS features in your own `Cargo.toml`
+/// (for example `sqlx = { version = "0.9", features = ["tls-rustls"] }`): cargo unifies it
+/// with this crate's sqlx.
+///
+/// ```
+/// use pocketflow::durable::{Checkpoint, Checkpoints, Postgres, Status};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// // For example postgres://app@localhost:5432/app; this example runs when PG_URL is set.
+/// let Ok(url) = std::env::var("PG_URL") else { return Ok(()) };
+/// let db = Postgres::connect(&url).await?;
+/// let id = format!("doc-{}", std::process::id());
+/// let checkpoint = Checkpoint {
+///     status: Status::Running, step: 1, position: "[1]".into(), store: r#"{"n":1}"#.into(),
+///     shape: "s".into(), node: Some("a".into()), action: Some("default".into()), message: None,
+/// };
+/// db.save(&id, &checkpoint).await?;
+/// assert_eq!(db.load(&id).await?, Some(checkpoint));
+/// for run in db.list().await? {
+///     println!("{} {} after {} steps", run.id, run.status, run.steps);
+/// }
+/// # Ok::<(), pocketflow::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone, Debug)]
+pub struct Postgres {
+    pool: PgPool,
+}
+
+/// Serializes schema creation between processes connecting at once (`CREATE TABLE IF NOT
+/// EXISTS` alone may race on the catalog): the key of a transaction-level advisory lock.
+const SCHEMA_LOCK: i64 = 0x706f_636b_6574_666c; // "pocketfl"
+
+const TABLES: &str = "
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    step BIGINT NOT NULL,
+    position TEXT NOT NULL,
+    store JSON NOT NULL,
+    shape TEXT NOT NULL,
+    node TEXT,
+    action TEXT,
+    message TEXT,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS history (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    step BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    node TEXT,
+    action TEXT,
+    at TIMESTAMPTZ NOT NULL
+);
+";
+
+/// Created once the tables are known to be this backend's.
+const INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS history_run_id ON history (run_id, id);
+CREATE INDEX IF NOT EXISTS runs_updated_at ON runs (updated_at);
+";
+
+const RUNS_COLUMNS: &[&str] = &[
+    "id",
+    "status",
+    "step",
+    "position",
+    "store",
+    "shape",
+    "node",
+    "action",
+    "message",
+    "updated_at",
+];
+const HISTORY_COLUMNS: &[&str] = &["id", "run_id", "step", "status", "node", "action", "at"];
+
+/// Microseconds since the Unix epoch of a `timestamptz` column.
+macro_rules! micros {
+    ($column:literal) => {
+        concat!("(extract(epoch from ", $column, ") * 1000000)::bigint")
+    };
+}
+
+impl Postgres {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`) and
+    /// creates the tables when missing. A server that does not answer yet is retried for up to
+    /// 30 seconds (sqlx's acquire timeout; pass your own pool to [`from_pool`](Self::from_pool)
+    /// for another). Tables named `runs` or `history` that are not this backend's make it an
+    /// [`Error`](crate::Error) of kind [`Durable`](crate::ErrorKind::Durable).
+    ///
+    /// ```
+    /// use pocketflow::durable::{Checkpoints, Postgres};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// // This example runs when PG_URL is set.
+    /// let Ok(url) = std::env::var("PG_URL") else { return Ok(()) };
+    /// let db = Postgres::connect(&url).await?;
+    /// assert!(db.load("a run never saved").await?.is_none());
+    /// # Ok::<(), pocketflow::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn connect(url: &str) -> Result<Postgres> {
+        let pool = PgPool::connect(url)
+            .await
+            .map_err(db_error("cannot connect to PostgreSQL"))?;
+        Postgres::from_pool(pool).await
+    }
+
+    /// Uses a pool of connections the application already has (sqlx 0.9's `PgPool`; add `sqlx`
+    /// to your own dependencies), creating the tables when missing, in the pool's current
+    /// schema.
+    ///
+    /// ```
+    /// use pocketflow::durable::{Checkpoints, Postgres};
+    /// use sqlx::postgres::PgPoolOptions;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// // This example runs when PG_URL is set.
+    /// let Ok(url) = std::env::var("PG_URL") else { return Ok(()) };
+    /// let pool = PgPoolOptions::new()
+    ///     .max_connections(4)
+    ///     .acquire_timeout(std::time::Duration::from_secs(5))
+    ///     .connect(&url)
+    ///     .await
+    ///     .expect("database");
+    /// let db = Postgres::from_pool(pool).await?;
+    /// assert!(db.history("a run never saved").await?.is_empty());
+    /// # Ok::<(), pocketflow::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn from_pool(pool: PgPool) -> Result<Postgres> {
+        let db = Postgres { pool };
+        let foreign = db.create_schema().await.map_err(db_error(
+            "cannot create the pocketflow tables in PostgreSQL",
+        ))?;
+        match foreign {
+            None => Ok(db),
+            Some(table) => Err(problem(format_args!(
+                "the PostgreSQL database is not pocketflow's: its table `{table}` has other \
+                 columns than pocketflow's ({})",
+                if table == "runs" {
+                    RUNS_COLUMNS
+                } else {
+                    HISTORY_COLUMNS
+                }
+                .join(", ")
+            ))),
+        }
+    }
+
+    /// In one transaction, under an advisory lock so that processes connecting at once take
+    /// turns: the tables when missing, a check that tables of those names made by something
+    /// else (`CREATE TABLE IF NOT EXISTS` leaves them as they are) are not taken for ours, then
+    /// the indexes. `Some(table)` names a foreign table; nothing is changed then.
+    async fn create_schema(&self) -> std::result::Result<Option<&'static str>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(SCHEMA_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::raw_sql(TABLES).execute(&mut *tx).await?;
+        for (table, expected) in [("runs", RUNS_COLUMNS), ("history", HISTORY_COLUMNS)] {
+            let found: Vec<String> = sqlx::query_scalar(
+                "SELECT column_name::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1",
+            )
+            .bind(table)
+            .fetch_all(&mut *tx)
+            .await?;
+            if !sql::missing_columns(expected, &found).is_empty() {
+                tx.rollback().await?;
+                return Ok(Some(table));
+            }
+        }
+        sqlx::raw_sql(INDEXES).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(None)
+    }
+}
+
+fn read_checkpoint(row: &PgRow) -> std::result::Result<(String, i64, Checkpoint), sqlx::Error> {
+    Ok((
+        row.try_get(0)?,
+        row.try_get(1)?,
+        Checkpoint {
+            status: Status::Running,
+            step: 0,
+            position: row.try_get(2)?,
+            store: row.try_get(3)?,
+            shape: row.try_get(4)?,
+            node: row.try_get(5)?,
+            action: row.try_get(6)?,
+            message: row.try_get(7)?,
+        },
+    ))
+}
+
+impl Checkpoints for Postgres {
+    async fn load(&self, run_id: &str) -> Result<Option<Checkpoint>> {
+        let failed = || db_error(format!("PostgreSQL: loading run `{run_id}`"));
+        let row = sqlx::query(
+            "SELECT status, step, position, store::text, shape, node, action, message \
+             FROM runs WHERE id = $1",
+        )
+        .bind(run_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(failed())?;
+        let Some(row) = row else { return Ok(None) };
+        let (status, step, mut checkpoint) = read_checkpoint(&row).map_err(failed())?;
+        checkpoint.status = sql::status(run_id, &status)?;
+        checkpoint.step = sql::step_from_db(run_id, step)?;
+        Ok(Some(checkpoint))
+    }
+
+    async fn save(&self, run_id: &str, checkpoint: &Checkpoint) -> Result<()> {
+        let step = sql::step_to_db(run_id, checkpoint.step)?;
+        let result: std::result::Result<(), sqlx::Error> = async {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO runs \
+                 (id, status, step, position, store, shape, node, action, message, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5::json, $6, $7, $8, $9, clock_timestamp()) \
+                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
+                 step = excluded.step, position = excluded.position, store = excluded.store, \
+                 shape = excluded.shape, node = excluded.node, action = excluded.action, \
+                 message = excluded.message, updated_at = excluded.updated_at",
+            )
+            .bind(run_id)
+            .bind(checkpoint.status.as_str())
+            .bind(step)
+            .bind(&checkpoint.position)
+            .bind(&checkpoint.store)
+            .bind(&checkpoint.shape)
+            .bind(&checkpoint.node)
+            .bind(&checkpoint.action)
+            .bind(&checkpoint.message)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO history (run_id, step, status, node, action, at) \
+                 SELECT id, step, status, node, action, updated_at FROM runs WHERE id = $1",
+            )
+            .bind(run_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        }
+        .await;
+        result.map_err(db_error(format_args!("PostgreSQL: saving run `{run_id}`")))
+    }
+
+    async fn update_store(
+        &self,
+        run_id: &str,
+        edit: &mut (dyn FnMut(&str) -> Result<String> + Send),
+    ) -> Result<()> {
+        let failed = || db_error(format!("PostgreSQL: updating the store of `{run_id}`"));
+        let mut tx = self.pool.begin().await.map_err(failed())?;
+        // FOR UPDATE: the row stays locked until commit, so no other writer can come between
+        // this read and this write.
+        let store: Option<String> =
+            sqlx::query_scalar("SELECT store::text FROM runs WHERE id = $1 FOR UPDATE")
+                .bind(run_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(failed())?;
+        let Some(store) = store else {
+            return Err(problem(format_args!(
+                "PostgreSQL: no run `{run_id}` to update"
+            )));
+        };
+        // An error here drops `tx`, which rolls back.
+        let store = edit(&store)?;
+        sqlx::query(
+            "UPDATE runs SET store = $1::json, updated_at = clock_timestamp() WHERE id = $2",
+        )
+        .bind(store)
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(failed())?;
+        tx.commit().await.map_err(failed())
+    }
+
+    async fn list(&self) -> Result<Vec<RunInfo>> {
+        let failed = || db_error("PostgreSQL: listing runs");
+        let rows = sqlx::query(concat!(
+            "SELECT id, status, step, node, ",
+            micros!("updated_at"),
+            " FROM runs ORDER BY updated_at DESC, id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(failed())?;
+        rows.iter()
+            .map(|row| {
+                let read = || -> std::result::Result<_, sqlx::Error> {
+                    Ok((
+                        row.try_get::<String, _>(0)?,
+                        row.try_get::<String, _>(1)?,
+                        row.try_get::<i64, _>(2)?,
+                        row.try_get::<Option<String>, _>(3)?,
+                        row.try_get::<i64, _>(4)?,
+                    ))
+                };
+                let (id, status, step, last_node, updated) = read().map_err(failed())?;
+                Ok(RunInfo {
+                    status: sql::status(&id, &status)?,
+                    steps: sql::step_from_db(&id, step)?,
+                    last_node,
+                    updated: sql::time_from_micros(updated),
+                    id,
+                })
+            })
+            .collect()
+    }
+
+    async fn history(&self, run_id: &str) -> Result<Vec<HistoryEntry>> {
+        let failed = || db_error(format!("PostgreSQL: reading the history of `{run_id}`"));
+        let rows = sqlx::query(concat!(
+            "SELECT step, status, node, action, ",
+            micros!("at"),
+            " FROM history WHERE run_id = $1 ORDER BY id"
+        ))
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(failed())?;
+        rows.iter()
+            .map(|row| {
+                let read = || -> std::result::Result<_, sqlx::Error> {
+                    Ok((
+                        row.try_get::<i64, _>(0)?,
+                        row.try_get::<String, _>(1)?,
+                        row.try_get::<Option<String>, _>(2)?,
+                        row.try_get::<Option<String>, _>(3)?,
+                        row.try_get::<i64, _>(4)?,
+                    ))
+                };
+                let (step, status, node, action, at) = read().map_err(failed())?;
+                Ok(HistoryEntry {
+                    step: sql::step_from_db(run_id, step)?,
+                    status: sql::status(run_id, &status)?,
+                    node,
+                    action,
+                    time: sql::time_from_micros(at),
+                })
+            })
+            .collect()
+    }
+}

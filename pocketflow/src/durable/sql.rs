@@ -1,0 +1,89 @@
+//! What the SQL backends share: their error type and the checks of what they read.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::checkpoints::Status;
+use crate::error::Error;
+
+/// A database error with what the backend was doing: `saving run `x`: <sqlx's message>`.
+#[derive(Debug)]
+pub(crate) struct SqlError {
+    pub(crate) context: String,
+    pub(crate) source: Option<sqlx::Error>,
+}
+
+impl fmt::Display for SqlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.source {
+            Some(source) => write!(f, "{}: {source}", self.context),
+            None => f.write_str(&self.context),
+        }
+    }
+}
+
+impl std::error::Error for SqlError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_ref().map(|e| e as _)
+    }
+}
+
+/// An [`Error::durable`] for `source`, saying what was being done.
+pub(crate) fn db_error(context: impl fmt::Display) -> impl FnOnce(sqlx::Error) -> Error {
+    move |source| {
+        Error::durable(Box::new(SqlError {
+            context: context.to_string(),
+            source: Some(source),
+        }))
+    }
+}
+
+/// An [`Error::durable`] with a message only.
+pub(crate) fn problem(context: impl fmt::Display) -> Error {
+    Error::durable(Box::new(SqlError {
+        context: context.to_string(),
+        source: None,
+    }))
+}
+
+pub(crate) fn status(run_id: &str, text: &str) -> Result<Status, Error> {
+    Status::parse(text).ok_or_else(|| {
+        problem(format_args!(
+            "run `{run_id}` has an unknown status `{text}`"
+        ))
+    })
+}
+
+pub(crate) fn step_to_db(run_id: &str, step: u64) -> Result<i64, Error> {
+    i64::try_from(step).map_err(|_| {
+        problem(format_args!(
+            "run `{run_id}`: step {step} is too large to store"
+        ))
+    })
+}
+
+pub(crate) fn step_from_db(run_id: &str, step: i64) -> Result<u64, Error> {
+    u64::try_from(step).map_err(|_| {
+        problem(format_args!(
+            "run `{run_id}` has a negative step count {step}"
+        ))
+    })
+}
+
+/// A time stored as microseconds since the Unix epoch.
+pub(crate) fn time_from_micros(micros: i64) -> SystemTime {
+    if micros >= 0 {
+        UNIX_EPOCH + Duration::from_micros(micros as u64)
+    } else {
+        UNIX_EPOCH - Duration::from_micros(micros.unsigned_abs())
+    }
+}
+
+/// The columns `table` must have, given the columns it has: the missing ones.
+pub(crate) fn missing_columns<'a>(expected: &[&'a str], found: &[String]) -> Vec<&'a str> {
+    expected
+        .iter()
+        .copied()
+        .filter(|column| !found.iter().any(|have| have.eq_ignore_ascii_case(column)))
+        .collect()
+}
