@@ -104,7 +104,7 @@ pub async fn open_db() -> pocketflow::Result<impl Checkpoints + Clone + 'static>
 }
 
 /// Where the run stands, as `GET /status` reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// The run id.
     pub run_id: String,
