@@ -171,7 +171,7 @@ impl Error {
         error
     }
 
-    /// The error of a durable run's storage: a [`Checkpoints`](crate::durable::Checkpoints)
+    /// The error of a durable run's storage: a `durable::Checkpoints`
     /// backend returns this when it cannot read or write, with the cause as `source()`.
     ///
     /// ```
