@@ -96,10 +96,11 @@ pub fn draft_for(topic: &str) -> String {
     )
 }
 
-/// Opens the checkpoint backend of the example: the one line to change for another backend
-/// (for example `pocketflow::durable::Sqlite::open(path).await` with pocketflow's `sqlite`
-/// feature, which keeps the run across restarts of the server).
-pub async fn open_db() -> pocketflow::Result<impl Checkpoints + Clone + 'static> {
+/// Opens the checkpoint backend of the example: [`Memory`], which keeps the run while the
+/// server runs. Another backend is one line below; with pocketflow's `sqlite` feature the run
+/// outlives the server too:
+/// `pocketflow::durable::Sqlite::open(std::env::temp_dir().join("pocketflow-review.db")).await`.
+pub async fn open_db() -> pocketflow::Result<impl Checkpoints + 'static> {
     Ok(Memory::new())
 }
 

@@ -26,8 +26,9 @@ use pocketflow::durable::{Memory, Outcome};
 use flow::{Report, Review, WAITING, draft_for};
 use webdriver::Driver;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Debian's paths; `CHROMIUM` and `CHROMEDRIVER` in the environment point elsewhere.
+const CHROMIUM: (&str, &str) = ("CHROMIUM", "/usr/bin/chromium");
+const CHROMEDRIVER: (&str, &str) = ("CHROMEDRIVER", "/usr/bin/chromedriver");
 const TOPIC: &str = "reviews in the browser";
 /// How long the run may take to finish after the click, and chromedriver to start.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -125,12 +126,16 @@ fn screenshot_path() -> PathBuf {
 /// Chromium and chromedriver, when both are installed; without them, `None` after saying why,
 /// or a panic when `CI` is set.
 fn browser() -> Option<(PathBuf, PathBuf)> {
-    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
+    let [chromium, chromedriver] = [CHROMIUM, CHROMEDRIVER].map(|(var, path)| {
+        std::env::var_os(var).map_or_else(|| PathBuf::from(path), PathBuf::from)
+    });
+    let missing: Vec<String> = [&chromium, &chromedriver]
         .into_iter()
-        .filter(|path| !Path::new(path).exists())
+        .filter(|path| !path.exists())
+        .map(|path| path.display().to_string())
         .collect();
     if missing.is_empty() {
-        return Some((CHROMIUM.into(), CHROMEDRIVER.into()));
+        return Some((chromium, chromedriver));
     }
     let why = format!(
         "{} missing (Debian: apt-get install chromium chromium-driver)",
