@@ -115,7 +115,7 @@ pub struct Report {
     pub run: String,
     /// Whether the run has ended (published or rejected).
     pub finished: bool,
-    /// Checkpoints written so far.
+    /// Steps done so far: one per committed `post`.
     pub steps: u64,
     /// The step the run waits at or failed at, or the last one it took.
     pub node: Option<String>,

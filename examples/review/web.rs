@@ -114,7 +114,7 @@ button.reject {{ background: white; color: #a11; border-color: #a11; }}
 </head>
 <body>
 <h1>Review: {topic}</h1>
-<p class="meta">run <code>{run_id}</code>, {steps} checkpoints, {detail}</p>
+<p class="meta">run <code>{run_id}</code>, {steps} {noun} done, {detail}</p>
 <p>State: <span id="status" class="state {class}">{state}</span></p>
 <h2>Draft</h2>
 <div id="draft" class="text">{draft}</div>
@@ -126,6 +126,7 @@ button.reject {{ background: white; color: #a11; border-color: #a11; }}
         topic = escape(&doc.topic),
         run_id = escape(&report.run_id),
         steps = report.steps,
+        noun = if report.steps == 1 { "step" } else { "steps" },
         class = if waiting { "waiting" } else { &report.state },
         state = escape(&report.state),
         draft = escape(&doc.draft),
