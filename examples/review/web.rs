@@ -1,0 +1,150 @@
+//! The `review` example's web page: the draft, its state, Approve and Reject.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use pocketflow::durable::Checkpoints;
+
+use crate::flow::{Report, Review, WAITING};
+
+/// The routes: `GET /` (the page), `POST /approve`, `POST /reject` (record the answer, resume
+/// the run, redirect to `/`) and `GET /status` (the [`Report`] as JSON).
+pub fn router<C: Checkpoints + 'static>(review: Arc<Review<C>>) -> Router {
+    Router::new()
+        .route("/", get(page::<C>))
+        .route("/approve", post(approve::<C>))
+        .route("/reject", post(reject::<C>))
+        .route("/status", get(status::<C>))
+        .with_state(review)
+}
+
+async fn page<C: Checkpoints + 'static>(State(review): State<Arc<Review<C>>>) -> Response {
+    match review.report().await {
+        Ok(report) => Html(render(&report)).into_response(),
+        Err(error) => failure(error),
+    }
+}
+
+async fn status<C: Checkpoints + 'static>(State(review): State<Arc<Review<C>>>) -> Response {
+    match review.report().await {
+        Ok(report) => axum::Json(report).into_response(),
+        Err(error) => failure(error),
+    }
+}
+
+async fn approve<C: Checkpoints + 'static>(State(review): State<Arc<Review<C>>>) -> Response {
+    decide(&review, true).await
+}
+
+async fn reject<C: Checkpoints + 'static>(State(review): State<Arc<Review<C>>>) -> Response {
+    decide(&review, false).await
+}
+
+/// Records the answer and goes back to the page (303, so a reload does not post again). A run
+/// that is not waiting keeps its state: the page shows it as it is.
+async fn decide<C: Checkpoints + 'static>(review: &Arc<Review<C>>, approved: bool) -> Response {
+    match review.decide(approved).await {
+        Ok(_) => Redirect::to("/").into_response(),
+        Err(error) => failure(error),
+    }
+}
+
+fn failure(error: pocketflow::Error) -> Response {
+    (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response()
+}
+
+/// The page for a report: plain HTML with its style inline, no script and no external asset.
+/// While the run moves on by itself (resuming, running) the page reloads every second.
+pub fn render(report: &Report) -> String {
+    let doc = &report.doc;
+    let waiting = report.state == WAITING;
+    let moving = matches!(report.state.as_str(), "resuming" | "running");
+    let refresh = if moving {
+        r#"<meta http-equiv="refresh" content="1">"#
+    } else {
+        ""
+    };
+    let buttons = if waiting {
+        r#"<div class="actions">
+<form method="post" action="/approve"><button id="approve" class="approve" type="submit">Approve</button></form>
+<form method="post" action="/reject"><button id="reject" class="reject" type="submit">Reject</button></form>
+</div>"#
+    } else {
+        ""
+    };
+    let published = match &doc.published {
+        Some(text) => format!(
+            "<h2>Published</h2>\n<div id=\"published\" class=\"text\">{}</div>",
+            escape(text)
+        ),
+        None => String::new(),
+    };
+    let detail = match (&report.node, &report.message) {
+        (Some(node), Some(message)) => {
+            format!("at <code>{}</code>: {}", escape(node), escape(message))
+        }
+        (Some(node), None) => format!("last step <code>{}</code>", escape(node)),
+        _ => String::new(),
+    };
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{refresh}
+<title>Review: {topic}</title>
+<style>
+body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 44rem; margin: 2rem auto; padding: 0 1rem; color: #222; }}
+h1 {{ font-size: 1.5rem; margin-bottom: .25rem; }}
+h2 {{ font-size: 1.1rem; margin-top: 1.5rem; }}
+.meta {{ color: #666; font-size: .9rem; }}
+.state {{ display: inline-block; padding: .1rem .6rem; border-radius: 1rem; background: #eee; font-weight: 600; }}
+.state.waiting {{ background: #fff3c4; }} .state.published {{ background: #d4f5d4; }} .state.rejected {{ background: #fbd5d5; }}
+.text {{ white-space: pre-wrap; border-left: 3px solid #ccc; padding: .5rem 1rem; background: #fafafa; }}
+.actions {{ display: flex; gap: .75rem; margin-top: 1rem; }}
+button {{ font: inherit; padding: .4rem 1.2rem; border-radius: .3rem; border: 1px solid #888; cursor: pointer; }}
+button.approve {{ background: #1f7a1f; color: white; border-color: #1f7a1f; }}
+button.reject {{ background: white; color: #a11; border-color: #a11; }}
+</style>
+</head>
+<body>
+<h1>Review: {topic}</h1>
+<p class="meta">run <code>{run_id}</code>, {steps} {noun} done, {detail}</p>
+<p>State: <span id="status" class="state {class}">{state}</span></p>
+<h2>Draft</h2>
+<div id="draft" class="text">{draft}</div>
+{buttons}
+{published}
+</body>
+</html>
+"#,
+        topic = escape(&doc.topic),
+        run_id = escape(&report.run_id),
+        steps = report.steps,
+        noun = if report.steps == 1 { "step" } else { "steps" },
+        class = if waiting { "waiting" } else { &report.state },
+        state = escape(&report.state),
+        draft = escape(&doc.draft),
+    )
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
