@@ -51,6 +51,27 @@ async fn conformance<C: Checkpoints>(a: &C, b: &C) {
     update_store_atomic(a, b).await;
     interleaved_saves(a, b).await;
     interleaved_updates(a, b).await;
+    item_journal(a, b).await;
+}
+
+/// Journaled pieces replace what their slot held, come back by slot through any handle, and
+/// are gone after the run's next save.
+async fn item_journal<C: Checkpoints>(a: &C, b: &C) {
+    let id = unique("journal");
+    a.save(&id, &checkpoint(1, Status::Running, "a", "{}"))
+        .await
+        .unwrap();
+    a.save_item(&id, 2, "\"second\"").await.unwrap();
+    b.save_item(&id, 0, "[1,2]").await.unwrap();
+    a.save_item(&id, 2, "\"again\"").await.unwrap();
+    assert_eq!(
+        b.items(&id).await.unwrap(),
+        [(0, "[1,2]".to_owned()), (2, "\"again\"".to_owned())]
+    );
+    b.save(&id, &checkpoint(2, Status::Running, "b", "{}"))
+        .await
+        .unwrap();
+    assert!(a.items(&id).await.unwrap().is_empty());
 }
 
 async fn round_trip<C: Checkpoints>(a: &C, b: &C) {

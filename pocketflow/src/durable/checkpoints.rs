@@ -148,6 +148,10 @@ pub struct HistoryEntry {
 /// db.update_store("run-1", &mut |store| Ok(format!("{store}1"))).await.unwrap();
 /// assert_eq!(db.load("run-1").await.unwrap().unwrap().store, "01");
 /// assert_eq!(db.list().await.unwrap()[0].id, "run-1");
+/// db.save_item("run-1", 1, "\"done\"").await.unwrap();
+/// assert_eq!(db.items("run-1").await.unwrap(), [(1, "\"done\"".to_owned())]);
+/// db.save("run-1", &checkpoint).await.unwrap();
+/// assert!(db.items("run-1").await.unwrap().is_empty());
 /// # });
 /// ```
 pub trait Checkpoints: Send + Sync {
@@ -175,4 +179,19 @@ pub trait Checkpoints: Send + Sync {
 
     /// The checkpoints of `run_id`, oldest first (empty for a run never saved).
     fn history(&self, run_id: &str) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send;
+
+    /// Journals one piece of the step in progress of `run_id`, replacing what `slot` held: a
+    /// batch node keeps its items in slot 0 and the exec result of item `i` in slot `i + 1`, so
+    /// that a resumed batch does not call `prep` again and runs `exec` only for the items with
+    /// no result. The run's next [`save`](Self::save) deletes them, in its transaction (the
+    /// step's `post` has then committed).
+    fn save_item(
+        &self,
+        run_id: &str,
+        slot: u64,
+        value: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// The pieces journaled since the last [`save`](Self::save) of `run_id`, by slot.
+    fn items(&self, run_id: &str) -> impl Future<Output = Result<Vec<(u64, String)>>> + Send;
 }

@@ -1,6 +1,6 @@
 //! Durable runs kept in memory: for tests, and for runs that need interrupts but not a disk.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
@@ -29,6 +29,7 @@ struct Run {
     current: Checkpoint,
     updated: SystemTime,
     history: Vec<HistoryEntry>,
+    items: BTreeMap<u64, String>,
 }
 
 impl Memory {
@@ -66,6 +67,7 @@ impl Checkpoints for Memory {
                 run.current = checkpoint.clone();
                 run.updated = now;
                 run.history.push(entry);
+                run.items.clear();
             }
             None => {
                 runs.insert(
@@ -74,6 +76,7 @@ impl Checkpoints for Memory {
                         current: checkpoint.clone(),
                         updated: now,
                         history: vec![entry],
+                        items: BTreeMap::new(),
                     },
                 );
             }
@@ -109,6 +112,24 @@ impl Checkpoints for Memory {
             .collect();
         list.sort_by(|a, b| b.updated.cmp(&a.updated).then_with(|| a.id.cmp(&b.id)));
         Ok(list)
+    }
+
+    async fn save_item(&self, run_id: &str, slot: u64, value: &str) -> Result<()> {
+        let mut runs = self.runs();
+        let run = runs
+            .get_mut(run_id)
+            .ok_or_else(|| Error::durable(format!("no run `{run_id}` to journal in").into()))?;
+        run.items.insert(slot, value.to_owned());
+        Ok(())
+    }
+
+    async fn items(&self, run_id: &str) -> Result<Vec<(u64, String)>> {
+        Ok(self.runs().get(run_id).map_or_else(Vec::new, |run| {
+            run.items
+                .iter()
+                .map(|(slot, value)| (*slot, value.clone()))
+                .collect()
+        }))
     }
 
     async fn history(&self, run_id: &str) -> Result<Vec<HistoryEntry>> {

@@ -77,6 +77,12 @@ CREATE TABLE IF NOT EXISTS history (
     action TEXT,
     at TIMESTAMPTZ NOT NULL
 );
+CREATE TABLE IF NOT EXISTS items (
+    run_id TEXT NOT NULL,
+    slot BIGINT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_id, slot)
+);
 ";
 
 /// Created once the tables are known to be this backend's.
@@ -98,6 +104,7 @@ const RUNS_COLUMNS: &[&str] = &[
     "updated_at",
 ];
 const HISTORY_COLUMNS: &[&str] = &["id", "run_id", "step", "status", "node", "action", "at"];
+const ITEMS_COLUMNS: &[&str] = &["run_id", "slot", "value"];
 
 /// Microseconds since the Unix epoch of a `timestamptz` column.
 macro_rules! micros {
@@ -184,7 +191,11 @@ impl Postgres {
             .execute(&mut *tx)
             .await?;
         sqlx::raw_sql(TABLES).execute(&mut *tx).await?;
-        for (table, expected) in [("runs", RUNS_COLUMNS), ("history", HISTORY_COLUMNS)] {
+        for (table, expected) in [
+            ("runs", RUNS_COLUMNS),
+            ("history", HISTORY_COLUMNS),
+            ("items", ITEMS_COLUMNS),
+        ] {
             let found: Vec<String> = sqlx::query_scalar(
                 "SELECT column_name::text FROM information_schema.columns \
                  WHERE table_schema = current_schema() AND table_name = $1",
@@ -269,6 +280,10 @@ impl Checkpoints for Postgres {
             .bind(run_id)
             .execute(&mut *tx)
             .await?;
+            sqlx::query("DELETE FROM items WHERE run_id = $1")
+                .bind(run_id)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await
         }
         .await;
@@ -338,6 +353,37 @@ impl Checkpoints for Postgres {
                     id,
                 })
             })
+            .collect()
+    }
+
+    async fn save_item(&self, run_id: &str, slot: u64, value: &str) -> Result<()> {
+        let slot = sql::step_to_db(run_id, slot)?;
+        sqlx::query(
+            "INSERT INTO items (run_id, slot, value) VALUES ($1, $2, $3) \
+             ON CONFLICT (run_id, slot) DO UPDATE SET value = excluded.value",
+        )
+        .bind(run_id)
+        .bind(slot)
+        .bind(value)
+        .execute(&self.pool)
+        .await
+        .map(drop)
+        .map_err(db_error(format_args!(
+            "PostgreSQL: journaling in run `{run_id}`"
+        )))
+    }
+
+    async fn items(&self, run_id: &str) -> Result<Vec<(u64, String)>> {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT slot, value FROM items WHERE run_id = $1 ORDER BY slot")
+                .bind(run_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error(format_args!(
+                    "PostgreSQL: reading the journal of `{run_id}`"
+                )))?;
+        rows.into_iter()
+            .map(|(slot, value)| Ok((sql::step_from_db(run_id, slot)?, value)))
             .collect()
     }
 

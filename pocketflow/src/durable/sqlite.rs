@@ -102,6 +102,12 @@ CREATE TABLE IF NOT EXISTS history (
     action TEXT,
     at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS items (
+    run_id TEXT NOT NULL,
+    slot INTEGER NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_id, slot)
+);
 ";
 
 /// Created once the tables are known to be this backend's.
@@ -111,10 +117,12 @@ CREATE INDEX IF NOT EXISTS runs_updated_at ON runs (updated_at);
 CREATE TRIGGER IF NOT EXISTS runs_history_insert AFTER INSERT ON runs BEGIN
     INSERT INTO history (run_id, step, status, node, action, at)
     VALUES (NEW.id, NEW.step, NEW.status, NEW.node, NEW.action, NEW.updated_at);
+    DELETE FROM items WHERE run_id = NEW.id;
 END;
 CREATE TRIGGER IF NOT EXISTS runs_history_update AFTER UPDATE OF step ON runs BEGIN
     INSERT INTO history (run_id, step, status, node, action, at)
     VALUES (NEW.id, NEW.step, NEW.status, NEW.node, NEW.action, NEW.updated_at);
+    DELETE FROM items WHERE run_id = NEW.id;
 END;
 ";
 
@@ -131,6 +139,7 @@ const RUNS_COLUMNS: &[&str] = &[
     "updated_at",
 ];
 const HISTORY_COLUMNS: &[&str] = &["id", "run_id", "step", "status", "node", "action", "at"];
+const ITEMS_COLUMNS: &[&str] = &["run_id", "slot", "value"];
 
 /// SQLITE_BUSY and SQLITE_LOCKED, with their extended codes (low byte).
 fn is_busy(error: &sqlx::Error) -> bool {
@@ -281,7 +290,11 @@ impl Sqlite {
     async fn create_schema(&self) -> std::result::Result<Option<&'static str>, sqlx::Error> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::raw_sql(TABLES).execute(&mut *tx).await?;
-        for (table, expected) in [("runs", RUNS_COLUMNS), ("history", HISTORY_COLUMNS)] {
+        for (table, expected) in [
+            ("runs", RUNS_COLUMNS),
+            ("history", HISTORY_COLUMNS),
+            ("items", ITEMS_COLUMNS),
+        ] {
             let found: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?1)")
                 .bind(table)
                 .fetch_all(&mut *tx)
@@ -433,6 +446,34 @@ impl Checkpoints for Sqlite {
                     id,
                 })
             })
+            .collect()
+    }
+
+    async fn save_item(&self, run_id: &str, slot: u64, value: &str) -> Result<()> {
+        let slot = sql::step_to_db(run_id, slot)?;
+        sqlx::query("INSERT OR REPLACE INTO items (run_id, slot, value) VALUES (?1, ?2, ?3)")
+            .bind(run_id)
+            .bind(slot)
+            .bind(value)
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(db_error(
+                self.context(format_args!("journaling in run `{run_id}`")),
+            ))
+    }
+
+    async fn items(&self, run_id: &str) -> Result<Vec<(u64, String)>> {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT slot, value FROM items WHERE run_id = ?1 ORDER BY slot")
+                .bind(run_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error(
+                    self.context(format_args!("reading the journal of `{run_id}`")),
+                ))?;
+        rows.into_iter()
+            .map(|(slot, value)| Ok((sql::step_from_db(run_id, slot)?, value)))
             .collect()
     }
 
