@@ -24,13 +24,15 @@ pub use crate::store::Store;
 pub use core::clone::Clone;
 pub use core::future::Future;
 pub use core::iter::IntoIterator;
-pub use core::marker::{Send, Sync};
+pub use core::marker::{PhantomData, Send, Sync};
 pub use core::matches;
 pub use core::option::Option;
 pub use core::result::Result::{Err, Ok};
 pub use core::time::Duration;
 pub use std::vec::Vec;
 
+#[cfg(feature = "durable")]
+pub use crate::durable::batch::{Batch, Journaled, Unjournaled};
 #[cfg(feature = "durable")]
 pub use crate::durable::journal::Journal;
 

@@ -246,6 +246,7 @@ fn node_impl(target: &Target, shape: &Shape) -> TokenStream {
     } = target;
     let driver = shape.driver();
     let header = target.run_impl(quote!(Node));
+    let durable = durable_run(target, shape);
     quote! {
         #header {
             fn run_node<'__a>(
@@ -270,6 +271,43 @@ fn node_impl(target: &Target, shape: &Shape) -> TokenStream {
                 __params: &'__a #params_ty,
             ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
                 #pf::#driver(self, __policy, __progress, __store, __params)
+            }
+
+            #durable
+        }
+    }
+}
+
+/// `Node::run_durable` of a batch node with async phases, kept only when pocketflow has durable
+/// runs: the journaling driver when its items and results are serde types (chosen by autoref
+/// on `Batch<Self>`), the batch as one step otherwise. Other nodes are one step each.
+fn durable_run(target: &Target, shape: &Shape) -> TokenStream {
+    if !shape.batch || shape.flavor.sync {
+        return TokenStream::new();
+    }
+    let pf = private();
+    let Target {
+        shared_ty,
+        params_ty,
+        ..
+    } = target;
+    quote! {
+        #pf::if_durable! {
+            fn run_durable<'__a>(
+                &'__a self,
+                __store: #pf::Store<'__a, #shared_ty>,
+                __params: &'__a #params_ty,
+                __journal: &'__a mut #pf::Journal<'_, #shared_ty>,
+            ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
+                #[allow(unused_imports)]
+                use #pf::{Journaled as _, Unjournaled as _};
+                (&&#pf::Batch::<Self>(#pf::PhantomData)).drive(
+                    self,
+                    &<Self as #pf::Configure>::POLICY,
+                    __store,
+                    __params,
+                    __journal,
+                )
             }
         }
     }

@@ -124,4 +124,15 @@ for Translate {
             __params,
         )
     }
+    ::pocketflow::__private::if_durable! {
+        fn run_durable < '__a > (& '__a self, __store : ::pocketflow::__private::Store <
+        '__a, Shared >, __params : & '__a __P, __journal : & '__a mut
+        ::pocketflow::__private::Journal < '_, Shared >,) -> impl
+        ::pocketflow::__private::Future < Output = ::pocketflow::__private::Result <
+        Self::Action >> + ::pocketflow::__private::Send + '__a { #[allow(unused_imports)]
+        use ::pocketflow::__private:: { Journaled as _, Unjournaled as _ }; (&&
+        ::pocketflow::__private::Batch:: < Self > (::pocketflow::__private::PhantomData))
+        .drive(self, & < Self as ::pocketflow::__private::Configure > ::POLICY, __store,
+        __params, __journal,) }
+    }
 }

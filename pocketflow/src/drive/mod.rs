@@ -15,9 +15,9 @@
 mod batch;
 mod batch_flow;
 mod node;
-mod retry;
+pub(crate) mod retry;
 mod sync;
-mod window;
+pub(crate) mod window;
 
 use std::marker::PhantomData;
 

@@ -7,6 +7,9 @@ use std::pin::Pin;
 use crate::error::Result;
 use crate::store::Store;
 
+/// A boxed future of a backend call, `Send` so that a run can move between threads.
+pub type Pending<'s, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 's>>;
+
 /// Writes one checkpoint of a run on a store of type `S`: object-safe, so that flows need no
 /// bound on `S` (the run that made it knows `S: Serialize`).
 pub trait Saver<S>: Sync {
@@ -17,7 +20,13 @@ pub trait Saver<S>: Sync {
         store: &S,
         position: &[u32],
         step: Option<(String, String)>,
-    ) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 's>>;
+    ) -> Pending<'s, ()>;
+
+    /// Journals `value` in `slot` of the step in progress (see `Checkpoints::save_item`).
+    fn save_item<'s>(&'s self, slot: u64, value: String) -> Pending<'s, ()>;
+
+    /// What the step in progress journaled before the run stopped.
+    fn items(&self) -> Pending<'_, Vec<(u64, String)>>;
 }
 
 /// The position of a durable run as its flows enter, leave and step through their nodes: one
@@ -102,6 +111,12 @@ impl<'j, S> Journal<'j, S> {
         let step = self.step.take();
         let shared = store.access().await;
         self.saver.save(&shared, &self.path, step).await
+    }
+
+    /// What writes the run's checkpoints and journal, for the work of one step (a batch's
+    /// items journal their results through it, from many futures at once).
+    pub fn saver(&self) -> &'j dyn Saver<S> {
+        self.saver
     }
 
     /// Where the run is: the step of each active flow.

@@ -8,6 +8,8 @@
 //! shared store as JSON, the flow's shape) and its history. It implements [`Checkpoints`]; write
 //! your own for another database.
 
+#[doc(hidden)]
+pub mod batch;
 mod checkpoints;
 #[doc(hidden)]
 pub mod journal;

@@ -1,7 +1,5 @@
 //! A durable run: a node or flow bound to a backend and a run id.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -9,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::checkpoints::{Checkpoint, Checkpoints, Status};
-use super::journal::{Journal, Saver};
+use super::journal::{Journal, Pending, Saver};
 use crate::action::{Action, ActionType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::node::{Node, NodeInfo};
@@ -311,7 +309,7 @@ impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
         store: &S,
         position: &[u32],
         step: Option<(String, String)>,
-    ) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 's>> {
+    ) -> Pending<'s, ()> {
         let prepared = to_json(store).and_then(|store| {
             let position = serde_json::to_string(position)
                 .map_err(|e| Error::durable(e.to_string().into()))?;
@@ -338,5 +336,13 @@ impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
                 .unwrap_or_else(|poisoned| poisoned.into_inner()) = checkpoint.store;
             Ok(())
         })
+    }
+
+    fn save_item<'s>(&'s self, slot: u64, value: String) -> Pending<'s, ()> {
+        Box::pin(async move { self.checkpoints.save_item(self.id, slot, &value).await })
+    }
+
+    fn items(&self) -> Pending<'_, Vec<(u64, String)>> {
+        Box::pin(self.checkpoints.items(self.id))
     }
 }

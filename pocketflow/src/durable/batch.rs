@@ -1,0 +1,185 @@
+//! Batch nodes in durable runs: their items and each item's exec result journaled as they come,
+//! so that a resumed batch does not call `prep` again and runs `exec` only for the items with no
+//! result.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::marker::PhantomData;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::journal::{Journal, Saver};
+use crate::drive::retry::exec_with_retries;
+use crate::drive::window::run_window;
+use crate::drive::{Exec, NodeRun, drive_batch, with_store};
+use crate::error::{Error, Phase, Result};
+use crate::node::NodeInfo;
+use crate::phases::BatchPhases;
+use crate::policy::RetryPolicy;
+use crate::progress::{self, Progress};
+use crate::store::Store;
+use crate::trace;
+
+/// The batch node `N`, as a value to choose its durable driver on:
+/// `(&&Batch::<N>(PhantomData)).drive(..)` takes [`Journaled`] when its items and results are
+/// `Serialize + DeserializeOwned`, [`Unjournaled`] (the batch as one step) otherwise. Built
+/// with its constructor, not a function, so that the borrow is promoted to `'static`: the
+/// future `drive` returns keeps it.
+pub struct Batch<N>(pub PhantomData<fn() -> N>);
+
+/// A batch whose items and results can be journaled.
+pub trait Journaled<N: NodeInfo, S, P> {
+    /// Runs the batch node in a durable run.
+    fn drive<'a>(
+        self,
+        node: &'a N,
+        policy: &'a RetryPolicy,
+        store: Store<'a, S>,
+        params: &'a P,
+        journal: &'a mut Journal<'_, S>,
+    ) -> impl Future<Output = Result<N::Action>> + Send + 'a;
+}
+
+impl<N, S, P> Journaled<N, S, P> for &&Batch<N>
+where
+    N: BatchPhases<S, P>,
+    N::Item: Serialize + DeserializeOwned,
+    N::Output: Serialize + DeserializeOwned + Sync,
+    S: Send,
+    P: Sync,
+{
+    fn drive<'a>(
+        self,
+        node: &'a N,
+        policy: &'a RetryPolicy,
+        store: Store<'a, S>,
+        params: &'a P,
+        journal: &'a mut Journal<'_, S>,
+    ) -> impl Future<Output = Result<N::Action>> + Send + 'a {
+        drive_batch_journaled(node, policy, store, params, journal.saver())
+    }
+}
+
+/// A batch whose items or results cannot be journaled: it runs whole, as one step.
+pub trait Unjournaled<N: NodeInfo, S, P> {
+    /// Runs the batch node in a durable run.
+    fn drive<'a>(
+        self,
+        node: &'a N,
+        policy: &'a RetryPolicy,
+        store: Store<'a, S>,
+        params: &'a P,
+        journal: &'a mut Journal<'_, S>,
+    ) -> impl Future<Output = Result<N::Action>> + Send + 'a;
+}
+
+impl<N, S, P> Unjournaled<N, S, P> for &Batch<N>
+where
+    N: BatchPhases<S, P>,
+    S: Send,
+    P: Sync,
+{
+    fn drive<'a>(
+        self,
+        node: &'a N,
+        policy: &'a RetryPolicy,
+        store: Store<'a, S>,
+        params: &'a P,
+        journal: &'a mut Journal<'_, S>,
+    ) -> impl Future<Output = Result<N::Action>> + Send + 'a {
+        let _ = journal;
+        drive_batch(node, policy, None, store, params)
+    }
+}
+
+fn journal_error(what: &str, error: impl std::fmt::Display) -> Error {
+    Error::durable(format!("the batch's {what} cannot be journaled as JSON: {error}").into())
+}
+
+/// [`drive_batch`] with a journal: the items after `prep` (slot 0), each result as its item
+/// finishes (slot `index + 1`); on resume, the journaled items and results are taken instead.
+async fn drive_batch_journaled<N, S, P>(
+    node: &N,
+    policy: &RetryPolicy,
+    mut store: Store<'_, S>,
+    params: &P,
+    saver: &dyn Saver<S>,
+) -> Result<N::Action>
+where
+    N: BatchPhases<S, P>,
+    N::Item: Serialize + DeserializeOwned,
+    N::Output: Serialize + DeserializeOwned,
+{
+    let progress: Option<&Progress> = None;
+    NodeRun::<N>::check(policy, Exec::Async)?;
+    let span = NodeRun::<N>::span();
+    trace::in_span(&span, async {
+        let mut journaled = saver.items().await?.into_iter();
+        let (items, mut done): (Vec<N::Item>, HashMap<usize, N::Output>) = match journaled.next() {
+            Some((0, items)) => {
+                let items = serde_json::from_str(&items).map_err(|e| journal_error("items", e))?;
+                let done = journaled
+                    .map(|(slot, output)| {
+                        let output = serde_json::from_str(&output)
+                            .map_err(|e| journal_error("results", e))?;
+                        Ok((slot.saturating_sub(1) as usize, output))
+                    })
+                    .collect::<Result<_>>()?;
+                (items, done)
+            }
+            _ => {
+                let items = with_store!(N, store, Phase::Prep, |shared| node
+                    .phase_prep(shared, params))?;
+                let json = serde_json::to_string(&items).map_err(|e| journal_error("items", e))?;
+                saver.save_item(0, json).await?;
+                (items, HashMap::new())
+            }
+        };
+        progress::add_items(progress, items.len());
+
+        let missing: Vec<usize> = (0..items.len()).filter(|i| !done.contains_key(i)).collect();
+        let (unrecorded, items_ref, missing_ref) = (&tracing::Span::none(), &items, &missing);
+        let outputs = run_window(
+            missing.len(),
+            N::LIMIT,
+            |k| async move {
+                let index = missing_ref[k];
+                let item = &items_ref[index];
+                let output = exec_with_retries!(
+                    N::NAME,
+                    unrecorded,
+                    *policy,
+                    || node.phase_exec(item),
+                    |error| { node.phase_exec_fallback(item, error.on_item(index)) }
+                );
+                let output = match output {
+                    Ok(output) => match serde_json::to_string(&output) {
+                        Ok(json) => saver
+                            .save_item(index as u64 + 1, json)
+                            .await
+                            .map(|()| output),
+                        Err(e) => Err(journal_error("results", e)),
+                    },
+                    Err(error) => Err(error.on_item(index)),
+                };
+                (k, output)
+            },
+            || true,
+        )
+        .await?;
+        for (index, output) in missing.into_iter().zip(outputs) {
+            done.insert(index, output);
+        }
+        let outputs = (0..items.len())
+            .map(|index| done.remove(&index))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| Error::durable("the batch's journal lacks a result".into()))?;
+
+        let action = with_store!(N, store, Phase::Post, |shared| {
+            node.phase_post(shared, params, items, outputs)
+        })?;
+        NodeRun::<N>::close(&span, action)
+    })
+    .await
+}
