@@ -57,6 +57,25 @@ impl Step {
     }
 }
 
+/// Eight items of 6 ms each, three at a time, journaled as they finish.
+struct Items;
+
+#[batch_node(parallel, limit = 3)]
+impl Items {
+    fn prep(&self, _: &Log) -> Vec<u64> {
+        (1..=8).collect()
+    }
+
+    async fn exec(&self, item: &u64) -> u64 {
+        tokio::time::sleep(Duration::from_millis(6)).await;
+        item * 10
+    }
+
+    fn post(&self, log: &mut Log, _items: Vec<u64>, out: Vec<u64>) {
+        log.posts.push(format!("items{out:?}"));
+    }
+}
+
 fn step(name: &'static str, index: u64) -> Step {
     Step {
         name,
@@ -93,6 +112,11 @@ async fn run_shape<C: Checkpoints>(shape: &str, db: &C, id: &str) -> pocketflow:
             let deeper = flow! { n5 >> n6 >> n7 };
             let (n0, n8, n9) = (step("n0", 0), step("n8", 8), step("n9", 9));
             let flow = flow! { n0 >> inner >> deeper >> n8 >> n9 };
+            flow.durable(db, id).run(&mut log).await
+        }
+        "batch" => {
+            let (n0, items, n9) = (step("n0", 0), Items, step("n9", 9));
+            let flow = flow! { n0 >> items >> n9 };
             flow.durable(db, id).run(&mut log).await
         }
         "review" => {
@@ -188,11 +212,20 @@ async fn check_finished<C: Checkpoints>(db: &C, id: &str, shape: &str, seed: u64
     let saved = db.load(id).await.unwrap().unwrap();
     assert_eq!(saved.status, Status::Finished, "{shape} seed {seed}");
     let log: Log = serde_json::from_str(&saved.store).unwrap();
+    let expected: Vec<String> = if shape == "batch" {
+        vec![
+            "n0".into(),
+            "items[10, 20, 30, 40, 50, 60, 70, 80]".into(),
+            "n9".into(),
+        ]
+    } else {
+        EXPECTED.iter().map(|name| name.to_string()).collect()
+    };
     assert_eq!(
-        log.posts, EXPECTED,
+        log.posts, expected,
         "{shape} seed {seed} after {killed} kills: every post exactly once, in order"
     );
-    assert_eq!(saved.step, 10, "{shape} seed {seed}");
+    assert_eq!(saved.step, expected.len() as u64, "{shape} seed {seed}");
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -208,7 +241,7 @@ fn scratch(name: &str) -> PathBuf {
 #[tokio::test]
 async fn sqlite_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
     let mut kills = 0;
-    for shape in ["chain", "nested"] {
+    for shape in ["chain", "nested", "batch"] {
         for seed in 0..6 {
             let path = scratch(&format!("{shape}-{seed}"));
             let target = path.to_str().unwrap();
@@ -219,7 +252,7 @@ async fn sqlite_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
             check_finished(&db, &id, shape, seed, killed).await;
         }
     }
-    eprintln!("sqlite: {kills} children killed over 12 runs");
+    eprintln!("sqlite: {kills} children killed over 18 runs");
     // A run takes 50 ms and more of sleeps alone: most first children die before the end.
     assert!(kills >= 6, "only {kills} kills");
 }
@@ -233,7 +266,7 @@ async fn postgres_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
     };
     let db = Postgres::connect(&url).await.unwrap();
     let mut kills = 0;
-    for shape in ["chain", "nested"] {
+    for shape in ["chain", "nested", "batch"] {
         for seed in 0..4 {
             let id = format!("kill-{shape}-{seed}-{}", std::process::id());
             let killed = run_until_finished("postgres", &url, shape, &id, seed);
@@ -241,7 +274,7 @@ async fn postgres_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
             check_finished(&db, &id, shape, seed, killed).await;
         }
     }
-    eprintln!("postgres: {kills} children killed over 8 runs");
+    eprintln!("postgres: {kills} children killed over 12 runs");
     assert!(kills >= 4, "only {kills} kills");
 }
 
