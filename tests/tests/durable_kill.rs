@@ -1,6 +1,7 @@
 //! Durable runs killed with SIGKILL at random instants, resumed by a new process, end with the
-//! store of an uninterrupted run: every `post` applied exactly once. On SQLite always, on
-//! Postgres when `PG_URL` is set.
+//! store of an uninterrupted run: every `post` applied exactly once. Shapes: a chain, nested
+//! flows, a parallel batch node between two steps. On SQLite always, on Postgres when `PG_URL`
+//! is set.
 //!
 //! The child process is this test binary itself, run with `POCKETFLOW_KILL_CHILD` set and only
 //! the `child` test selected; without that variable `child` does nothing.
