@@ -2,7 +2,7 @@
 //! sizes, one per invocation:
 //!
 //! ```text
-//! cargo run --release --example workloads -- chain [N]
+//! cargo run --release -p pocketflow-examples --example workloads -- chain [N]
 //! ```
 //!
 //! prints one line: `name n seconds ns_per_item`. Each workload checks its result as the Python

@@ -20,7 +20,7 @@ if ! "$python" -I -c 'from pocketflow import Flow' 2>/dev/null; then
     "$python" -m pip install --quiet pocketflow
 fi
 
-cargo build --quiet --release --example workloads
+cargo build --quiet --release -p pocketflow-examples --example workloads
 rust=${CARGO_TARGET_DIR:-target}/release/examples/workloads
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
