@@ -32,7 +32,9 @@ pub use core::time::Duration;
 pub use std::vec::Vec;
 
 #[cfg(feature = "durable")]
-pub use crate::durable::batch::{Batch, Journaled, Unjournaled};
+pub use crate::durable::batch::{
+    Batch, Journaled, JournaledSync, SyncBatch, Unjournaled, UnjournaledSync,
+};
 #[cfg(feature = "durable")]
 pub use crate::durable::journal::Journal;
 

@@ -126,3 +126,96 @@ async fn a_batch_of_items_without_serde_runs_as_one_step() {
     assert_eq!(total.sum, 10);
     assert!(db.items("opaque").await.unwrap().is_empty());
 }
+
+/// A batch of plain `fn`s: item 3 panics once (the process dies there).
+#[derive(Default)]
+struct Cube {
+    preps: AtomicU32,
+    execs: [AtomicU32; 6],
+    panic: AtomicBool,
+}
+
+#[batch_node]
+impl Cube {
+    fn prep(&self, _: &Squares) -> Vec<u64> {
+        self.preps.fetch_add(1, Ordering::SeqCst);
+        (0..6).collect()
+    }
+
+    fn exec(&self, item: &u64) -> u64 {
+        self.execs[*item as usize].fetch_add(1, Ordering::SeqCst);
+        if *item == 3 && self.panic.swap(false, Ordering::SeqCst) {
+            panic!("the process dies at item 3");
+        }
+        item * item * item
+    }
+
+    fn post(&self, squares: &mut Squares, _items: Vec<u64>, out: Vec<u64>) {
+        squares.out = out;
+        squares.posts += 1;
+    }
+}
+
+#[tokio::test]
+async fn a_resumed_sync_batch_runs_exec_only_for_the_items_with_no_result() {
+    use futures::FutureExt;
+    let db = Memory::new();
+    let cube = Cube::default();
+    cube.panic.store(true, Ordering::SeqCst);
+    let run = cube.durable(&db, "cubes");
+    let mut squares = Squares::default();
+    let died = std::panic::AssertUnwindSafe(run.run(&mut squares))
+        .catch_unwind()
+        .await;
+    assert!(died.is_err());
+    let slots: Vec<u64> = db
+        .items("cubes")
+        .await
+        .unwrap()
+        .iter()
+        .map(|(slot, _)| *slot)
+        .collect();
+    assert_eq!(slots, [0, 1, 2, 3]);
+
+    let mut resumed = Squares::default();
+    run.run(&mut resumed).await.unwrap();
+    assert_eq!(resumed.out, [0, 1, 8, 27, 64, 125]);
+    assert_eq!(cube.preps.load(Ordering::SeqCst), 1);
+    let execs: Vec<u32> = cube
+        .execs
+        .iter()
+        .map(|count| count.load(Ordering::SeqCst))
+        .collect();
+    assert_eq!(execs, [1, 1, 1, 2, 1, 1]);
+}
+
+/// Borrowed items (`&'static str` is `Serialize` but not `DeserializeOwned`): one step, and it
+/// compiles (trait selection ignores lifetimes, so the macro reads the borrow off the tokens).
+struct Shout;
+
+#[batch_node(parallel)]
+impl Shout {
+    fn prep(&self, _: &Total) -> [&'static str; 2] {
+        ["a", "b"]
+    }
+
+    async fn exec(&self, word: &&'static str) -> String {
+        word.to_uppercase()
+    }
+
+    fn post(&self, total: &mut Total, _words: Vec<&'static str>, out: Vec<String>) {
+        total.sum = out.len() as u64;
+    }
+}
+
+#[tokio::test]
+async fn a_batch_of_borrowed_items_runs_as_one_step() {
+    let db = Memory::new();
+    let mut total = Total::default();
+    Shout
+        .durable(&db, "borrowed")
+        .run(&mut total)
+        .await
+        .unwrap();
+    assert_eq!(total.sum, 2);
+}

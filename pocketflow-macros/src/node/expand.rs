@@ -101,7 +101,7 @@ pub(crate) fn expand(
     let batch_marker = shape.batch.then(|| batch_marker(item));
     let policy = policy_impl(item, args);
     let phases_impl = phases_impl(&target, &shape, phases);
-    let node = node_impl(&target, &shape);
+    let node = node_impl(&target, &shape, phases);
     quote! {
         #user_block
         #label
@@ -237,7 +237,7 @@ fn phases_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
 
 /// `impl Node`: `run_node` runs the phases with the attribute's policy and no progress,
 /// `run_configured` with the given ones, both through the driver of the node's shape.
-fn node_impl(target: &Target, shape: &Shape) -> TokenStream {
+fn node_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
     let pf = private();
     let Target {
         shared_ty,
@@ -246,7 +246,7 @@ fn node_impl(target: &Target, shape: &Shape) -> TokenStream {
     } = target;
     let driver = shape.driver();
     let header = target.run_impl(quote!(Node));
-    let durable = durable_run(target, shape);
+    let durable = durable_run(target, shape, phases);
     quote! {
         #header {
             fn run_node<'__a>(
@@ -278,11 +278,29 @@ fn node_impl(target: &Target, shape: &Shape) -> TokenStream {
     }
 }
 
-/// `Node::run_durable` of a batch node with async phases, kept only when pocketflow has durable
-/// runs: the journaling driver when its items and results are serde types (chosen by autoref
-/// on `Batch<Self>`), the batch as one step otherwise. Other nodes are one step each.
-fn durable_run(target: &Target, shape: &Shape) -> TokenStream {
-    if !shape.batch || shape.flavor.sync {
+/// Whether the items or results are written with a reference or a lifetime (`Vec<&str>`): they
+/// cannot be journaled (`DeserializeOwned`), and the autoref choice of the journaling driver
+/// would take them anyway, since trait selection ignores lifetimes, then fail to compile. So
+/// such a batch is left one step, read off the tokens.
+fn borrows_in_batch(phases: &Phases) -> bool {
+    fn borrows(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|token| match token {
+            proc_macro2::TokenTree::Punct(punct) => matches!(punct.as_char(), '&' | '\''),
+            proc_macro2::TokenTree::Group(group) => borrows(group.stream()),
+            _ => false,
+        })
+    }
+    let prep = emit::value_of(phases.prep.as_ref().map(|prep| &prep.phase));
+    let exec = emit::value_of(phases.exec.as_ref().map(|exec| &exec.phase));
+    borrows(prep) || borrows(exec)
+}
+
+/// `Node::run_durable` of a batch node, kept only when pocketflow has durable runs: the
+/// journaling driver when its items and results are serde types (chosen by autoref on
+/// `Batch<Self>` or `SyncBatch<Self>`), the batch as one step otherwise. Plain nodes are one
+/// step each (the default `run_durable`).
+fn durable_run(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
+    if !shape.batch || borrows_in_batch(phases) {
         return TokenStream::new();
     }
     let pf = private();
@@ -291,6 +309,15 @@ fn durable_run(target: &Target, shape: &Shape) -> TokenStream {
         params_ty,
         ..
     } = target;
+    let (chooser, journaled, unjournaled) = if shape.flavor.sync {
+        (
+            quote!(SyncBatch),
+            quote!(JournaledSync),
+            quote!(UnjournaledSync),
+        )
+    } else {
+        (quote!(Batch), quote!(Journaled), quote!(Unjournaled))
+    };
     quote! {
         #pf::if_durable! {
             fn run_durable<'__a>(
@@ -300,8 +327,8 @@ fn durable_run(target: &Target, shape: &Shape) -> TokenStream {
                 __journal: &'__a mut #pf::Journal<'_, #shared_ty>,
             ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
                 #[allow(unused_imports)]
-                use #pf::{Journaled as _, Unjournaled as _};
-                (&&#pf::Batch::<Self>(#pf::PhantomData)).drive(
+                use #pf::{#journaled as _, #unjournaled as _};
+                (&&#pf::#chooser::<Self>(#pf::PhantomData)).drive(
                     self,
                     &<Self as #pf::Configure>::POLICY,
                     __store,

@@ -10,12 +10,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::journal::{Journal, Saver};
+use crate::drive::retry::after_failure;
 use crate::drive::retry::exec_with_retries;
 use crate::drive::window::run_window;
-use crate::drive::{Exec, NodeRun, drive_batch, with_store};
+use crate::drive::{Exec, NodeRun, drive_batch, drive_sync_batch, with_store, with_store_now};
 use crate::error::{Error, Phase, Result};
 use crate::node::NodeInfo;
-use crate::phases::BatchPhases;
+use crate::phases::{BatchPhases, SyncBatchPhases};
 use crate::policy::RetryPolicy;
 use crate::progress::{self, Progress};
 use crate::store::Store;
@@ -97,6 +98,41 @@ fn journal_error(what: &str, error: impl std::fmt::Display) -> Error {
     Error::durable(format!("the batch's {what} cannot be journaled as JSON: {error}").into())
 }
 
+/// The items and the results the step in progress journaled, if it got past `prep`.
+type Resumed<I, O> = Option<(Vec<I>, HashMap<usize, O>)>;
+
+async fn load_journal<S, I: DeserializeOwned, O: DeserializeOwned>(
+    saver: &dyn Saver<S>,
+) -> Result<Resumed<I, O>> {
+    let mut journaled = saver.items().await?.into_iter();
+    let Some((0, items)) = journaled.next() else {
+        return Ok(None);
+    };
+    let items = serde_json::from_str(&items).map_err(|e| journal_error("items", e))?;
+    let done = journaled
+        .map(|(slot, output)| {
+            let output = serde_json::from_str(&output).map_err(|e| journal_error("results", e))?;
+            Ok((slot.saturating_sub(1) as usize, output))
+        })
+        .collect::<Result<_>>()?;
+    Ok(Some((items, done)))
+}
+
+/// Journals `value` (the items in slot 0, or item `slot - 1`'s result).
+async fn journal<S, T: Serialize>(saver: &dyn Saver<S>, slot: u64, value: &T) -> Result<()> {
+    let what = if slot == 0 { "items" } else { "results" };
+    let json = serde_json::to_string(value).map_err(|e| journal_error(what, e))?;
+    saver.save_item(slot, json).await
+}
+
+/// The results of all `count` items, in item order.
+fn in_order<O>(count: usize, mut done: HashMap<usize, O>) -> Result<Vec<O>> {
+    (0..count)
+        .map(|index| done.remove(&index))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| Error::durable("the batch's journal lacks a result".into()))
+}
+
 /// [`drive_batch`] with a journal: the items after `prep` (slot 0), each result as its item
 /// finishes (slot `index + 1`); on resume, the journaled items and results are taken instead.
 async fn drive_batch_journaled<N, S, P>(
@@ -115,24 +151,12 @@ where
     NodeRun::<N>::check(policy, Exec::Async)?;
     let span = NodeRun::<N>::span();
     trace::in_span(&span, async {
-        let mut journaled = saver.items().await?.into_iter();
-        let (items, mut done): (Vec<N::Item>, HashMap<usize, N::Output>) = match journaled.next() {
-            Some((0, items)) => {
-                let items = serde_json::from_str(&items).map_err(|e| journal_error("items", e))?;
-                let done = journaled
-                    .map(|(slot, output)| {
-                        let output = serde_json::from_str(&output)
-                            .map_err(|e| journal_error("results", e))?;
-                        Ok((slot.saturating_sub(1) as usize, output))
-                    })
-                    .collect::<Result<_>>()?;
-                (items, done)
-            }
-            _ => {
+        let (items, mut done) = match load_journal(saver).await? {
+            Some(journaled) => journaled,
+            None => {
                 let items = with_store!(N, store, Phase::Prep, |shared| node
                     .phase_prep(shared, params))?;
-                let json = serde_json::to_string(&items).map_err(|e| journal_error("items", e))?;
-                saver.save_item(0, json).await?;
+                journal(saver, 0, &items).await?;
                 (items, HashMap::new())
             }
         };
@@ -171,10 +195,7 @@ where
         for (index, output) in missing.into_iter().zip(outputs) {
             done.insert(index, output);
         }
-        let outputs = (0..items.len())
-            .map(|index| done.remove(&index))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| Error::durable("the batch's journal lacks a result".into()))?;
+        let outputs = in_order(items.len(), done)?;
 
         let action = with_store!(N, store, Phase::Post, |shared| {
             node.phase_post(shared, params, items, outputs)
@@ -182,4 +203,131 @@ where
         NodeRun::<N>::close(&span, action)
     })
     .await
+}
+
+/// A batch node of plain `fn`s, as a value to choose its durable driver on, as [`Batch`] does:
+/// [`JournaledSync`] for serde items and results, [`UnjournaledSync`] otherwise.
+pub struct SyncBatch<N>(pub PhantomData<fn() -> N>);
+
+/// A batch of plain `fn`s whose items and results can be journaled.
+pub trait JournaledSync<N: NodeInfo, S, P> {
+    /// Runs the batch node in a durable run.
+    fn drive<'a>(
+        self,
+        node: &'a N,
+        policy: &'a RetryPolicy,
+        store: Store<'a, S>,
+        params: &'a P,
+        journal: &'a mut Journal<'_, S>,
+    ) -> impl Future<Output = Result<N::Action>> + Send + 'a;
+}
+
+impl<N, S, P> JournaledSync<N, S, P> for &&SyncBatch<N>
+where
+    N: SyncBatchPhases<S, P>,
+    N::Item: Serialize + DeserializeOwned,
+    N::Output: Serialize + DeserializeOwned + Sync,
+    S: Send,
+    P: Sync,
+{
+    fn drive<'a>(
+        self,
+        node: &'a N,
+        policy: &'a RetryPolicy,
+        store: Store<'a, S>,
+        params: &'a P,
+        journal: &'a mut Journal<'_, S>,
+    ) -> impl Future<Output = Result<N::Action>> + Send + 'a {
+        drive_sync_batch_journaled(node, policy, store, params, journal.saver())
+    }
+}
+
+/// A batch of plain `fn`s whose items or results cannot be journaled: one step.
+pub trait UnjournaledSync<N: NodeInfo, S, P> {
+    /// Runs the batch node in a durable run.
+    fn drive<'a>(
+        self,
+        node: &'a N,
+        policy: &'a RetryPolicy,
+        store: Store<'a, S>,
+        params: &'a P,
+        journal: &'a mut Journal<'_, S>,
+    ) -> impl Future<Output = Result<N::Action>> + Send + 'a;
+}
+
+impl<N, S, P> UnjournaledSync<N, S, P> for &SyncBatch<N>
+where
+    N: SyncBatchPhases<S, P>,
+    S: Send,
+    P: Sync,
+{
+    fn drive<'a>(
+        self,
+        node: &'a N,
+        policy: &'a RetryPolicy,
+        store: Store<'a, S>,
+        params: &'a P,
+        journal: &'a mut Journal<'_, S>,
+    ) -> impl Future<Output = Result<N::Action>> + Send + 'a {
+        let _ = journal;
+        drive_sync_batch(node, policy, None, store, params)
+    }
+}
+
+/// `drive_sync_batch` with a journal, as [`drive_batch_journaled`] for async phases: items one
+/// after another, each result journaled before the next item starts.
+async fn drive_sync_batch_journaled<N, S, P>(
+    node: &N,
+    policy: &RetryPolicy,
+    mut store: Store<'_, S>,
+    params: &P,
+    saver: &dyn Saver<S>,
+) -> Result<N::Action>
+where
+    N: SyncBatchPhases<S, P>,
+    N::Item: Serialize + DeserializeOwned,
+    N::Output: Serialize + DeserializeOwned,
+{
+    NodeRun::<N>::check(policy, Exec::Sync)?;
+    let span = NodeRun::<N>::span();
+    let (items, mut done) = match load_journal(saver).await? {
+        Some(journaled) => journaled,
+        None => {
+            let items = with_store_now!(N, span, store, Phase::Prep, |shared| node
+                .phase_prep(shared, params))?;
+            journal(saver, 0, &items).await?;
+            (items, HashMap::new())
+        }
+    };
+    for (index, item) in items.iter().enumerate() {
+        if done.contains_key(&index) {
+            continue;
+        }
+        let output = match span.in_scope(|| node.phase_exec(item)) {
+            Ok(output) => output,
+            Err(failure) => {
+                let retries = after_failure(
+                    N::NAME,
+                    &span,
+                    *policy,
+                    failure,
+                    || std::future::ready(span.in_scope(|| node.phase_exec(item))),
+                    |error| {
+                        node.phase_exec_fallback(item, error.on_item(index))
+                            .map(std::future::ready)
+                    },
+                );
+                Box::pin(trace::in_span(&span, retries))
+                    .await
+                    .map_err(|e| e.on_item(index))?
+            }
+        };
+        journal(saver, index as u64 + 1, &output).await?;
+        done.insert(index, output);
+    }
+    let outputs = in_order(items.len(), done)?;
+    let action = with_store_now!(N, span, store, Phase::Post, |shared| {
+        node.phase_post(shared, params, items, outputs)
+    })?;
+    NodeRun::<N>::close(&span, action)
 }
