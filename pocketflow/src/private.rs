@@ -32,9 +32,7 @@ pub use core::time::Duration;
 pub use std::vec::Vec;
 
 #[cfg(feature = "durable")]
-pub use crate::durable::batch::{
-    Batch, Journaled, JournaledSync, SyncBatch, Unjournaled, UnjournaledSync,
-};
+pub use crate::durable::batch::{Batch, Journaled, SyncBatch, Unjournaled};
 #[cfg(feature = "durable")]
 pub use crate::durable::journal::Journal;
 

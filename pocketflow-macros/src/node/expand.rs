@@ -309,14 +309,10 @@ fn durable_run(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
         params_ty,
         ..
     } = target;
-    let (chooser, journaled, unjournaled) = if shape.flavor.sync {
-        (
-            quote!(SyncBatch),
-            quote!(JournaledSync),
-            quote!(UnjournaledSync),
-        )
+    let chooser = if shape.flavor.sync {
+        quote!(SyncBatch)
     } else {
-        (quote!(Batch), quote!(Journaled), quote!(Unjournaled))
+        quote!(Batch)
     };
     quote! {
         #pf::if_durable! {
@@ -327,7 +323,7 @@ fn durable_run(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
                 __journal: &'__a mut #pf::Journal<'_, #shared_ty>,
             ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
                 #[allow(unused_imports)]
-                use #pf::{#journaled as _, #unjournaled as _};
+                use #pf::{Journaled as _, Unjournaled as _};
                 (&&#pf::#chooser::<Self>(#pf::PhantomData)).drive(
                     self,
                     &<Self as #pf::Configure>::POLICY,

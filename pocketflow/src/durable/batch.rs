@@ -205,24 +205,11 @@ where
     .await
 }
 
-/// A batch node of plain `fn`s, as a value to choose its durable driver on, as [`Batch`] does:
-/// [`JournaledSync`] for serde items and results, [`UnjournaledSync`] otherwise.
+/// A batch node of plain `fn`s, as a value to choose its durable driver on, as [`Batch`] does
+/// (the same two traits, implemented for this type over `SyncBatchPhases`).
 pub struct SyncBatch<N>(pub PhantomData<fn() -> N>);
 
-/// A batch of plain `fn`s whose items and results can be journaled.
-pub trait JournaledSync<N: NodeInfo, S, P> {
-    /// Runs the batch node in a durable run.
-    fn drive<'a>(
-        self,
-        node: &'a N,
-        policy: &'a RetryPolicy,
-        store: Store<'a, S>,
-        params: &'a P,
-        journal: &'a mut Journal<'_, S>,
-    ) -> impl Future<Output = Result<N::Action>> + Send + 'a;
-}
-
-impl<N, S, P> JournaledSync<N, S, P> for &&SyncBatch<N>
+impl<N, S, P> Journaled<N, S, P> for &&SyncBatch<N>
 where
     N: SyncBatchPhases<S, P>,
     N::Item: Serialize + DeserializeOwned,
@@ -242,20 +229,7 @@ where
     }
 }
 
-/// A batch of plain `fn`s whose items or results cannot be journaled: one step.
-pub trait UnjournaledSync<N: NodeInfo, S, P> {
-    /// Runs the batch node in a durable run.
-    fn drive<'a>(
-        self,
-        node: &'a N,
-        policy: &'a RetryPolicy,
-        store: Store<'a, S>,
-        params: &'a P,
-        journal: &'a mut Journal<'_, S>,
-    ) -> impl Future<Output = Result<N::Action>> + Send + 'a;
-}
-
-impl<N, S, P> UnjournaledSync<N, S, P> for &SyncBatch<N>
+impl<N, S, P> Unjournaled<N, S, P> for &SyncBatch<N>
 where
     N: SyncBatchPhases<S, P>,
     S: Send,
