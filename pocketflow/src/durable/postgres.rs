@@ -324,36 +324,17 @@ impl Checkpoints for Postgres {
     }
 
     async fn list(&self) -> Result<Vec<RunInfo>> {
-        let failed = || db_error("PostgreSQL: listing runs");
-        let rows = sqlx::query(concat!(
+        sqlx::query_as::<_, sql::RunRow>(concat!(
             "SELECT id, status, step, node, ",
             micros!("updated_at"),
             " FROM runs ORDER BY updated_at DESC, id"
         ))
         .fetch_all(&self.pool)
         .await
-        .map_err(failed())?;
-        rows.iter()
-            .map(|row| {
-                let read = || -> std::result::Result<_, sqlx::Error> {
-                    Ok((
-                        row.try_get::<String, _>(0)?,
-                        row.try_get::<String, _>(1)?,
-                        row.try_get::<i64, _>(2)?,
-                        row.try_get::<Option<String>, _>(3)?,
-                        row.try_get::<i64, _>(4)?,
-                    ))
-                };
-                let (id, status, step, last_node, updated) = read().map_err(failed())?;
-                Ok(RunInfo {
-                    status: sql::status(&id, &status)?,
-                    steps: sql::step_from_db(&id, step)?,
-                    last_node,
-                    updated: sql::time_from_micros(updated),
-                    id,
-                })
-            })
-            .collect()
+        .map_err(db_error("PostgreSQL: listing runs"))?
+        .into_iter()
+        .map(sql::run_info)
+        .collect()
     }
 
     async fn save_item(&self, run_id: &str, slot: u64, value: &str) -> Result<()> {
@@ -388,8 +369,7 @@ impl Checkpoints for Postgres {
     }
 
     async fn history(&self, run_id: &str) -> Result<Vec<HistoryEntry>> {
-        let failed = || db_error(format!("PostgreSQL: reading the history of `{run_id}`"));
-        let rows = sqlx::query(concat!(
+        sqlx::query_as::<_, sql::HistoryRow>(concat!(
             "SELECT step, status, node, action, ",
             micros!("at"),
             " FROM history WHERE run_id = $1 ORDER BY id"
@@ -397,27 +377,11 @@ impl Checkpoints for Postgres {
         .bind(run_id)
         .fetch_all(&self.pool)
         .await
-        .map_err(failed())?;
-        rows.iter()
-            .map(|row| {
-                let read = || -> std::result::Result<_, sqlx::Error> {
-                    Ok((
-                        row.try_get::<i64, _>(0)?,
-                        row.try_get::<String, _>(1)?,
-                        row.try_get::<Option<String>, _>(2)?,
-                        row.try_get::<Option<String>, _>(3)?,
-                        row.try_get::<i64, _>(4)?,
-                    ))
-                };
-                let (step, status, node, action, at) = read().map_err(failed())?;
-                Ok(HistoryEntry {
-                    step: sql::step_from_db(run_id, step)?,
-                    status: sql::status(run_id, &status)?,
-                    node,
-                    action,
-                    time: sql::time_from_micros(at),
-                })
-            })
-            .collect()
+        .map_err(db_error(format_args!(
+            "PostgreSQL: reading the history of `{run_id}`"
+        )))?
+        .into_iter()
+        .map(|row| sql::history_entry(run_id, row))
+        .collect()
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::checkpoints::Status;
+use super::checkpoints::{HistoryEntry, RunInfo, Status};
 use crate::error::Error;
 
 /// A database error with what the backend was doing: `saving run `x`: <sqlx's message>`.
@@ -86,4 +86,35 @@ pub(crate) fn missing_columns<'a>(expected: &[&'a str], found: &[String]) -> Vec
         .copied()
         .filter(|column| !found.iter().any(|have| have.eq_ignore_ascii_case(column)))
         .collect()
+}
+
+/// A row of `list`: id, status, step, node, update time in microseconds since the epoch.
+pub(crate) type RunRow = (String, String, i64, Option<String>, i64);
+
+/// A row of `history`: step, status, node, action, time in microseconds since the epoch.
+pub(crate) type HistoryRow = (i64, String, Option<String>, Option<String>, i64);
+
+/// What `list` returns for one row.
+pub(crate) fn run_info((id, status, step, last_node, micros): RunRow) -> Result<RunInfo, Error> {
+    Ok(RunInfo {
+        status: self::status(&id, &status)?,
+        steps: step_from_db(&id, step)?,
+        last_node,
+        updated: time_from_micros(micros),
+        id,
+    })
+}
+
+/// What `history` returns for one row of `run_id`.
+pub(crate) fn history_entry(
+    run_id: &str,
+    (step, status, node, action, micros): HistoryRow,
+) -> Result<HistoryEntry, Error> {
+    Ok(HistoryEntry {
+        step: step_from_db(run_id, step)?,
+        status: self::status(run_id, &status)?,
+        node,
+        action,
+        time: time_from_micros(micros),
+    })
 }

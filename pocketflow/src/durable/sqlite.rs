@@ -419,34 +419,17 @@ impl Checkpoints for Sqlite {
     }
 
     async fn list(&self) -> Result<Vec<RunInfo>> {
-        let rows = sqlx::query(
-            "SELECT id, status, step, node, updated_at FROM runs ORDER BY updated_at DESC, id",
+        // Milliseconds are stored; the shared reader takes microseconds.
+        sqlx::query_as::<_, sql::RunRow>(
+            "SELECT id, status, step, node, updated_at * 1000 FROM runs \
+             ORDER BY updated_at DESC, id",
         )
         .fetch_all(&self.pool)
         .await
-        .map_err(db_error(self.context("listing runs")))?;
-        rows.iter()
-            .map(|row| {
-                let read = || -> std::result::Result<_, sqlx::Error> {
-                    Ok((
-                        row.try_get::<String, _>(0)?,
-                        row.try_get::<String, _>(1)?,
-                        row.try_get::<i64, _>(2)?,
-                        row.try_get::<Option<String>, _>(3)?,
-                        row.try_get::<i64, _>(4)?,
-                    ))
-                };
-                let (id, status, step, last_node, updated) =
-                    read().map_err(db_error(self.context("listing runs")))?;
-                Ok(RunInfo {
-                    status: sql::status(&id, &status)?,
-                    steps: sql::step_from_db(&id, step)?,
-                    last_node,
-                    updated: sql::time_from_micros(updated.saturating_mul(1000)),
-                    id,
-                })
-            })
-            .collect()
+        .map_err(db_error(self.context("listing runs")))?
+        .into_iter()
+        .map(sql::run_info)
+        .collect()
     }
 
     async fn save_item(&self, run_id: &str, slot: u64, value: &str) -> Result<()> {
@@ -478,34 +461,18 @@ impl Checkpoints for Sqlite {
     }
 
     async fn history(&self, run_id: &str) -> Result<Vec<HistoryEntry>> {
-        let failed = || db_error(self.context(format_args!("reading the history of `{run_id}`")));
-        let rows = sqlx::query(
-            "SELECT step, status, node, action, at FROM history WHERE run_id = ?1 ORDER BY id",
+        sqlx::query_as::<_, sql::HistoryRow>(
+            "SELECT step, status, node, action, at * 1000 FROM history WHERE run_id = ?1 \
+             ORDER BY id",
         )
         .bind(run_id)
         .fetch_all(&self.pool)
         .await
-        .map_err(failed())?;
-        rows.iter()
-            .map(|row| {
-                let read = || -> std::result::Result<_, sqlx::Error> {
-                    Ok((
-                        row.try_get::<i64, _>(0)?,
-                        row.try_get::<String, _>(1)?,
-                        row.try_get::<Option<String>, _>(2)?,
-                        row.try_get::<Option<String>, _>(3)?,
-                        row.try_get::<i64, _>(4)?,
-                    ))
-                };
-                let (step, status, node, action, at) = read().map_err(failed())?;
-                Ok(HistoryEntry {
-                    step: sql::step_from_db(run_id, step)?,
-                    status: sql::status(run_id, &status)?,
-                    node,
-                    action,
-                    time: sql::time_from_micros(at.saturating_mul(1000)),
-                })
-            })
-            .collect()
+        .map_err(db_error(
+            self.context(format_args!("reading the history of `{run_id}`")),
+        ))?
+        .into_iter()
+        .map(|row| sql::history_entry(run_id, row))
+        .collect()
     }
 }
