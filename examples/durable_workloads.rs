@@ -10,7 +10,9 @@
 //! SQLite file lives under the system's temp directory, in WAL mode with `synchronous=NORMAL`
 //! (the default), and again with `synchronous=FULL`. `parallel_flow` is RUNS (default 10,000)
 //! sub-flow runs of three 1 ms nodes in an unbounded parallel batch flow, which a durable run
-//! takes as one step for now. Postgres runs when `PG_URL` is set.
+//! takes as one step for now. `fanout` is RUNS items of a parallel batch node sleeping 10 ms
+//! each, all in flight at once: durable, each item's result is journaled as it finishes.
+//! Postgres runs when `PG_URL` is set.
 
 use std::time::{Duration, Instant};
 
@@ -70,6 +72,47 @@ impl EachTick {
     fn prep(&self, shared: &Seen) -> std::ops::Range<u64> {
         0..shared.n
     }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Fanned {
+    n: u64,
+    sum: u64,
+}
+
+/// `fanout` of the workloads: n items sleeping 10 ms each, all at once; journaled when durable.
+struct Fan;
+
+#[batch_node(parallel)]
+impl Fan {
+    fn prep(&self, shared: &Fanned) -> std::ops::Range<u64> {
+        0..shared.n
+    }
+
+    async fn exec(&self, item: &u64) -> u64 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        *item
+    }
+
+    fn post(&self, shared: &mut Fanned, _items: Vec<u64>, out: Vec<u64>) {
+        shared.sum = out.iter().sum();
+    }
+}
+
+async fn fanout<C: Checkpoints>(backend: &str, db: Option<&C>, n: u64, id: &str) {
+    let mut shared = Fanned { n, sum: 0 };
+    let started = Instant::now();
+    match db {
+        None => drop(Fan.run(&mut shared).await.expect("fanout runs")),
+        Some(db) => drop(
+            Fan.durable(db, id)
+                .run(&mut shared)
+                .await
+                .expect("fanout runs"),
+        ),
+    }
+    report("fanout", backend, n, started);
+    assert_eq!(shared.sum, n * (n - 1) / 2);
 }
 
 fn report(name: &str, backend: &str, n: u64, started: Instant) {
@@ -158,6 +201,13 @@ async fn main() -> pocketflow::Result<()> {
     parallel_flow("sqlite", Some(&normal), runs, &flow_id).await;
     if let Some(postgres) = &postgres {
         parallel_flow("postgres", Some(postgres), runs, &flow_id).await;
+    }
+    let fan_id = format!("{run_id}-fan");
+    fanout::<Memory>("plain", None, runs, &fan_id).await;
+    fanout("memory", Some(&memory), runs, &fan_id).await;
+    fanout("sqlite", Some(&normal), runs, &fan_id).await;
+    if let Some(postgres) = &postgres {
+        fanout("postgres", Some(postgres), runs, &fan_id).await;
     }
     for path in [normal_path, full_path] {
         for suffix in ["", "-wal", "-shm"] {

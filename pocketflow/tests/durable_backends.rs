@@ -54,8 +54,8 @@ async fn conformance<C: Checkpoints>(a: &C, b: &C) {
     item_journal(a, b).await;
 }
 
-/// Journaled pieces replace what their slot held, come back by slot through any handle, and
-/// are gone after the run's next save.
+/// Journaled pieces, one or many at once, replace what their slot held, come back by slot
+/// through any handle, and are gone after the run's next save.
 async fn item_journal<C: Checkpoints>(a: &C, b: &C) {
     let id = unique("journal");
     a.save(&id, &checkpoint(1, Status::Running, "a", "{}"))
@@ -68,6 +68,15 @@ async fn item_journal<C: Checkpoints>(a: &C, b: &C) {
         b.items(&id).await.unwrap(),
         [(0, "[1,2]".to_owned()), (2, "\"again\"".to_owned())]
     );
+    let many: Vec<(u64, String)> = (3..400).map(|slot| (slot, slot.to_string())).collect();
+    b.save_items(&id, &many).await.unwrap();
+    a.save_items(&id, &[(2, "\"third\"".to_owned())])
+        .await
+        .unwrap();
+    let items = a.items(&id).await.unwrap();
+    assert_eq!(items.len(), 2 + 397);
+    assert_eq!(items[1], (2, "\"third\"".to_owned()));
+    assert_eq!(items[398], (399, "399".to_owned()));
     b.save(&id, &checkpoint(2, Status::Running, "b", "{}"))
         .await
         .unwrap();

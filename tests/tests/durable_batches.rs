@@ -127,7 +127,8 @@ async fn a_batch_of_items_without_serde_runs_as_one_step() {
     assert!(db.items("opaque").await.unwrap().is_empty());
 }
 
-/// A batch of plain `fn`s: item 3 panics once (the process dies there).
+/// A batch of plain `fn`s: item 3 panics once (the process dies there). Its results are
+/// journaled every 256 items or 100 ms.
 #[derive(Default)]
 struct Cube {
     preps: AtomicU32,
@@ -146,6 +147,10 @@ impl Cube {
         self.execs[*item as usize].fetch_add(1, Ordering::SeqCst);
         if *item == 3 && self.panic.swap(false, Ordering::SeqCst) {
             panic!("the process dies at item 3");
+        }
+        // Slow enough that the results of items 0 to 2 are written (every 100 ms) before 3.
+        if *item < 3 {
+            std::thread::sleep(Duration::from_millis(40));
         }
         item * item * item
     }

@@ -192,6 +192,22 @@ pub trait Checkpoints: Send + Sync {
         value: &str,
     ) -> impl Future<Output = Result<()>> + Send;
 
+    /// Journals several pieces at once, as [`save_item`](Self::save_item) does each: a batch's
+    /// results that finish together are written together. The default saves them one by one;
+    /// a database backend writes them in one statement.
+    fn save_items(
+        &self,
+        run_id: &str,
+        items: &[(u64, String)],
+    ) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            for (slot, value) in items {
+                self.save_item(run_id, *slot, value).await?;
+            }
+            Ok(())
+        }
+    }
+
     /// The pieces journaled since the last [`save`](Self::save) of `run_id`, by slot.
     fn items(&self, run_id: &str) -> impl Future<Output = Result<Vec<(u64, String)>>> + Send;
 }

@@ -25,6 +25,9 @@ pub trait Saver<S>: Sync {
     /// Journals `value` in `slot` of the step in progress (see `Checkpoints::save_item`).
     fn save_item<'s>(&'s self, slot: u64, value: String) -> Pending<'s, ()>;
 
+    /// Journals several pieces of the step in progress at once.
+    fn save_items(&self, items: Vec<(u64, String)>) -> Pending<'_, ()>;
+
     /// What the step in progress journaled before the run stopped.
     fn items(&self) -> Pending<'_, Vec<(u64, String)>>;
 }

@@ -354,6 +354,28 @@ impl Checkpoints for Postgres {
         )))
     }
 
+    async fn save_items(&self, run_id: &str, items: &[(u64, String)]) -> Result<()> {
+        let slots = items
+            .iter()
+            .map(|(slot, _)| sql::step_to_db(run_id, *slot))
+            .collect::<Result<Vec<i64>>>()?;
+        let values: Vec<&str> = items.iter().map(|(_, value)| value.as_str()).collect();
+        sqlx::query(
+            "INSERT INTO items (run_id, slot, value) \
+             SELECT $1, slot, value FROM UNNEST($2::bigint[], $3::text[]) AS new (slot, value) \
+             ON CONFLICT (run_id, slot) DO UPDATE SET value = excluded.value",
+        )
+        .bind(run_id)
+        .bind(slots)
+        .bind(values)
+        .execute(&self.pool)
+        .await
+        .map(drop)
+        .map_err(db_error(format_args!(
+            "PostgreSQL: journaling in run `{run_id}`"
+        )))
+    }
+
     async fn items(&self, run_id: &str) -> Result<Vec<(u64, String)>> {
         let rows: Vec<(i64, String)> =
             sqlx::query_as("SELECT slot, value FROM items WHERE run_id = $1 ORDER BY slot")

@@ -342,6 +342,10 @@ impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
         Box::pin(async move { self.checkpoints.save_item(self.id, slot, &value).await })
     }
 
+    fn save_items(&self, items: Vec<(u64, String)>) -> Pending<'_, ()> {
+        Box::pin(async move { self.checkpoints.save_items(self.id, &items).await })
+    }
+
     fn items(&self) -> Pending<'_, Vec<(u64, String)>> {
         Box::pin(self.checkpoints.items(self.id))
     }

@@ -446,6 +446,25 @@ impl Checkpoints for Sqlite {
             ))
     }
 
+    async fn save_items(&self, run_id: &str, items: &[(u64, String)]) -> Result<()> {
+        let failed = || db_error(self.context(format_args!("journaling in run `{run_id}`")));
+        // SQLite takes at most 32,766 parameters a statement: three a row.
+        for chunk in items.chunks(10_000) {
+            let rows = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+            let sql = format!("INSERT OR REPLACE INTO items (run_id, slot, value) VALUES {rows}");
+            // Only placeholders are spliced in: the values are bound.
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (slot, value) in chunk {
+                query = query
+                    .bind(run_id)
+                    .bind(sql::step_to_db(run_id, *slot)?)
+                    .bind(value);
+            }
+            query.execute(&self.pool).await.map_err(failed())?;
+        }
+        Ok(())
+    }
+
     async fn items(&self, run_id: &str) -> Result<Vec<(u64, String)>> {
         let rows: Vec<(i64, String)> =
             sqlx::query_as("SELECT slot, value FROM items WHERE run_id = ?1 ORDER BY slot")
