@@ -43,26 +43,6 @@ pub trait Journaled<N: NodeInfo, S, P> {
     ) -> impl Future<Output = Result<N::Action>> + Send + 'a;
 }
 
-impl<N, S, P> Journaled<N, S, P> for &&Batch<N>
-where
-    N: BatchPhases<S, P>,
-    N::Item: Serialize + DeserializeOwned,
-    N::Output: Serialize + DeserializeOwned + Sync,
-    S: Send,
-    P: Sync,
-{
-    fn drive<'a>(
-        self,
-        node: &'a N,
-        policy: &'a RetryPolicy,
-        store: Store<'a, S>,
-        params: &'a P,
-        journal: &'a mut Journal<'_, S>,
-    ) -> impl Future<Output = Result<N::Action>> + Send + 'a {
-        drive_batch_journaled(node, policy, store, params, journal.saver())
-    }
-}
-
 /// A batch whose items or results cannot be journaled: it runs whole, as one step.
 pub trait Unjournaled<N: NodeInfo, S, P> {
     /// Runs the batch node in a durable run.
@@ -76,24 +56,58 @@ pub trait Unjournaled<N: NodeInfo, S, P> {
     ) -> impl Future<Output = Result<N::Action>> + Send + 'a;
 }
 
-impl<N, S, P> Unjournaled<N, S, P> for &Batch<N>
-where
-    N: BatchPhases<S, P>,
-    S: Send,
-    P: Sync,
-{
-    fn drive<'a>(
-        self,
-        node: &'a N,
-        policy: &'a RetryPolicy,
-        store: Store<'a, S>,
-        params: &'a P,
-        journal: &'a mut Journal<'_, S>,
-    ) -> impl Future<Output = Result<N::Action>> + Send + 'a {
-        let _ = journal;
-        drive_batch(node, policy, None, store, params)
-    }
+/// The two impls of a chooser: `&&$chooser<N>` journals with `$journaled` when the items and
+/// results are serde types; `&$chooser<N>` runs `$plain` otherwise.
+macro_rules! choose {
+    ($chooser:ident, $phases:ident, $journaled:ident, $plain:ident) => {
+        impl<N, S, P> Journaled<N, S, P> for &&$chooser<N>
+        where
+            N: $phases<S, P>,
+            N::Item: Serialize + DeserializeOwned,
+            N::Output: Serialize + DeserializeOwned + Sync,
+            S: Send,
+            P: Sync,
+        {
+            fn drive<'a>(
+                self,
+                node: &'a N,
+                policy: &'a RetryPolicy,
+                store: Store<'a, S>,
+                params: &'a P,
+                journal: &'a mut Journal<'_, S>,
+            ) -> impl Future<Output = Result<N::Action>> + Send + 'a {
+                $journaled(node, policy, store, params, journal.saver())
+            }
+        }
+
+        impl<N, S, P> Unjournaled<N, S, P> for &$chooser<N>
+        where
+            N: $phases<S, P>,
+            S: Send,
+            P: Sync,
+        {
+            fn drive<'a>(
+                self,
+                node: &'a N,
+                policy: &'a RetryPolicy,
+                store: Store<'a, S>,
+                params: &'a P,
+                journal: &'a mut Journal<'_, S>,
+            ) -> impl Future<Output = Result<N::Action>> + Send + 'a {
+                let _ = journal;
+                $plain(node, policy, None, store, params)
+            }
+        }
+    };
 }
+
+choose!(Batch, BatchPhases, drive_batch_journaled, drive_batch);
+choose!(
+    SyncBatch,
+    SyncBatchPhases,
+    drive_sync_batch_journaled,
+    drive_sync_batch
+);
 
 fn journal_error(what: &str, error: impl std::fmt::Display) -> Error {
     Error::durable(format!("the batch's {what} cannot be journaled as JSON: {error}").into())
@@ -240,45 +254,6 @@ where
 /// A batch node of plain `fn`s, as a value to choose its durable driver on, as [`Batch`] does
 /// (the same two traits, implemented for this type over `SyncBatchPhases`).
 pub struct SyncBatch<N>(pub PhantomData<fn() -> N>);
-
-impl<N, S, P> Journaled<N, S, P> for &&SyncBatch<N>
-where
-    N: SyncBatchPhases<S, P>,
-    N::Item: Serialize + DeserializeOwned,
-    N::Output: Serialize + DeserializeOwned + Sync,
-    S: Send,
-    P: Sync,
-{
-    fn drive<'a>(
-        self,
-        node: &'a N,
-        policy: &'a RetryPolicy,
-        store: Store<'a, S>,
-        params: &'a P,
-        journal: &'a mut Journal<'_, S>,
-    ) -> impl Future<Output = Result<N::Action>> + Send + 'a {
-        drive_sync_batch_journaled(node, policy, store, params, journal.saver())
-    }
-}
-
-impl<N, S, P> Unjournaled<N, S, P> for &SyncBatch<N>
-where
-    N: SyncBatchPhases<S, P>,
-    S: Send,
-    P: Sync,
-{
-    fn drive<'a>(
-        self,
-        node: &'a N,
-        policy: &'a RetryPolicy,
-        store: Store<'a, S>,
-        params: &'a P,
-        journal: &'a mut Journal<'_, S>,
-    ) -> impl Future<Output = Result<N::Action>> + Send + 'a {
-        let _ = journal;
-        drive_sync_batch(node, policy, None, store, params)
-    }
-}
 
 /// `drive_sync_batch` with a journal, as [`drive_batch_journaled`] for async phases: items one
 /// after another, each result journaled before the next item starts.

@@ -91,21 +91,6 @@ CREATE INDEX IF NOT EXISTS history_run_id ON history (run_id, id);
 CREATE INDEX IF NOT EXISTS runs_updated_at ON runs (updated_at);
 ";
 
-const RUNS_COLUMNS: &[&str] = &[
-    "id",
-    "status",
-    "step",
-    "position",
-    "store",
-    "shape",
-    "node",
-    "action",
-    "message",
-    "updated_at",
-];
-const HISTORY_COLUMNS: &[&str] = &["id", "run_id", "step", "status", "node", "action", "at"];
-const ITEMS_COLUMNS: &[&str] = &["run_id", "slot", "value"];
-
 /// Microseconds since the Unix epoch of a `timestamptz` column.
 macro_rules! micros {
     ($column:literal) => {
@@ -170,12 +155,7 @@ impl Postgres {
             Some(table) => Err(problem(format_args!(
                 "the PostgreSQL database is not pocketflow's: its table `{table}` has other \
                  columns than pocketflow's ({})",
-                if table == "runs" {
-                    RUNS_COLUMNS
-                } else {
-                    HISTORY_COLUMNS
-                }
-                .join(", ")
+                sql::columns_of(table)
             ))),
         }
     }
@@ -191,11 +171,7 @@ impl Postgres {
             .execute(&mut *tx)
             .await?;
         sqlx::raw_sql(TABLES).execute(&mut *tx).await?;
-        for (table, expected) in [
-            ("runs", RUNS_COLUMNS),
-            ("history", HISTORY_COLUMNS),
-            ("items", ITEMS_COLUMNS),
-        ] {
+        for (table, expected) in sql::TABLES {
             let found: Vec<String> = sqlx::query_scalar(
                 "SELECT column_name::text FROM information_schema.columns \
                  WHERE table_schema = current_schema() AND table_name = $1",

@@ -88,6 +88,40 @@ pub(crate) fn missing_columns<'a>(expected: &[&'a str], found: &[String]) -> Vec
         .collect()
 }
 
+/// The tables of both SQL backends and their columns: a table of one of these names with other
+/// columns is not ours, and opening refuses it.
+pub(crate) const TABLES: [(&str, &[&str]); 3] = [
+    (
+        "runs",
+        &[
+            "id",
+            "status",
+            "step",
+            "position",
+            "store",
+            "shape",
+            "node",
+            "action",
+            "message",
+            "updated_at",
+        ],
+    ),
+    (
+        "history",
+        &["id", "run_id", "step", "status", "node", "action", "at"],
+    ),
+    ("items", &["run_id", "slot", "value"]),
+];
+
+/// The columns pocketflow gives `table`, for an error that shows them.
+pub(crate) fn columns_of(table: &str) -> String {
+    TABLES
+        .iter()
+        .find(|(name, _)| *name == table)
+        .map(|(_, columns)| columns.join(", "))
+        .unwrap_or_default()
+}
+
 /// A row of `list`: id, status, step, node, update time in microseconds since the epoch.
 pub(crate) type RunRow = (String, String, i64, Option<String>, i64);
 

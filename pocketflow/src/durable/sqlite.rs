@@ -126,21 +126,6 @@ CREATE TRIGGER IF NOT EXISTS runs_history_update AFTER UPDATE OF step ON runs BE
 END;
 ";
 
-const RUNS_COLUMNS: &[&str] = &[
-    "id",
-    "status",
-    "step",
-    "position",
-    "store",
-    "shape",
-    "node",
-    "action",
-    "message",
-    "updated_at",
-];
-const HISTORY_COLUMNS: &[&str] = &["id", "run_id", "step", "status", "node", "action", "at"];
-const ITEMS_COLUMNS: &[&str] = &["run_id", "slot", "value"];
-
 /// SQLITE_BUSY and SQLITE_LOCKED, with their extended codes (low byte).
 fn is_busy(error: &sqlx::Error) -> bool {
     match error {
@@ -262,12 +247,7 @@ impl Sqlite {
                         "`{}` is not a pocketflow database: its table `{table}` has other \
                          columns than pocketflow's ({})",
                         db.name.display(),
-                        if table == "runs" {
-                            RUNS_COLUMNS
-                        } else {
-                            HISTORY_COLUMNS
-                        }
-                        .join(", ")
+                        sql::columns_of(table)
                     )));
                 }
                 Err(error) if is_busy(&error) && attempt < 100 => {
@@ -290,11 +270,7 @@ impl Sqlite {
     async fn create_schema(&self) -> std::result::Result<Option<&'static str>, sqlx::Error> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::raw_sql(TABLES).execute(&mut *tx).await?;
-        for (table, expected) in [
-            ("runs", RUNS_COLUMNS),
-            ("history", HISTORY_COLUMNS),
-            ("items", ITEMS_COLUMNS),
-        ] {
+        for (table, expected) in sql::TABLES {
             let found: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?1)")
                 .bind(table)
                 .fetch_all(&mut *tx)
