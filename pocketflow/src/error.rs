@@ -84,6 +84,9 @@ pub enum ErrorKind {
     /// A durable run could not read or write its checkpoints, or its checkpoint belongs to a
     /// flow of another shape.
     Durable,
+    /// A distributed run could not use its queue (the server went away), or a worker could not
+    /// run an item (no node registered under its name).
+    Distributed,
 }
 
 /// The error of a run: which node failed, in which phase, after how many attempts, with the
@@ -181,6 +184,20 @@ impl Error {
     /// ```
     pub fn durable(problem: BoxError) -> Error {
         let mut error = Error::new(ErrorKind::Durable, "");
+        error.0.source = Some(problem);
+        error
+    }
+
+    /// An error of kind [`ErrorKind::Distributed`]: the queue or a worker could not do its part,
+    /// with the cause as `source()`.
+    ///
+    /// ```
+    /// let error = pocketflow::Error::distributed("connection refused".into());
+    /// assert_eq!(error.kind(), pocketflow::ErrorKind::Distributed);
+    /// assert_eq!(error.to_string(), "distributed run: connection refused");
+    /// ```
+    pub fn distributed(problem: BoxError) -> Error {
+        let mut error = Error::new(ErrorKind::Distributed, "");
         error.0.source = Some(problem);
         error
     }
@@ -329,6 +346,9 @@ impl fmt::Display for Error {
                 );
             }
             ErrorKind::Durable => return write!(f, "durable run: {}", self.source_text()),
+            ErrorKind::Distributed => {
+                return write!(f, "distributed run: {}", self.source_text());
+            }
             ErrorKind::Interrupted => {
                 write!(f, "node `{}` was interrupted", details.node)?;
                 if let Some(phase) = details.phase {

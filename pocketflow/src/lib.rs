@@ -3,6 +3,8 @@
 mod action;
 mod batch_flow;
 mod configure;
+#[cfg(feature = "distributed")]
+pub mod distributed;
 mod drive;
 #[cfg(feature = "durable")]
 pub mod durable;

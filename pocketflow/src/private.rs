@@ -54,3 +54,30 @@ macro_rules! __if_durable {
 }
 
 pub use crate::__if_durable as if_durable;
+
+#[cfg(feature = "distributed")]
+pub use crate::distributed::{Distributed, drive_distributed_batch};
+
+/// `#[batch_node(.., distributed = "name")]` puts its `Distributed` impl and its driver in
+/// here: kept when pocketflow is built with workers, an error at the user's `distributed`
+/// otherwise (`$key` carries its span).
+#[cfg(feature = "distributed")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __if_distributed {
+    ($key:ident { $($item:tt)* }) => { $($item)* };
+}
+
+/// See the distributed version.
+#[cfg(not(feature = "distributed"))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __if_distributed {
+    ($key:ident { $($item:tt)* }) => {
+        ::core::compile_error!(
+            "`distributed` needs pocketflow's `distributed` feature; add `features = [\"distributed\"]` to pocketflow in Cargo.toml, or remove `distributed = ..` to run the items in-process"
+        );
+    };
+}
+
+pub use crate::__if_distributed as if_distributed;

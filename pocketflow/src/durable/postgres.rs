@@ -160,6 +160,26 @@ impl Postgres {
         }
     }
 
+    /// Takes the run `run_id` for this process, if no other session holds it: a session-level
+    /// advisory lock on a connection of its own, held until [`RunLock::release`], and released
+    /// by the server when the process dies (its connection closes). `None`: another holds it.
+    #[cfg(feature = "distributed")]
+    pub(crate) async fn lock_run(&self, run_id: &str) -> Result<Option<RunLock>> {
+        let context = || format!("PostgreSQL: taking the lock of run `{run_id}`");
+        let mut connection = self.pool.acquire().await.map_err(db_error(context()))?;
+        let key = format!("pocketflow.run:{run_id}");
+        let taken: bool =
+            sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtextextended($1, 0))")
+                .bind(&key)
+                .fetch_one(&mut *connection)
+                .await
+                .map_err(db_error(context()))?;
+        Ok(taken.then(|| RunLock {
+            connection: Some(connection),
+            key,
+        }))
+    }
+
     /// In one transaction, under an advisory lock so that processes connecting at once take
     /// turns: the tables when missing, a check that tables of those names made by something
     /// else (`CREATE TABLE IF NOT EXISTS` leaves them as they are) are not taken for ours, then
@@ -381,5 +401,40 @@ impl Checkpoints for Postgres {
         .into_iter()
         .map(|row| sql::history_entry(run_id, row))
         .collect()
+    }
+}
+
+/// A run taken by [`Postgres::lock_run`].
+#[cfg(feature = "distributed")]
+pub(crate) struct RunLock {
+    connection: Option<sqlx::pool::PoolConnection<sqlx::Postgres>>,
+    key: String,
+}
+
+#[cfg(feature = "distributed")]
+impl RunLock {
+    /// Gives the run back. When the unlock cannot be sent, the connection is closed instead,
+    /// which releases the lock as well.
+    pub(crate) async fn release(mut self) {
+        if let Some(mut connection) = self.connection.take() {
+            let unlocked = sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 0))")
+                .bind(&self.key)
+                .execute(&mut *connection)
+                .await;
+            if unlocked.is_err() {
+                connection.close_on_drop();
+            }
+        }
+    }
+}
+
+#[cfg(feature = "distributed")]
+impl Drop for RunLock {
+    /// Not released (the run's future was dropped): the connection goes, and the lock with it,
+    /// rather than back to the pool still holding it.
+    fn drop(&mut self) {
+        if let Some(connection) = &mut self.connection {
+            connection.close_on_drop();
+        }
     }
 }

@@ -1,0 +1,339 @@
+//! [`Queue`]: two apalis queues (runs and items) on Postgres or Redis, and the caller's side of
+//! a distributed batch: push the items, read the answers back.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::prelude::{TaskBuilder, TaskId, TaskResult, TaskSink, WaitForCompletion};
+use apalis_postgres::PostgresStorage;
+use apalis_redis::{ConnectionManager, RedisStorage};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::PgPool;
+
+use super::items::Distributed;
+use super::jobs::{ItemAnswer, ItemJob, RunJob};
+use crate::error::{BoxError, Error, Phase, Result};
+use crate::progress::{self, Progress};
+
+tokio::task_local! {
+    /// The queue of the [`Queue::with_workers`] the current task runs inside.
+    static CURRENT: Queue;
+}
+
+/// How often a run job may start: its first time plus recoveries after a worker died holding
+/// it. A run that fails in a node is not retried by the queue (its checkpoint says failed; run
+/// it again on purpose), so this bounds only crashes.
+const RUN_STARTS: usize = 25;
+/// The same for an item: a worker answers failures itself, so only crashes count.
+const ITEM_STARTS: usize = 25;
+/// Reading answers: as soon as one arrives, then backing off to this while none do.
+const FIRST_PAUSE: Duration = Duration::from_millis(2);
+const LONGEST_PAUSE: Duration = Duration::from_millis(100);
+
+/// Where jobs wait for workers: two apalis queues (runs and batch items) on Postgres or Redis.
+/// Cloning is cheap and shares the connections.
+///
+/// ```no_run
+/// # async fn demo() -> pocketflow::Result<()> {
+/// use pocketflow::distributed::Queue;
+/// use std::time::Duration;
+///
+/// let queue = Queue::connect("postgres://localhost/app").await?  // or redis://127.0.0.1/
+///     .named("translations")                 // the default is "pocketflow"
+///     .heartbeat(Duration::from_secs(2));    // dead workers noticed after 3 missed beats
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Queue {
+    inner: Arc<Inner>,
+}
+
+#[derive(Clone)]
+struct Inner {
+    server: Server,
+    name: String,
+    heartbeat: Duration,
+}
+
+#[derive(Clone)]
+enum Server {
+    Postgres(PgPool),
+    Redis(ConnectionManager),
+}
+
+/// One of the queue's two apalis storages, on whichever server the queue has.
+pub(crate) enum Storage<T> {
+    Postgres(PostgresStorage<T>),
+    Redis(RedisStorage<T>),
+}
+
+fn queue_error(what: &str, error: impl std::fmt::Display) -> Error {
+    Error::distributed(format!("{what}: {error}").into())
+}
+
+impl Queue {
+    /// Connects to the server of `url`: `postgres://` or `postgresql://` for Postgres (its
+    /// tables are created in the `apalis` schema when missing), `redis://`, `rediss://` or
+    /// `redis+unix://` for Redis. The flows and nodes are the same on either.
+    pub async fn connect(url: &str) -> Result<Queue> {
+        let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
+        match scheme {
+            "postgres" | "postgresql" => Queue::postgres(url).await,
+            "redis" | "rediss" | "redis+unix" | "unix" => Queue::redis(url).await,
+            _ => Err(Error::distributed(
+                format!("`{url}` is not a queue URL; write postgres://.. or redis://..").into(),
+            )),
+        }
+    }
+
+    /// A queue on Postgres at `url`, its tables created when missing.
+    pub async fn postgres(url: &str) -> Result<Queue> {
+        let pool = PgPool::connect(url)
+            .await
+            .map_err(|e| queue_error("cannot connect to the queue's Postgres", e))?;
+        Queue::postgres_pool(pool).await
+    }
+
+    /// A queue on Postgres through a pool the application already has (sqlx 0.9), its tables
+    /// created when missing.
+    pub async fn postgres_pool(pool: PgPool) -> Result<Queue> {
+        PostgresStorage::setup(&pool)
+            .await
+            .map_err(|e| queue_error("cannot create the queue's tables", e))?;
+        Ok(Queue::on(Server::Postgres(pool)))
+    }
+
+    /// A queue on Redis at `url`.
+    pub async fn redis(url: &str) -> Result<Queue> {
+        let connection = apalis_redis::connect(url)
+            .await
+            .map_err(|e| queue_error("cannot connect to the queue's Redis", e))?;
+        Ok(Queue::on(Server::Redis(connection)))
+    }
+
+    fn on(server: Server) -> Queue {
+        Queue {
+            inner: Arc::new(Inner {
+                server,
+                name: "pocketflow".into(),
+                heartbeat: Duration::from_secs(5),
+            }),
+        }
+    }
+
+    /// Uses the queues named `name.runs` and `name.items` (the default name is `pocketflow`):
+    /// fleets with different flows or nodes on one server each take their own name.
+    pub fn named(self, name: impl Into<String>) -> Queue {
+        let mut inner = Arc::unwrap_or_clone(self.inner);
+        inner.name = name.into();
+        Queue {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// How often workers report that they are alive (5 s by default). A worker silent for three
+    /// beats is presumed dead: the next worker to beat takes its unfinished jobs back to the
+    /// queue. Workers and callers of one queue should agree on it.
+    pub fn heartbeat(self, every: Duration) -> Queue {
+        let mut inner = Arc::unwrap_or_clone(self.inner);
+        inner.heartbeat = every.max(Duration::from_millis(100));
+        Queue {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Puts a durable run on the queue: a worker that registers a flow as `flow` runs it with
+    /// `run_id` on its checkpoints, from `store` when the id has no checkpoint yet (else from
+    /// the checkpoint, as [`DurableRun::run`](crate::durable::DurableRun::run) does), with
+    /// `params` for every node.
+    pub async fn enqueue_run<S: Serialize, P: Serialize>(
+        &self,
+        flow: &str,
+        run_id: &str,
+        store: &S,
+        params: &P,
+    ) -> Result<()> {
+        let json = |value: Result<serde_json::Value, serde_json::Error>| {
+            value.map_err(|e| queue_error("the run's store or params are not JSON", e))
+        };
+        let job = RunJob {
+            flow: flow.into(),
+            run: run_id.into(),
+            store: json(serde_json::to_value(store))?,
+            params: json(serde_json::to_value(params))?,
+        };
+        let mut storage = self.storage::<RunJob>("runs");
+        storage.push(vec![(new_task_id(), job)], RUN_STARTS).await
+    }
+
+    /// Runs `future` with this queue as the one its distributed batch nodes send their items
+    /// to. Outside it, they run their items in-process.
+    pub async fn with_workers<F: Future>(&self, future: F) -> F::Output {
+        CURRENT.scope(self.clone(), future).await
+    }
+
+    /// The queue of the enclosing [`with_workers`](Self::with_workers), if any.
+    pub(crate) fn current() -> Option<Queue> {
+        CURRENT.try_with(Queue::clone).ok()
+    }
+
+    /// The apalis storage of the `kind` queue (`runs` or `items`).
+    pub(crate) fn storage<T>(&self, kind: &str) -> Storage<T> {
+        let queue = format!("{}.{kind}", self.inner.name);
+        let heartbeat = self.inner.heartbeat;
+        match &self.inner.server {
+            Server::Postgres(pool) => {
+                let config = apalis_postgres::Config::default()
+                    .queue(queue)
+                    .heartbeat_interval(heartbeat)
+                    .missed_heartbeats(3);
+                Storage::Postgres(PostgresStorage::new(pool).with_config(config))
+            }
+            Server::Redis(connection) => {
+                let config = apalis_redis::Config::default()
+                    .queue(queue)
+                    .heartbeat_interval(heartbeat)
+                    .missed_heartbeats(3);
+                Storage::Redis(RedisStorage::new(connection.clone()).with_config(config))
+            }
+        }
+    }
+
+    /// The caller's side of a distributed batch: every item goes to the items queue, at most
+    /// `limit` queued and unanswered, and the outputs come back in item order.
+    pub(crate) async fn run_items<N: Distributed>(
+        &self,
+        items: &[N::Item],
+        limit: usize,
+        progress: Option<&Progress>,
+    ) -> Result<Vec<N::Output>> {
+        let mut storage = self.storage::<ItemJob>("items");
+        let mut outputs: Vec<Option<N::Output>> = items.iter().map(|_| None).collect();
+        // Unanswered items by task id: an answer is taken once, whatever apalis replays.
+        let mut waiting: HashMap<String, (TaskId, usize)> = HashMap::new();
+        let mut next = 0;
+        let mut pause = FIRST_PAUSE;
+        while next < items.len() || !waiting.is_empty() {
+            let room = limit.saturating_sub(waiting.len()).min(items.len() - next);
+            if room > 0 {
+                let mut jobs = Vec::with_capacity(room);
+                for (index, item) in items.iter().enumerate().skip(next).take(room) {
+                    let item = serde_json::to_value(item)
+                        .map_err(|e| queue_error(&format!("item {index} is not JSON"), e))?;
+                    let id = new_task_id();
+                    waiting.insert(id.to_string(), (id.clone(), index));
+                    let node = N::REGISTERED_AS.to_owned();
+                    jobs.push((id, ItemJob { node, item }));
+                }
+                storage.push(jobs, ITEM_STARTS).await?;
+                next += room;
+            }
+            tokio::time::sleep(pause).await;
+            let ids = waiting.values().map(|(id, _)| id.clone()).collect();
+            let answers: Vec<TaskResult<ItemAnswer>> = storage.finished(ids).await?;
+            pause = if answers.is_empty() {
+                (pause * 2).min(LONGEST_PAUSE)
+            } else {
+                FIRST_PAUSE
+            };
+            for answer in answers {
+                let Some((_, index)) = waiting.remove(&answer.task_id.to_string()) else {
+                    continue;
+                };
+                outputs[index] = Some(output_of::<N>(index, answer.result)?);
+                progress::item_done(progress);
+            }
+        }
+        Ok(outputs.into_iter().flatten().collect())
+    }
+}
+
+/// The output of item `index` from its worker's answer, or the error the answer stands for.
+fn output_of<N: Distributed>(
+    index: usize,
+    answer: Result<ItemAnswer, String>,
+) -> Result<N::Output> {
+    let node = N::REGISTERED_AS;
+    match answer {
+        Ok(ItemAnswer::Output(value)) => serde_json::from_value(value).map_err(|e| {
+            queue_error(
+                &format!("the result of item {index} of `{node}` does not read back"),
+                e,
+            )
+        }),
+        Ok(ItemAnswer::Failed { attempts, message }) => {
+            let source: BoxError = message.into();
+            Err(Error::phase_failed(N::NAME, Phase::Exec, attempts, source).on_item(index))
+        }
+        Ok(ItemAnswer::UnknownNode { worker, registered }) => {
+            let registered = if registered.is_empty() {
+                "none".to_owned()
+            } else {
+                registered.join(", ")
+            };
+            Err(Error::distributed(
+                format!(
+                    "worker `{worker}` has no node registered as `{node}` (it has: {registered}); register it with `Worker::node` on every worker of this queue"
+                )
+                .into(),
+            ))
+        }
+        Ok(ItemAnswer::BadItem { message }) => Err(Error::distributed(
+            format!("item {index} of `{node}` does not read on its worker: {message}").into(),
+        )),
+        Err(message) => Err(Error::distributed(
+            format!("item {index} of `{node}` was given up by the queue: {message}").into(),
+        )),
+    }
+}
+
+/// A new task id of the form apalis's Postgres and Redis backends read back (a ULID).
+fn new_task_id() -> TaskId {
+    TaskId::from_ulid(ulid::Ulid::generate())
+}
+
+impl<T> Storage<T>
+where
+    T: Serialize + DeserializeOwned + Send + Sync + Unpin + 'static,
+{
+    /// Queues `jobs`, each under its task id, each started at most `starts` times.
+    pub(crate) async fn push(&mut self, jobs: Vec<(TaskId, T)>, starts: usize) -> Result<()> {
+        let tasks = jobs.into_iter().map(|(id, job)| {
+            TaskBuilder::new(job)
+                .task_id(id)
+                .max_attempts(starts)
+                .build()
+        });
+        let mut tasks = futures::stream::iter(tasks);
+        let pushed = match self {
+            Storage::Postgres(storage) => storage
+                .push_all(&mut tasks)
+                .await
+                .map_err(|e| e.to_string()),
+            Storage::Redis(storage) => storage
+                .push_all(&mut tasks)
+                .await
+                .map_err(|e| e.to_string()),
+        };
+        pushed.map_err(|e| queue_error("cannot queue jobs", e))
+    }
+
+    /// The results of those of `ids` that finished, each once at most per call.
+    pub(crate) async fn finished<O>(&mut self, ids: Vec<TaskId>) -> Result<Vec<TaskResult<O>>>
+    where
+        O: DeserializeOwned + Send + 'static,
+    {
+        let results = match self {
+            Storage::Postgres(storage) => WaitForCompletion::<O>::check_status(storage, ids)
+                .await
+                .map_err(|e| e.to_string()),
+            Storage::Redis(storage) => WaitForCompletion::<O>::check_status(storage, ids)
+                .await
+                .map_err(|e| e.to_string()),
+        };
+        results.map_err(|e| queue_error("cannot read answers from the queue", e))
+    }
+}

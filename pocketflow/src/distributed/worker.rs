@@ -1,0 +1,367 @@
+//! [`Worker`]: the flows and distributed nodes a process registers, and the two apalis workers
+//! (runs and items) that execute the queue's jobs with them.
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use apalis::prelude::{BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::items::Distributed;
+use super::jobs::{ItemAnswer, ItemJob, RunJob};
+use super::queue::{Queue, Storage};
+use crate::drive::retry::exec_with_retries;
+use crate::durable::{Outcome, Postgres};
+use crate::error::{Error, ErrorKind, Result};
+use crate::node::{Node, Run};
+
+/// A process's share of a fleet: the flows it can run by name and the distributed batch nodes
+/// whose items it can execute, and how many jobs it runs at once. [`run`](Self::run) takes jobs
+/// until the future is dropped or the queue fails.
+///
+/// - A run job executes as a durable run on the [`checkpoints`](Self::checkpoints) (Postgres,
+///   shared by every worker). A run is never executed by two workers at once: a worker takes a
+///   Postgres advisory lock on the run id first, and a job whose run is held elsewhere is done
+///   without running. A worker that dies releases the lock with its connection; the queue gives
+///   its job to another worker after three missed heartbeats, which resumes the run from its
+///   last checkpoint. The distributed nodes of a run send their items to the same queue.
+/// - An item job runs the node's `exec` with the node's retries and fallback. A job for a node
+///   this worker does not register fails the caller's batch with an error naming the node and
+///   the ones registered.
+///
+/// ```no_run
+/// # use pocketflow::prelude::*;
+/// # #[derive(Default, serde::Serialize, serde::Deserialize)] struct Book { pages: Vec<String> }
+/// # struct Translate;
+/// # #[batch_node(parallel, distributed = "translate")]
+/// # impl Translate {
+/// #     fn prep(&self, book: &Book) -> Vec<String> { book.pages.clone() }
+/// #     async fn exec(&self, page: &String) -> String { page.clone() }
+/// # }
+/// use pocketflow::distributed::{Queue, Worker};
+/// use pocketflow::durable::Postgres;
+///
+/// # async fn demo() -> pocketflow::Result<()> {
+/// let queue = Queue::connect("postgres://localhost/app").await?;
+/// let db = Postgres::open("postgres://localhost/app").await?;
+/// let translate = Translate;
+/// Worker::new("worker-1", &queue)
+///     .concurrency(32)
+///     .checkpoints(&db)
+///     .node(Translate)
+///     .flow("translate", flow! { translate })
+///     .run()
+///     .await
+/// # }
+/// ```
+pub struct Worker {
+    name: String,
+    queue: Queue,
+    concurrency: usize,
+    checkpoints: Option<Postgres>,
+    nodes: HashMap<&'static str, Arc<dyn RemoteNode>>,
+    flows: HashMap<String, Arc<dyn RemoteFlow>>,
+}
+
+/// What a worker shares with its job handlers.
+struct Registry {
+    worker: String,
+    queue: Queue,
+    checkpoints: Option<Postgres>,
+    nodes: HashMap<&'static str, Arc<dyn RemoteNode>>,
+    flows: HashMap<String, Arc<dyn RemoteFlow>>,
+}
+
+/// Runs one apalis worker named `$name` on `$storage` (a [`Storage`] of concrete job type),
+/// handling each job with `$handle`. A macro: apalis's worker bounds are written for concrete
+/// job types, and each arm of the match is a different backend type.
+macro_rules! take_jobs {
+    ($name:expr, $storage:expr, $concurrency:expr, $registry:expr, $handle:expr) => {{
+        let name: String = $name;
+        let stopped = match $storage {
+            Storage::Postgres(storage) => {
+                WorkerBuilder::new(name.as_str())
+                    .backend(storage)
+                    .concurrency($concurrency)
+                    .data($registry.clone())
+                    .build($handle)
+                    .run()
+                    .await
+            }
+            Storage::Redis(storage) => {
+                WorkerBuilder::new(name.as_str())
+                    .backend(storage)
+                    .concurrency($concurrency)
+                    .data($registry.clone())
+                    .build($handle)
+                    .run()
+                    .await
+            }
+        };
+        stopped.map_err(|e| Error::distributed(format!("worker `{name}` stopped: {e}").into()))
+    }};
+}
+
+impl Worker {
+    /// A worker named `name` (unique in the fleet: apalis tracks leases by it) on `queue`, with
+    /// nothing registered yet and 32 jobs at a time.
+    pub fn new(name: impl Into<String>, queue: &Queue) -> Worker {
+        Worker {
+            name: name.into(),
+            queue: queue.clone(),
+            concurrency: 32,
+            checkpoints: None,
+            nodes: HashMap::new(),
+            flows: HashMap::new(),
+        }
+    }
+
+    /// Runs at most `jobs` jobs of each kind (runs, items) at once (at least 1).
+    pub fn concurrency(mut self, jobs: usize) -> Worker {
+        self.concurrency = jobs.max(1);
+        self
+    }
+
+    /// The checkpoints the runs execute on: the Postgres database every worker shares.
+    pub fn checkpoints(mut self, db: &Postgres) -> Worker {
+        self.checkpoints = Some(db.clone());
+        self
+    }
+
+    /// Registers a distributed batch node: this worker runs the items sent to the name in its
+    /// `distributed = "name"`. A second node under the same name replaces the first.
+    pub fn node<N: Distributed + Send + 'static>(mut self, node: N) -> Worker {
+        self.nodes.insert(N::REGISTERED_AS, Arc::new(node));
+        self
+    }
+
+    /// Registers `flow` under `name`, for runs queued with
+    /// [`Queue::enqueue_run`] and `()` params.
+    pub fn flow<F, S>(self, name: impl Into<String>, flow: F) -> Worker
+    where
+        F: Node<S, ()> + Send + Sync + 'static,
+        S: Serialize + DeserializeOwned + Send + Sync + 'static,
+    {
+        self.flow_with::<(), F, S>(name, flow)
+    }
+
+    /// Registers `flow` under `name`, for runs queued with params of type `P`:
+    /// `.flow_with::<MyParams, _, _>("name", flow)`.
+    pub fn flow_with<P, F, S>(mut self, name: impl Into<String>, flow: F) -> Worker
+    where
+        F: Node<S, P> + Send + Sync + 'static,
+        S: Serialize + DeserializeOwned + Send + Sync + 'static,
+        P: DeserializeOwned + Send + Sync + 'static,
+    {
+        let flow = FlowOf::<F, S, P> {
+            flow,
+            types: PhantomData,
+        };
+        self.flows.insert(name.into(), Arc::new(flow));
+        self
+    }
+
+    /// Takes jobs until the queue fails (its server gone) or the future is dropped (the jobs in
+    /// hand then go to other workers after three missed heartbeats). A worker with flows needs
+    /// [`checkpoints`](Self::checkpoints); one with nothing registered is an error.
+    pub async fn run(self) -> Result<()> {
+        if self.nodes.is_empty() && self.flows.is_empty() {
+            return Err(Error::distributed(
+                format!(
+                    "worker `{}` has nothing to run; register nodes with `Worker::node` or flows with `Worker::flow`",
+                    self.name
+                )
+                .into(),
+            ));
+        }
+        if !self.flows.is_empty() && self.checkpoints.is_none() {
+            return Err(Error::distributed(
+                format!(
+                    "worker `{}` has flows but no checkpoints to run them on; add `.checkpoints(&db)` with the fleet's Postgres",
+                    self.name
+                )
+                .into(),
+            ));
+        }
+        let registry = Arc::new(Registry {
+            worker: self.name.clone(),
+            queue: self.queue.clone(),
+            checkpoints: self.checkpoints,
+            nodes: self.nodes,
+            flows: self.flows,
+        });
+        // Items are taken even by a worker that registers only flows: a run's items may come
+        // back to it, and it answers those it cannot run.
+        let items = async {
+            take_jobs!(
+                format!("{}.items", self.name),
+                self.queue.storage::<ItemJob>("items"),
+                self.concurrency,
+                registry,
+                item_job
+            )
+        };
+        if registry.flows.is_empty() {
+            return items.await;
+        }
+        let runs = async {
+            take_jobs!(
+                format!("{}.runs", self.name),
+                self.queue.storage::<RunJob>("runs"),
+                self.concurrency,
+                registry,
+                run_job
+            )
+        };
+        futures::future::try_join(items, runs).await.map(|_| ())
+    }
+}
+
+/// An item job: the node's `exec` with its retries and fallback, always answered (a failure
+/// too), so that the queue never runs it again for a failure the node already retried.
+async fn item_job(
+    job: ItemJob,
+    registry: Data<Arc<Registry>>,
+) -> std::result::Result<ItemAnswer, BoxDynError> {
+    {
+        let Some(node) = registry.nodes.get(job.node.as_str()) else {
+            let mut registered: Vec<String> =
+                registry.nodes.keys().map(|name| name.to_string()).collect();
+            registered.sort();
+            return Ok(ItemAnswer::UnknownNode {
+                worker: registry.worker.clone(),
+                registered,
+            });
+        };
+        let answer = AssertUnwindSafe(node.exec(job.item)).catch_unwind().await;
+        Ok(answer.unwrap_or_else(|panic| ItemAnswer::Failed {
+            attempts: 1,
+            message: format!(
+                "exec panicked on worker `{}`: {}",
+                registry.worker,
+                panic_text(&*panic)
+            ),
+        }))
+    }
+}
+
+/// A run job: the durable run of the registered flow, under the run's lock. A run that ends,
+/// stops for a person or fails in a node is an answer; a run that cannot reach its checkpoints
+/// or queue fails the job, which the queue starts again later.
+async fn run_job(
+    job: RunJob,
+    registry: Data<Arc<Registry>>,
+) -> std::result::Result<Value, BoxDynError> {
+    {
+        let Some(flow) = registry.flows.get(&job.flow) else {
+            let mut registered: Vec<&String> = registry.flows.keys().collect();
+            registered.sort();
+            return Ok(
+                json!({ "unknown_flow": job.flow, "worker": registry.worker, "registered": registered }),
+            );
+        };
+        let Some(db) = &registry.checkpoints else {
+            return Err("the worker has no checkpoints".into());
+        };
+        let Some(lock) = db.lock_run(&job.run).await? else {
+            return Ok(json!({ "busy": job.run }));
+        };
+        let outcome = registry.queue.with_workers(flow.run(&job, db)).await;
+        lock.release().await;
+        match outcome {
+            Ok(Outcome::Finished(action)) => Ok(json!({ "finished": action.to_string() })),
+            Ok(Outcome::Interrupted(why)) => {
+                Ok(json!({ "interrupted": why.node(), "reason": why.reason() }))
+            }
+            Err(error) if matches!(error.kind(), ErrorKind::Durable | ErrorKind::Distributed) => {
+                Err(error.into())
+            }
+            Err(error) => Ok(json!({ "failed": error.to_string() })),
+        }
+    }
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic")
+}
+
+/// A registered node, its types erased: JSON item in, answer out.
+trait RemoteNode: Send + Sync {
+    fn exec(&self, item: Value) -> BoxFuture<'_, ItemAnswer>;
+}
+
+impl<N: Distributed + Send> RemoteNode for N {
+    fn exec(&self, item: Value) -> BoxFuture<'_, ItemAnswer> {
+        Box::pin(async move {
+            let item: N::Item = match serde_json::from_value(item) {
+                Ok(item) => item,
+                Err(e) => {
+                    return ItemAnswer::BadItem {
+                        message: e.to_string(),
+                    };
+                }
+            };
+            let unrecorded = tracing::Span::none();
+            let output = exec_with_retries!(
+                N::NAME,
+                &unrecorded,
+                N::POLICY,
+                || self.remote_exec(&item),
+                |error| self.remote_exec_fallback(&item, error)
+            );
+            match output.and_then(|output| {
+                serde_json::to_value(output).map_err(|e| Error::distributed(e.into()))
+            }) {
+                Ok(value) => ItemAnswer::Output(value),
+                Err(error) => ItemAnswer::Failed {
+                    attempts: error.attempts(),
+                    message: std::error::Error::source(&error)
+                        .map_or_else(|| error.to_string(), ToString::to_string),
+                },
+            }
+        })
+    }
+}
+
+/// A registered flow, its store and params types erased.
+trait RemoteFlow: Send + Sync {
+    fn run<'a>(&'a self, job: &'a RunJob, db: &'a Postgres) -> BoxFuture<'a, Result<Outcome>>;
+}
+
+struct FlowOf<F, S, P> {
+    flow: F,
+    types: PhantomData<fn() -> (S, P)>,
+}
+
+impl<F, S, P> RemoteFlow for FlowOf<F, S, P>
+where
+    F: Node<S, P> + Send + Sync,
+    S: Serialize + DeserializeOwned + Send + Sync,
+    P: DeserializeOwned + Send + Sync,
+{
+    fn run<'a>(&'a self, job: &'a RunJob, db: &'a Postgres) -> BoxFuture<'a, Result<Outcome>> {
+        Box::pin(async move {
+            let unreadable = |what: &str, e: serde_json::Error| {
+                Error::durable(format!("the queued run's {what} does not read: {e}").into())
+            };
+            let mut store: S =
+                serde_json::from_value(job.store.clone()).map_err(|e| unreadable("store", e))?;
+            let params: P =
+                serde_json::from_value(job.params.clone()).map_err(|e| unreadable("params", e))?;
+            self.flow
+                .durable(db, job.run.clone())
+                .run_with(&mut store, &params)
+                .await
+        })
+    }
+}
