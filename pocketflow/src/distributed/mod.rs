@@ -35,7 +35,7 @@
 //!
 //! # async fn demo() -> pocketflow::Result<()> {
 //! let queue = Queue::connect("redis://127.0.0.1:6379").await?; // or postgres://..
-//! let db = Postgres::open("postgres://localhost/app").await?;
+//! let db = Postgres::connect("postgres://localhost/app").await?;
 //!
 //! // Any number of processes, on any machines:
 //! let worker = Worker::new("worker-1", &queue)

@@ -56,6 +56,7 @@ struct Inner {
     server: Server,
     name: String,
     heartbeat: Duration,
+    poll: Duration,
 }
 
 #[derive(Clone)]
@@ -120,6 +121,7 @@ impl Queue {
                 server,
                 name: "pocketflow".into(),
                 heartbeat: Duration::from_secs(5),
+                poll: Duration::from_millis(20),
             }),
         }
     }
@@ -143,6 +145,20 @@ impl Queue {
         Queue {
             inner: Arc::new(inner),
         }
+    }
+
+    /// How often an idle worker asks the queue for jobs (20 ms by default): the latency of a
+    /// job queued while all workers wait, against one query per interval per idle worker.
+    pub fn poll_interval(self, every: Duration) -> Queue {
+        let mut inner = Arc::unwrap_or_clone(self.inner);
+        inner.poll = every.max(Duration::from_millis(1));
+        Queue {
+            inner: Arc::new(inner),
+        }
+    }
+
+    pub(crate) fn poll(&self) -> Duration {
+        self.inner.poll
     }
 
     /// Puts a durable run on the queue: a worker that registers a flow as `flow` runs it with
@@ -335,5 +351,82 @@ where
                 .map_err(|e| e.to_string()),
         };
         results.map_err(|e| queue_error("cannot read answers from the queue", e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The queue and a worker without the macros: a hand-written distributed node, on the
+    //! servers of `PG_URL` and `REDIS_URL` (skipped with a reason when unset outside CI).
+
+    use super::*;
+    use crate::configure::Configure;
+    use crate::distributed::Worker;
+    use crate::node::NodeInfo;
+
+    struct Double;
+
+    impl NodeInfo for Double {
+        type Action = crate::action::Action;
+        const NAME: &'static str = "Double";
+    }
+
+    impl Configure for Double {
+        const POLICY: crate::policy::RetryPolicy =
+            crate::policy::RetryPolicy::new(2, Duration::ZERO);
+    }
+
+    impl Distributed for Double {
+        const REGISTERED_AS: &'static str = "double";
+        type Item = u64;
+        type Output = u64;
+
+        async fn remote_exec(&self, item: &u64) -> std::result::Result<u64, BoxError> {
+            if *item == 13 {
+                return Err("thirteen".into());
+            }
+            Ok(item * 2)
+        }
+    }
+
+    fn server(variable: &str) -> Option<String> {
+        match std::env::var(variable) {
+            Ok(url) => Some(url),
+            Err(_) => {
+                assert!(std::env::var_os("CI").is_none(), "CI must set {variable}");
+                eprintln!("skipped: {variable} is not set");
+                None
+            }
+        }
+    }
+
+    async fn items_round_trip(queue: Queue) {
+        let name = format!("unit-{}", ulid::Ulid::generate());
+        let queue = queue.named(name);
+        let worker = tokio::spawn(Worker::new("unit-worker", &queue).node(Double).run());
+        let items: Vec<u64> = (100..150).collect();
+        let outputs = queue.run_items::<Double>(&items, 8, None).await.unwrap();
+        assert_eq!(outputs, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        let error = queue
+            .run_items::<Double>(&[1, 13], 8, None)
+            .await
+            .unwrap_err();
+        assert_eq!((error.item(), error.attempts()), (Some(1), 2), "{error}");
+        assert!(error.to_string().contains("thirteen"), "{error}");
+        worker.abort();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn items_round_trip_on_postgres() {
+        let Some(url) = server("PG_URL") else { return };
+        items_round_trip(Queue::connect(&url).await.unwrap()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn items_round_trip_on_redis() {
+        let Some(url) = server("REDIS_URL") else {
+            return;
+        };
+        items_round_trip(Queue::connect(&url).await.unwrap()).await;
     }
 }

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use apalis::prelude::{BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
+use apalis::prelude::{BackendExt, BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde::Serialize;
@@ -49,7 +49,7 @@ use crate::node::{Node, Run};
 ///
 /// # async fn demo() -> pocketflow::Result<()> {
 /// let queue = Queue::connect("postgres://localhost/app").await?;
-/// let db = Postgres::open("postgres://localhost/app").await?;
+/// let db = Postgres::connect("postgres://localhost/app").await?;
 /// let translate = Translate;
 /// Worker::new("worker-1", &queue)
 ///     .concurrency(32)
@@ -82,12 +82,12 @@ struct Registry {
 /// handling each job with `$handle`. A macro: apalis's worker bounds are written for concrete
 /// job types, and each arm of the match is a different backend type.
 macro_rules! take_jobs {
-    ($name:expr, $storage:expr, $concurrency:expr, $registry:expr, $handle:expr) => {{
+    ($name:expr, $storage:expr, $poll:expr, $concurrency:expr, $registry:expr, $handle:expr) => {{
         let name: String = $name;
         let stopped = match $storage {
             Storage::Postgres(storage) => {
                 WorkerBuilder::new(name.as_str())
-                    .backend(storage)
+                    .backend(storage.poll_with_interval($poll))
                     .concurrency($concurrency)
                     .data($registry.clone())
                     .build($handle)
@@ -96,7 +96,7 @@ macro_rules! take_jobs {
             }
             Storage::Redis(storage) => {
                 WorkerBuilder::new(name.as_str())
-                    .backend(storage)
+                    .backend(storage.poll_with_interval($poll))
                     .concurrency($concurrency)
                     .data($registry.clone())
                     .build($handle)
@@ -202,6 +202,7 @@ impl Worker {
             take_jobs!(
                 format!("{}.items", self.name),
                 self.queue.storage::<ItemJob>("items"),
+                self.queue.poll(),
                 self.concurrency,
                 registry,
                 item_job
@@ -214,6 +215,7 @@ impl Worker {
             take_jobs!(
                 format!("{}.runs", self.name),
                 self.queue.storage::<RunJob>("runs"),
+                self.queue.poll(),
                 self.concurrency,
                 registry,
                 run_job
