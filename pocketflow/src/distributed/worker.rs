@@ -33,7 +33,10 @@ use crate::node::{Node, Run};
 ///   last checkpoint. The distributed nodes of a run send their items to the same queue.
 /// - An item job runs the node's `exec` with the node's retries and fallback. A job for a node
 ///   this worker does not register fails the caller's batch with an error naming the node and
-///   the ones registered.
+///   the ones registered: every worker of a queue that takes items should register every
+///   distributed node of the fleet (or give fleets their own [`Queue::named`]).
+/// - A worker takes item jobs only when it registers nodes, run jobs only when it registers
+///   flows.
 ///
 /// ```no_run
 /// # use pocketflow::prelude::*;
@@ -196,9 +199,12 @@ impl Worker {
             nodes: self.nodes,
             flows: self.flows,
         });
-        // Items are taken even by a worker that registers only flows: a run's items may come
-        // back to it, and it answers those it cannot run.
+        // A worker takes the jobs of the kinds it registers: one with flows only leaves the
+        // items to the workers with nodes.
         let items = async {
+            if registry.nodes.is_empty() {
+                return Ok(());
+            }
             take_jobs!(
                 format!("{}.items", self.name),
                 self.queue.storage::<ItemJob>("items"),
@@ -208,10 +214,10 @@ impl Worker {
                 item_job
             )
         };
-        if registry.flows.is_empty() {
-            return items.await;
-        }
         let runs = async {
+            if registry.flows.is_empty() {
+                return Ok(());
+            }
             take_jobs!(
                 format!("{}.runs", self.name),
                 self.queue.storage::<RunJob>("runs"),
