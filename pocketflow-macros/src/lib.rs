@@ -79,6 +79,18 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
 /// item order.
 ///
 /// Same methods and arguments as [`node`](macro@node); `exec` and `exec_fallback` take one item.
+/// And, all optional:
+///
+/// | key | meaning |
+/// |---|---|
+/// | `parallel` | run the items' `exec` concurrently on the calling task (needs `async fn exec`) |
+/// | `limit = N` | with `parallel`: at most N items in flight (default: no bound) |
+/// | `distributed = "name"` | with `parallel`: a worker may run the items' `exec`; `name` (ASCII letters, digits, `_`, `-`, `.`) is what workers register the node under |
+///
+/// With `distributed = "name"`, inside `Queue::with_workers` the items go to workers and `prep`
+/// and `post` stay with the caller; elsewhere the batch runs in-process like any parallel batch.
+/// The items and `exec`'s results must be serde types, and pocketflow needs its `distributed`
+/// feature: see [`pocketflow::distributed`](https://docs.rs/pocketflow/latest/pocketflow/distributed/).
 ///
 /// ```
 /// use pocketflow::prelude::*;

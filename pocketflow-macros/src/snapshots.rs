@@ -1,5 +1,6 @@
-//! Expansion snapshots: what `#[node]`, `#[batch_node(parallel)]`, `#[batch_flow]` and `flow!`
-//! expand to, pretty-printed with `prettyplease` and compared exactly with the files under
+//! Expansion snapshots: what `#[node]`, `#[batch_node(parallel)]`,
+//! `#[batch_node(parallel, distributed = "..")]`, `#[batch_flow]` and `flow!` expand to,
+//! pretty-printed with `prettyplease` and compared exactly with the files under
 //! `tests/snapshots/`. A change of the expansion fails here; when it is meant, regenerate the
 //! files with `UPDATE_SNAPSHOTS=1 cargo test -p pocketflow-macros` and read their diff.
 
@@ -20,7 +21,58 @@ fn pretty(tokens: TokenStream) -> String {
             }
         },
     };
-    prettyplease::unparse(&file)
+    if !file.items.iter().any(|item| gated(item).is_some()) {
+        return prettyplease::unparse(&file);
+    }
+    let mut out = String::new();
+    let mut plain = Vec::new();
+    for item in file.items {
+        let Some((path, key, items)) = gated(&item) else {
+            plain.push(item);
+            continue;
+        };
+        out += &unparse_items(std::mem::take(&mut plain));
+        let inner = unparse_items(items);
+        let inner: String = inner
+            .lines()
+            .map(|line| format!("        {line}\n"))
+            .collect();
+        out += &format!("{path}! {{\n    {key} {{\n{inner}    }}\n}}\n");
+    }
+    out + &unparse_items(plain)
+}
+
+fn unparse_items(items: Vec<syn::Item>) -> String {
+    prettyplease::unparse(&syn::parse_quote!(#(#items)*))
+}
+
+/// The path, key and items of an item-level `if_distributed! { key { items } }`: prettyplease
+/// leaves a macro's tokens on long unformatted lines, so the snapshot prints its items itself.
+fn gated(item: &syn::Item) -> Option<(String, syn::Ident, Vec<syn::Item>)> {
+    let syn::Item::Macro(item) = item else {
+        return None;
+    };
+    let path = &item.mac.path;
+    if path.segments.last()?.ident != "if_distributed" {
+        return None;
+    }
+    let (key, items) = item
+        .mac
+        .parse_body_with(|input: syn::parse::ParseStream| {
+            let key: syn::Ident = input.parse()?;
+            let body;
+            syn::braced!(body in input);
+            let file: syn::File = body.parse()?;
+            Ok((key, file.items))
+        })
+        .ok()?;
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let leading = if path.leading_colon.is_some() {
+        "::"
+    } else {
+        ""
+    };
+    Some((format!("{leading}{}", segments.join("::")), key, items))
 }
 
 fn check(name: &str, tokens: TokenStream) {
@@ -120,6 +172,32 @@ fn parallel_batch_node() {
         },
     );
     check("parallel_batch_node.expanded.rs", expansion);
+}
+
+/// Its `Distributed` impl, a `Node` impl run by `drive_distributed_batch` with no
+/// `run_durable`, and the check that its items and results are `Portable`, inside
+/// `if_distributed!`.
+#[test]
+fn distributed_batch_node() {
+    let expansion = crate::node::node(
+        Kind::BatchNode,
+        quote!(parallel, limit = 64, distributed = "translate"),
+        quote! {
+            impl Translate {
+                fn prep(&self, book: &Book) -> Vec<Page> { book.pages.clone() }
+                async fn exec(&self, page: &Page) -> Result<String, HttpError> {
+                    translate(page).await
+                }
+                fn exec_fallback(&self, page: &Page, _err: pocketflow::Error) -> String {
+                    page.text.clone()
+                }
+                fn post(&self, book: &mut Book, _pages: Vec<Page>, out: Vec<String>) {
+                    book.translated = out;
+                }
+            }
+        },
+    );
+    check("distributed_batch_node.expanded.rs", expansion);
 }
 
 #[test]

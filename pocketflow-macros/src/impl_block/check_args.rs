@@ -1,5 +1,6 @@
 //! Checks the arguments of `#[node(..)]`, `#[batch_node(..)]` and `#[batch_flow(..)]`
-//! (`max_retries = N`, `wait = "500ms"`, `parallel`, `limit = N`, ..) into [`NodeArgs`].
+//! (`max_retries = N`, `wait = "500ms"`, `parallel`, `limit = N`, `distributed = "name"`, ..)
+//! into [`NodeArgs`].
 
 use syn::{Expr, Lit, LitInt, LitStr};
 
@@ -14,7 +15,7 @@ impl Kind {
         match self {
             Kind::Node => "`max_retries`, `wait`, `backoff`, `max_wait` and `timeout`",
             Kind::BatchNode => {
-                "`max_retries`, `wait`, `backoff`, `max_wait`, `timeout`, `parallel` and `limit`"
+                "`max_retries`, `wait`, `backoff`, `max_wait`, `timeout`, `parallel`, `limit` and `distributed`"
             }
             Kind::BatchFlow => "`parallel` and `limit`",
         }
@@ -28,7 +29,14 @@ impl Kind {
             ),
             Kind::BatchNode => matches!(
                 key,
-                "max_retries" | "wait" | "backoff" | "max_wait" | "timeout" | "parallel" | "limit"
+                "max_retries"
+                    | "wait"
+                    | "backoff"
+                    | "max_wait"
+                    | "timeout"
+                    | "parallel"
+                    | "limit"
+                    | "distributed"
             ),
             Kind::BatchFlow => matches!(key, "parallel" | "limit"),
         }
@@ -45,8 +53,10 @@ pub(crate) fn check(kind: Kind, block: &Block, errors: &mut Errors) -> NodeArgs 
         backoff_per_mille: None,
         max_wait_nanos: None,
         timeout: None,
+        distributed: None,
     };
     let mut limit_key = None;
+    let mut distributed_key = None;
     let mut seen: Vec<String> = Vec::new();
     for (key, value) in &block.args {
         let name = key.to_string();
@@ -61,6 +71,9 @@ pub(crate) fn check(kind: Kind, block: &Block, errors: &mut Errors) -> NodeArgs 
                 }
                 "max_retries" | "wait" => {
                     " (a batch flow retries nothing itself; set retries on the nodes of its sub-flow)"
+                }
+                "distributed" => {
+                    " (`distributed` is for #[batch_node(parallel, ..)]: it sends each item's `exec` to workers)"
                 }
                 _ => "",
             };
@@ -99,6 +112,14 @@ pub(crate) fn check(kind: Kind, block: &Block, errors: &mut Errors) -> NodeArgs 
                 checked.limit = limit(value, errors);
             }
             ("parallel", None) => checked.parallel = Some(key.span()),
+            ("distributed", Some(value)) => {
+                distributed_key = Some(key.span());
+                checked.distributed = distributed(value, errors).map(|name| (name, key.span()));
+            }
+            ("distributed", None) => {
+                distributed_key = Some(key.span());
+                errors.at(key, "`distributed` needs the name workers register the node under, like `distributed = \"translate\"`");
+            }
             ("parallel", Some(value)) => {
                 errors.at(value, "`parallel` takes no value; write `parallel` alone, and bound it with `limit = N`");
             }
@@ -115,7 +136,64 @@ pub(crate) fn check(kind: Kind, block: &Block, errors: &mut Errors) -> NodeArgs 
     if let (Some(span), None) = (limit_key, checked.parallel) {
         errors.at_span(span, "`limit` bounds the items run at once, so it needs `parallel`: write `parallel, limit = N`");
     }
+    if let (Some(span), None) = (distributed_key, checked.parallel) {
+        errors.at_span(span, "`distributed` sends the items to workers to run concurrently, so it needs `parallel`: write `parallel, distributed = \"name\"`");
+    }
     checked
+}
+
+/// `distributed = "name"`: the name a worker registers the node under.
+///
+/// The name is the node's identity across processes: it is written in every queued job and
+/// read back by workers built separately, and it appears in their errors and lists of
+/// registered nodes. ASCII letters, digits, `_`, `-` and `.` have one spelling everywhere (no
+/// spaces, no Unicode lookalikes) and need no quoting in logs.
+fn distributed(value: &Expr, errors: &mut Errors) -> Option<String> {
+    let Some(literal) = str_literal(value) else {
+        errors.at(
+            value,
+            "`distributed` must be a string literal naming the node for workers, like `distributed = \"translate\"`",
+        );
+        return None;
+    };
+    let name = literal.value();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    if name.is_empty() {
+        errors.at(
+            literal,
+            "`distributed = \"\"` names nothing; give the name workers register the node under, like `distributed = \"translate\"`",
+        );
+        return None;
+    }
+    if let Some(bad) = name.chars().find(|&c| !allowed(c)) {
+        let cleaned: String = name
+            .chars()
+            .map(|c| if allowed(c) { c } else { '_' })
+            .collect();
+        let suggestion = if cleaned.chars().any(|c| c.is_ascii_alphanumeric()) {
+            cleaned
+        } else {
+            "translate".to_owned()
+        };
+        errors.at(
+            literal,
+            format!(
+                "`distributed` names the node with ASCII letters, digits, `_`, `-` and `.`, but {name:?} has {bad:?}; write it like `distributed = {suggestion:?}`"
+            ),
+        );
+        return None;
+    }
+    Some(name)
+}
+
+fn str_literal(value: &Expr) -> Option<&LitStr> {
+    match value {
+        Expr::Lit(expr) => match &expr.lit {
+            Lit::Str(literal) => Some(literal),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn max_retries(value: &Expr, errors: &mut Errors) -> Option<u32> {
@@ -178,14 +256,7 @@ fn int_literal(value: &Expr) -> Option<&LitInt> {
 
 /// A duration string: `wait`, `max_wait` and `timeout`.
 fn duration(key: &str, value: &Expr, errors: &mut Errors) -> Option<u64> {
-    let literal = match value {
-        Expr::Lit(expr) => match &expr.lit {
-            Lit::Str(literal) => Some(literal),
-            _ => None,
-        },
-        _ => None,
-    };
-    let Some(literal): Option<&LitStr> = literal else {
+    let Some(literal) = str_literal(value) else {
         errors.at(
             value,
             format!(

@@ -69,6 +69,9 @@ pub(crate) struct NodeArgs {
     pub(crate) max_wait_nanos: Option<u64>,
     /// `timeout = "30s"`, where it was written.
     pub(crate) timeout: Option<(u64, Span)>,
+    /// `distributed = "name"`: the name workers register the batch node under, and where the
+    /// key was written.
+    pub(crate) distributed: Option<(String, Span)>,
 }
 
 /// A `&S` / `&mut S` shared-store argument, or a `&P` params argument.

@@ -38,22 +38,29 @@
 //! whose phases are all plain `fn`s (and not parallel) implements `SyncNodePhases` /
 //! `SyncBatchPhases` (no `LIMIT`: a sync `exec` cannot interleave) and runs through
 //! `drive_sync_node` / `drive_sync_batch`. Every path goes through `::pocketflow::__private`.
+//!
+//! A batch node with `distributed = "name"` (always `parallel`, so async) also implements
+//! `Distributed`, and its `Node` impl runs through `drive_distributed_batch`: see
+//! [`distributed`](super::distributed).
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::distributed::{self, Checked};
 use crate::impl_block::Kind;
 use crate::impl_block::emit::{self, Flavor, Target};
 use crate::impl_block::ir::{NodeArgs, Phases};
 use crate::private::private;
 
 /// The node's phases shape: which phases trait it implements and which driver runs it.
-struct Shape {
+pub(super) struct Shape {
     /// Batch node (`exec` per item) or node.
     batch: bool,
-    flavor: Flavor,
+    pub(super) flavor: Flavor,
     /// How many items an async batch runs at once.
     limit: TokenStream,
+    /// `distributed = "name"`: run by `drive_distributed_batch`.
+    distributed: bool,
 }
 
 impl Shape {
@@ -66,6 +73,7 @@ impl Shape {
                 sync: phases.all_sync() && args.parallel.is_none(),
             },
             limit: emit::limit(args),
+            distributed: args.distributed.is_some(),
         }
     }
 
@@ -79,6 +87,9 @@ impl Shape {
     }
 
     fn driver(&self) -> TokenStream {
+        if self.distributed {
+            return quote!(drive_distributed_batch);
+        }
         match (self.batch, self.flavor.sync) {
             (false, false) => quote!(drive_node),
             (false, true) => quote!(drive_sync_node),
@@ -101,7 +112,10 @@ pub(crate) fn expand(
     let batch_marker = shape.batch.then(|| batch_marker(item));
     let policy = policy_impl(item, args);
     let phases_impl = phases_impl(&target, &shape, phases);
-    let node = node_impl(&target, &shape, phases);
+    let node = match &args.distributed {
+        Some((name, key)) => distributed::impls(&target, &shape, phases, name, *key),
+        None => node_impl(&target, &shape, phases),
+    };
     quote! {
         #user_block
         #label
@@ -180,30 +194,15 @@ fn phases_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
     };
     let finish = shape.batch.then(|| quote!(#pf::collect_items));
     let prep_body = flavor.body(emit::prep_body(phases, finish));
-    let exec_body = flavor.body(match &phases.exec {
-        Some(exec) => {
-            let input = exec
-                .input
-                .as_ref()
-                .map(|input| emit::input_arg(input, "__input"));
-            emit::result_of(&exec.phase, quote!(#input))
-        }
-        None => quote!(#pf::Ok(())),
-    });
-    let fallback = phases.fallback.as_ref().map(|fallback| {
-        let input = emit::input_arg(&fallback.input, "__input");
-        let body = flavor.body(emit::result_of(&fallback.phase, quote!(#input, __error)));
-        let returns = flavor.returns(output_ty.clone());
-        quote! {
-            fn phase_exec_fallback(
-                &self,
-                __input: &#input_ty,
-                __error: #pf::Error,
-            ) -> #pf::Result<#returns, #pf::Error> {
-                #pf::Ok(#body)
-            }
-        }
-    });
+    let exec_body = exec_body(phases, flavor, None);
+    let fallback = fallback_method(
+        quote!(phase_exec_fallback),
+        phases,
+        flavor,
+        &input_ty,
+        &output_ty,
+        None,
+    );
     let post_body = flavor.body(emit::post_body(phases));
     let returns_prep = flavor.returns(prepared.clone());
     let returns_exec = flavor.returns(output_ty);
@@ -235,9 +234,61 @@ fn phases_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
     }
 }
 
+/// The body of `phase_exec` (and, converted, of `remote_exec`): the user's `exec` on `__input`.
+pub(super) fn exec_body(phases: &Phases, flavor: Flavor, checked: Option<&Checked>) -> TokenStream {
+    let result = match &phases.exec {
+        Some(exec) => {
+            let input = exec
+                .input
+                .as_ref()
+                .map(|input| emit::input_arg(input, "__input"));
+            emit::result_of(&exec.phase, quote!(#input))
+        }
+        None => {
+            let pf = private();
+            quote!(#pf::Ok(()))
+        }
+    };
+    match checked {
+        Some(checked) => checked.body(flavor, result),
+        None => flavor.body(result),
+    }
+}
+
+/// `phase_exec_fallback` (or `remote_exec_fallback`, as `name` says, converted) calling the
+/// user's `exec_fallback`, when the block has one.
+pub(super) fn fallback_method(
+    name: TokenStream,
+    phases: &Phases,
+    flavor: Flavor,
+    input_ty: &TokenStream,
+    output_ty: &TokenStream,
+    checked: Option<&Checked>,
+) -> Option<TokenStream> {
+    let pf = private();
+    phases.fallback.as_ref().map(|fallback| {
+        let input = emit::input_arg(&fallback.input, "__input");
+        let result = emit::result_of(&fallback.phase, quote!(#input, __error));
+        let body = match checked {
+            Some(checked) => checked.body(flavor, result),
+            None => flavor.body(result),
+        };
+        let returns = flavor.returns(output_ty.clone());
+        quote! {
+            fn #name(
+                &self,
+                __input: &#input_ty,
+                __error: #pf::Error,
+            ) -> #pf::Result<#returns, #pf::Error> {
+                #pf::Ok(#body)
+            }
+        }
+    })
+}
+
 /// `impl Node`: `run_node` runs the phases with the attribute's policy and no progress,
 /// `run_configured` with the given ones, both through the driver of the node's shape.
-fn node_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
+pub(super) fn node_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
     let pf = private();
     let Target {
         shared_ty,
@@ -300,7 +351,8 @@ fn borrows_in_batch(phases: &Phases) -> bool {
 /// `Batch<Self>` or `SyncBatch<Self>`), the batch as one step otherwise. Plain nodes are one
 /// step each (the default `run_durable`).
 fn durable_run(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
-    if !shape.batch || borrows_in_batch(phases) {
+    // A distributed batch is one step: its items' results come from workers, not this journal.
+    if !shape.batch || shape.distributed || borrows_in_batch(phases) {
         return TokenStream::new();
     }
     let pf = private();

@@ -1,6 +1,7 @@
 //! `#[node]` and `#[batch_node]`: parse the attribute and the impl block, validate both,
 //! expand (or, when there are mistakes, report them all and emit stubs).
 
+mod distributed;
 mod expand;
 mod validate;
 

@@ -31,6 +31,9 @@ use crate::trace;
 )]
 pub trait Portable: Serialize + DeserializeOwned + Send + Sync + 'static {}
 
+// Not recommended: a type that is not `Portable` is reported as such, in the words above, not
+// as the `Serialize` or `Deserialize` it lacks (two errors, in serde's words).
+#[diagnostic::do_not_recommend]
 impl<T: Serialize + DeserializeOwned + Send + Sync + 'static> Portable for T {}
 
 /// A batch node whose items' `exec` can run on a [`Worker`](super::Worker): what
