@@ -33,7 +33,13 @@ struct Book {
 
 struct Translate;
 
-#[batch_node(parallel, limit = 256, distributed = "translate", max_retries = 3, wait = "50ms")]
+#[batch_node(
+    parallel,
+    limit = 256,
+    distributed = "translate",
+    max_retries = 3,
+    wait = "50ms"
+)]
 impl Translate {
     fn prep(&self, book: &Book) -> Vec<(String, String)> {
         let pairs = book.paragraphs.iter().flat_map(|paragraph| {
@@ -57,7 +63,9 @@ impl Translate {
 fn book(paragraphs: usize) -> Book {
     Book {
         paragraphs: (1..=paragraphs).map(|i| format!("paragraph {i}")).collect(),
-        languages: ["Chinese", "Spanish", "Japanese", "German"].map(String::from).into(),
+        languages: ["Chinese", "Spanish", "Japanese", "German"]
+            .map(String::from)
+            .into(),
         translations: Vec::new(),
     }
 }
@@ -73,7 +81,9 @@ async fn worker(name: String) -> pocketflow::Result<()> {
     if let Ok(pg) = std::env::var("PG_URL") {
         let translate = Translate;
         let db = Postgres::connect(&pg).await?;
-        worker = worker.checkpoints(&db).flow("translate", flow! { translate });
+        worker = worker
+            .checkpoints(&db)
+            .flow("translate", flow! { translate });
     }
     println!("worker {name} is taking jobs");
     worker.run().await
@@ -104,14 +114,20 @@ async fn enqueue(paragraphs: usize) -> pocketflow::Result<()> {
     let queue = queue().await?;
     let db = Postgres::connect(&pg).await?;
     let id = format!("book-{}", std::process::id());
-    queue.enqueue_run("translate", &id, &book(paragraphs), &()).await?;
+    queue
+        .enqueue_run("translate", &id, &book(paragraphs), &())
+        .await?;
     println!("queued run {id}; waiting for a worker to finish it");
     let translate = Translate;
     let flow = flow! { translate };
     loop {
         tokio::time::sleep(Duration::from_millis(200)).await;
         use pocketflow::durable::{Checkpoints, Status};
-        if db.load(&id).await?.is_some_and(|saved| saved.status == Status::Finished) {
+        if db
+            .load(&id)
+            .await?
+            .is_some_and(|saved| saved.status == Status::Finished)
+        {
             // The finished run's store, read back through the run itself.
             let mut book = Book::default();
             let outcome = flow.durable(&db, id.as_str()).run(&mut book).await?;
@@ -180,7 +196,14 @@ async fn main() -> pocketflow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let count = |default| args.get(1).and_then(|n| n.parse().ok()).unwrap_or(default);
     match args.first().map(String::as_str) {
-        Some("worker") => worker(args.get(1).cloned().unwrap_or_else(|| format!("worker-{}", std::process::id()))).await,
+        Some("worker") => {
+            worker(
+                args.get(1)
+                    .cloned()
+                    .unwrap_or_else(|| format!("worker-{}", std::process::id())),
+            )
+            .await
+        }
         Some("enqueue") => enqueue(count(25)).await,
         Some("bench") => bench().await,
         Some("translate") | None => translate(count(25)).await,

@@ -5,10 +5,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use pocketflow::ErrorKind;
 use pocketflow::distributed::{Queue, Worker};
 use pocketflow::durable::{Checkpoints, Postgres, Status};
 use pocketflow::prelude::*;
-use pocketflow::ErrorKind;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,14 +90,20 @@ async fn items_in_order_and_failures(queue: Queue) {
         ..Book::default()
     };
     queue.with_workers(flow.run(&mut book)).await.unwrap();
-    assert_eq!(book.translated, (100..400).map(|p| p * 2).collect::<Vec<_>>());
+    assert_eq!(
+        book.translated,
+        (100..400).map(|p| p * 2).collect::<Vec<_>>()
+    );
     assert_eq!(book.posts, ["translate"]);
 
     let mut unlucky = Book {
         pages: vec![1, 13, 2],
         ..Book::default()
     };
-    let error = queue.with_workers(flow.run(&mut unlucky)).await.unwrap_err();
+    let error = queue
+        .with_workers(flow.run(&mut unlucky))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Phase);
     assert_eq!((error.item(), error.attempts()), (Some(1), 2));
     assert!(error.to_string().contains("page 13 is unlucky"), "{error}");
@@ -220,14 +226,19 @@ async fn two_workers_racing_for_one_run_never_run_it_together() {
     let workers: Vec<_> = ["left", "right"]
         .into_iter()
         .map(|name| {
-            let worker = Worker::new(name, &queue).checkpoints(&db).flow("hold", hold_flow());
+            let worker = Worker::new(name, &queue)
+                .checkpoints(&db)
+                .flow("hold", hold_flow());
             tokio::spawn(worker.run())
         })
         .collect();
     let id = format!("race-{}", unique());
     // The same run queued three times: each worker takes one at once, then the third.
     for _ in 0..3 {
-        queue.enqueue_run("hold", &id, &Book::default(), &()).await.unwrap();
+        queue
+            .enqueue_run("hold", &id, &Book::default(), &())
+            .await
+            .unwrap();
     }
     let book = wait_finished(&db, &id).await;
     // Let the jobs still in hand end too before counting.
@@ -235,7 +246,11 @@ async fn two_workers_racing_for_one_run_never_run_it_together() {
     assert_eq!(book.posts, ["a", "b"]);
     assert_eq!(MOST_HOLDING.load(Ordering::SeqCst), 1);
     let history = db.history(&id).await.unwrap();
-    assert_eq!(history.iter().filter(|h| h.node.is_some()).count(), 2, "{history:?}");
+    assert_eq!(
+        history.iter().filter(|h| h.node.is_some()).count(),
+        2,
+        "{history:?}"
+    );
     for worker in workers {
         worker.abort();
     }
@@ -262,7 +277,10 @@ async fn a_queued_run_executes_on_a_worker_with_its_items_on_the_queue() {
         pages: vec![5, 6, 7],
         ..Book::default()
     };
-    queue.enqueue_run("translate", &id, &book, &()).await.unwrap();
+    queue
+        .enqueue_run("translate", &id, &book, &())
+        .await
+        .unwrap();
     let book = wait_finished(&db, &id).await;
     assert_eq!(book.translated, [10, 12, 14]);
     assert_eq!(book.posts, ["translate"]);

@@ -65,12 +65,30 @@ impl Step {
 
 fn steps() -> impl Node<Job, ()> + Send + Sync + 'static {
     let (s0, s1, s2, s3, s4, s5) = (
-        Step { name: "s0", millis: 150 },
-        Step { name: "s1", millis: 150 },
-        Step { name: "s2", millis: 150 },
-        Step { name: "s3", millis: 150 },
-        Step { name: "s4", millis: 150 },
-        Step { name: "s5", millis: 150 },
+        Step {
+            name: "s0",
+            millis: 150,
+        },
+        Step {
+            name: "s1",
+            millis: 150,
+        },
+        Step {
+            name: "s2",
+            millis: 150,
+        },
+        Step {
+            name: "s3",
+            millis: 150,
+        },
+        Step {
+            name: "s4",
+            millis: 150,
+        },
+        Step {
+            name: "s5",
+            millis: 150,
+        },
     );
     flow! { s0 >> s1 >> s2 >> s3 >> s4 >> s5 }
 }
@@ -185,7 +203,10 @@ async fn a_killed_worker_loses_no_item(queue_url: &str, pg: &str) {
     ran.unwrap();
     assert!(done_at_kill < 1000, "the batch ended before the kill");
     assert_eq!(job.posts, ["call"], "post ran once");
-    assert_eq!(job.results, (0..1000).map(|i| i * 3 + 1).collect::<Vec<_>>());
+    assert_eq!(
+        job.results,
+        (0..1000).map(|i| i * 3 + 1).collect::<Vec<_>>()
+    );
     assert!(started.elapsed() < Duration::from_secs(60));
 }
 
@@ -210,7 +231,10 @@ async fn a_run_resumes_on_another_worker(queue_url: &str, pg: &str) {
     let queue = open_queue(queue_url, &name).await;
     let db = Postgres::connect(pg).await.unwrap();
     let id = format!("run-{name}");
-    queue.enqueue_run("steps", &id, &Job::default(), &()).await.unwrap();
+    queue
+        .enqueue_run("steps", &id, &Job::default(), &())
+        .await
+        .unwrap();
     let mut first = WorkerProcess::start(queue_url, &name, "first", pg);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -218,7 +242,10 @@ async fn a_run_resumes_on_another_worker(queue_url: &str, pg: &str) {
         if saved.is_some_and(|saved| saved.step >= 2) {
             break;
         }
-        assert!(Instant::now() < deadline, "the first worker made no progress");
+        assert!(
+            Instant::now() < deadline,
+            "the first worker made no progress"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     first.kill();
@@ -236,7 +263,13 @@ async fn a_run_resumes_on_another_worker(queue_url: &str, pg: &str) {
         assert!(Instant::now() < deadline, "the run was not resumed");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let steps: Vec<u64> = db.history(&id).await.unwrap().iter().map(|h| h.step).collect();
+    let steps: Vec<u64> = db
+        .history(&id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|h| h.step)
+        .collect();
     let mut unique_steps = steps.clone();
     unique_steps.dedup();
     assert_eq!(steps, unique_steps, "a step was saved twice: {steps:?}");
@@ -260,7 +293,14 @@ async fn a_run_whose_worker_dies_resumes_on_another_on_redis() {
 /// written at every command) so that a restart finds the queue as it was.
 fn start_redis(port: u16, dir: &std::path::Path) -> Option<Child> {
     let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ])
         .args(["--appendonly", "yes", "--appendfsync", "always"])
         .arg("--dir")
         .arg(dir)
@@ -270,7 +310,10 @@ fn start_redis(port: u16, dir: &std::path::Path) -> Option<Child> {
     match child {
         Ok(child) => Some(child),
         Err(e) => {
-            assert!(std::env::var_os("CI").is_none(), "CI must have redis-server: {e}");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must have redis-server: {e}"
+            );
             eprintln!("skipped: cannot start redis-server: {e}");
             None
         }
@@ -300,9 +343,15 @@ async fn a_queue_server_that_goes_away_is_an_error_and_the_run_resumes_after() {
     let worker = tokio::spawn(Worker::new("w", &queue).concurrency(4).node(Call).run());
     let db = Sqlite::open(dir.join("runs.db")).await.unwrap();
     let (before, call, after) = (
-        Step { name: "before", millis: 0 },
+        Step {
+            name: "before",
+            millis: 0,
+        },
         Call,
-        Step { name: "after", millis: 0 },
+        Step {
+            name: "after",
+            millis: 0,
+        },
     );
     let flow = flow! { before >> call >> after };
     let job = Job {
@@ -331,7 +380,10 @@ async fn a_queue_server_that_goes_away_is_an_error_and_the_run_resumes_after() {
     let outcome = queue.with_workers(run.run(&mut resumed)).await.unwrap();
     assert_eq!(outcome, Outcome::Finished(Action::DEFAULT));
     assert_eq!(resumed.posts, ["before", "call", "after"]);
-    assert_eq!(resumed.results, (0..300).map(|i| i * 3 + 1).collect::<Vec<_>>());
+    assert_eq!(
+        resumed.results,
+        (0..300).map(|i| i * 3 + 1).collect::<Vec<_>>()
+    );
     worker.abort();
     redis.kill().unwrap();
     redis.wait().unwrap();

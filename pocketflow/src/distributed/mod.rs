@@ -41,7 +41,7 @@
 //! let worker = Worker::new("worker-1", &queue)
 //!     .checkpoints(&db)
 //!     .node(Translate)
-//!     .flow("translate", || { let translate = Translate; flow! { translate } });
+//!     .flow("translate", { let translate = Translate; flow! { translate } });
 //! tokio::spawn(worker.run());
 //!
 //! // The caller: a whole run as a job ..

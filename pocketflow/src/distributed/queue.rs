@@ -137,7 +137,7 @@ impl Queue {
     }
 
     /// How often workers report that they are alive (5 s by default). A worker silent for three
-    /// beats is presumed dead: the next worker to beat takes its unfinished jobs back to the
+    /// beats (and at least two seconds: the queues count whole seconds) is presumed dead: the next worker to beat takes its unfinished jobs back to the
     /// queue. Workers and callers of one queue should agree on it.
     pub fn heartbeat(self, every: Duration) -> Queue {
         let mut inner = Arc::unwrap_or_clone(self.inner);
@@ -205,14 +205,14 @@ impl Queue {
                 let config = apalis_postgres::Config::default()
                     .queue(queue)
                     .heartbeat_interval(heartbeat)
-                    .missed_heartbeats(3);
+                    .missed_heartbeats(missed_heartbeats(heartbeat));
                 Storage::Postgres(PostgresStorage::new(pool).with_config(config))
             }
             Server::Redis(connection) => {
                 let config = apalis_redis::Config::default()
                     .queue(queue)
                     .heartbeat_interval(heartbeat)
-                    .missed_heartbeats(3);
+                    .missed_heartbeats(missed_heartbeats(heartbeat));
                 Storage::Redis(RedisStorage::new(connection.clone()).with_config(config))
             }
         }
@@ -428,5 +428,37 @@ mod tests {
             return;
         };
         items_round_trip(Queue::connect(&url).await.unwrap()).await;
+    }
+}
+
+/// How many beats a worker may miss before the others take its jobs back: three, or more when
+/// beats are short. Both apalis backends truncate the orphan timeout `beat × missed` to whole
+/// seconds (and apalis-redis its heartbeats too): at 300 ms × 3 the timeout was zero, so on
+/// Redis live workers reaped each other ("worker not registered") and on Postgres every beat
+/// put every running job back on the queue.
+fn missed_heartbeats(heartbeat: Duration) -> usize {
+    let beat = heartbeat.as_secs_f64().max(0.001);
+    let needed = (heartbeat.as_secs_f64().ceil() + 1.0) / beat;
+    (needed.ceil() as usize).max(3)
+}
+
+#[cfg(test)]
+mod heartbeat_tests {
+    use super::*;
+
+    #[test]
+    fn live_workers_outlast_the_whole_second_orphan_timeout() {
+        for millis in [100, 300, 999, 1000, 1500, 5000, 60_000] {
+            let beat = Duration::from_millis(millis);
+            let missed = missed_heartbeats(beat);
+            let dead_for = (beat * missed as u32).as_secs();
+            // A worker last seen up to ceil(beat) + 1 whole seconds ago is alive.
+            assert!(
+                dead_for > beat.as_secs_f64().ceil() as u64,
+                "{millis} ms: {missed} beats"
+            );
+            assert!(missed >= 3);
+        }
+        assert_eq!(missed_heartbeats(Duration::from_secs(5)), 3);
     }
 }
