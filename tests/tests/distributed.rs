@@ -207,10 +207,10 @@ fn hold_flow() -> impl Node<Book, ()> + Send + Sync + 'static {
 
 async fn wait_finished(db: &Postgres, id: &str) -> Book {
     for _ in 0..300 {
-        if let Some(saved) = db.load(id).await.unwrap() {
-            if saved.status == Status::Finished {
-                return serde_json::from_str(&saved.store).unwrap();
-            }
+        if let Some(saved) = db.load(id).await.unwrap()
+            && saved.status == Status::Finished
+        {
+            return serde_json::from_str(&saved.store).unwrap();
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
