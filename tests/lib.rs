@@ -115,3 +115,23 @@ pub fn capture_logs() -> (Logs, CaptureGuard) {
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeExample;
+
+/// The URL of a test server from the environment variable `variable` (`PG_URL`, `REDIS_URL`),
+/// or `None` after printing why the test skips. Under `CI` a missing server fails the test:
+/// `.ci/run` starts them, and a skipped test there would hide a broken setup.
+///
+/// ```
+/// if let Some(url) = pocketflow_tests::server_url("PG_URL") {
+///     assert!(url.starts_with("postgres"));
+/// }
+/// ```
+pub fn server_url(variable: &str) -> Option<String> {
+    match std::env::var(variable) {
+        Ok(url) => Some(url),
+        Err(_) => {
+            assert!(std::env::var_os("CI").is_none(), "CI must set {variable}");
+            eprintln!("skipped: {variable} is not set");
+            None
+        }
+    }
+}

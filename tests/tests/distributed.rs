@@ -9,6 +9,7 @@ use pocketflow::ErrorKind;
 use pocketflow::distributed::{Queue, Worker};
 use pocketflow::durable::{Checkpoints, Postgres, Status};
 use pocketflow::prelude::*;
+use pocketflow_tests::server_url;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,20 +56,9 @@ impl Summarize {
     }
 }
 
-fn server(variable: &str) -> Option<String> {
-    match std::env::var(variable) {
-        Ok(url) => Some(url),
-        Err(_) => {
-            assert!(std::env::var_os("CI").is_none(), "CI must set {variable}");
-            eprintln!("skipped: {variable} is not set");
-            None
-        }
-    }
-}
-
 /// A queue on `variable`'s server with a name no other test uses.
 async fn queue(variable: &str, test: &str) -> Option<Queue> {
-    let url = server(variable)?;
+    let url = server_url(variable)?;
     let name = format!("{test}-{}-{}", std::process::id(), unique());
     Some(Queue::connect(&url).await.unwrap().named(name))
 }
@@ -222,7 +212,9 @@ async fn two_workers_racing_for_one_run_never_run_it_together() {
     let Some(queue) = queue("PG_URL", "race").await else {
         return;
     };
-    let db = Postgres::connect(&server("PG_URL").unwrap()).await.unwrap();
+    let db = Postgres::connect(&server_url("PG_URL").unwrap())
+        .await
+        .unwrap();
     let workers: Vec<_> = ["left", "right"]
         .into_iter()
         .map(|name| {
@@ -261,7 +253,7 @@ async fn a_queued_run_executes_on_a_worker_with_its_items_on_the_queue() {
     let Some(queue) = queue("REDIS_URL", "run").await else {
         return;
     };
-    let Some(pg) = server("PG_URL") else {
+    let Some(pg) = server_url("PG_URL") else {
         return;
     };
     let db = Postgres::connect(&pg).await.unwrap();

@@ -14,6 +14,7 @@ use pocketflow::distributed::{Queue, Worker};
 use pocketflow::durable::{Checkpoints, Outcome, Postgres, Sqlite, Status};
 use pocketflow::prelude::*;
 use pocketflow::{ErrorKind, Progress};
+use pocketflow_tests::server_url;
 use serde::{Deserialize, Serialize};
 
 const CHILD: &str = "POCKETFLOW_WORKER_CHILD";
@@ -91,17 +92,6 @@ fn steps() -> impl Node<Job, ()> + Send + Sync + 'static {
         },
     );
     flow! { s0 >> s1 >> s2 >> s3 >> s4 >> s5 }
-}
-
-fn server(variable: &str) -> Option<String> {
-    match std::env::var(variable) {
-        Ok(url) => Some(url),
-        Err(_) => {
-            assert!(std::env::var_os("CI").is_none(), "CI must set {variable}");
-            eprintln!("skipped: {variable} is not set");
-            None
-        }
-    }
 }
 
 fn unique() -> u128 {
@@ -212,13 +202,15 @@ async fn a_killed_worker_loses_no_item(queue_url: &str, pg: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_mid_batch_loses_no_item_on_postgres() {
-    let Some(pg) = server("PG_URL") else { return };
+    let Some(pg) = server_url("PG_URL") else {
+        return;
+    };
     a_killed_worker_loses_no_item(&pg, &pg).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_mid_batch_loses_no_item_on_redis() {
-    let (Some(redis), Some(pg)) = (server("REDIS_URL"), server("PG_URL")) else {
+    let (Some(redis), Some(pg)) = (server_url("REDIS_URL"), server_url("PG_URL")) else {
         return;
     };
     a_killed_worker_loses_no_item(&redis, &pg).await;
@@ -277,13 +269,15 @@ async fn a_run_resumes_on_another_worker(queue_url: &str, pg: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_whose_worker_dies_resumes_on_another_on_postgres() {
-    let Some(pg) = server("PG_URL") else { return };
+    let Some(pg) = server_url("PG_URL") else {
+        return;
+    };
     a_run_resumes_on_another_worker(&pg, &pg).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_whose_worker_dies_resumes_on_another_on_redis() {
-    let (Some(redis), Some(pg)) = (server("REDIS_URL"), server("PG_URL")) else {
+    let (Some(redis), Some(pg)) = (server_url("REDIS_URL"), server_url("PG_URL")) else {
         return;
     };
     a_run_resumes_on_another_worker(&redis, &pg).await;
