@@ -76,7 +76,9 @@ pub enum ErrorKind {
     MaxSteps,
     /// A run setting is invalid, such as `with_max_retries(0)`.
     InvalidConfig,
-    /// `run_blocking` was called from inside an async runtime, or could not start one.
+    /// The async runtime cannot give the run what it needs: `run_blocking` was called inside
+    /// an async task or could not start a runtime, or a node's timeout or retry wait found no
+    /// tokio timer (a runtime built without `enable_time()`, or none at all).
     Runtime,
     /// A phase returned an [`Interrupt`](crate::Interrupt): the run waits for a person. A
     /// durable run reports it as `Outcome::Interrupted` instead.
@@ -224,7 +226,12 @@ impl Error {
     }
 
     pub(crate) fn runtime(problem: BoxError) -> Error {
-        let mut error = Error::new(ErrorKind::Runtime, "");
+        Error::runtime_at("", problem)
+    }
+
+    /// A [`ErrorKind::Runtime`] error met while running node `node`.
+    pub(crate) fn runtime_at(node: &'static str, problem: BoxError) -> Error {
+        let mut error = Error::new(ErrorKind::Runtime, node);
         error.0.source = Some(problem);
         error
     }
@@ -336,7 +343,17 @@ impl fmt::Display for Error {
                     details.limit, details.node
                 );
             }
-            ErrorKind::Runtime => return write!(f, "cannot run blocking: {}", self.source_text()),
+            ErrorKind::Runtime if details.node.is_empty() => {
+                return write!(f, "cannot run: {}", self.source_text());
+            }
+            ErrorKind::Runtime => {
+                return write!(
+                    f,
+                    "node `{}` cannot run: {}",
+                    details.node,
+                    self.source_text()
+                );
+            }
             ErrorKind::InvalidConfig => {
                 return write!(
                     f,

@@ -17,6 +17,7 @@ mod phases;
 mod placeholder;
 mod policy;
 mod progress;
+mod runtime;
 mod store;
 mod trace;
 

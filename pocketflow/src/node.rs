@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use crate::action::ActionType;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::policy::RetryPolicy;
 use crate::progress::Progress;
 use crate::store::Store;
@@ -177,8 +177,10 @@ pub trait Run: NodeInfo {
     }
 
     /// Runs the node to completion on a new current-thread tokio runtime, for callers without
-    /// an async runtime. Called from inside a runtime it returns an error rather than blocking
-    /// that runtime's thread.
+    /// an async runtime, and for `tokio::task::spawn_blocking` closures (there the runtime runs
+    /// on a scoped thread of its own). Called from an async task it returns an
+    /// [`ErrorKind::Runtime`](crate::ErrorKind::Runtime) error rather than block that task's
+    /// runtime thread.
     ///
     /// ```
     /// use pocketflow::prelude::*;
@@ -186,25 +188,19 @@ pub trait Run: NodeInfo {
     /// #[node] impl Nop {}
     /// assert_eq!(Nop.run_blocking(&mut ()).unwrap(), Action::DEFAULT);
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// // In an async task: an error, with what to write instead.
     /// let err = Nop.run_blocking(&mut ()).unwrap_err();
     /// assert_eq!(err.kind(), pocketflow::ErrorKind::Runtime);
+    /// // On a thread lent to blocking work: it runs.
+    /// let action = tokio::task::spawn_blocking(|| Nop.run_blocking(&mut ())).await.unwrap();
+    /// assert_eq!(action.unwrap(), Action::DEFAULT);
     /// # });
     /// ```
     fn run_blocking<S>(&self, shared: &mut S) -> Result<Self::Action>
     where
         Self: Node<S, ()>,
     {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Error::runtime(
-                "run_blocking was called inside an async runtime; use `.run(&mut shared).await` there"
-                    .into(),
-            ));
-        }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::runtime(e.into()))?;
-        runtime.block_on(self.run(shared))
+        crate::runtime::block_on(self.run(shared))?
     }
 }
 

@@ -136,3 +136,51 @@ fn a_timeout_on_a_sync_exec_is_refused_at_run_time() {
         "{err}"
     );
 }
+
+/// A timeout or a retry wait on a runtime without tokio's timer, or with no runtime at all, is
+/// an error naming the node and the builder call to add: not tokio's panic, and the exec is not
+/// retried.
+#[test]
+fn a_missing_timer_is_an_error_not_a_panic() {
+    struct Timed;
+    #[node(timeout = "1s")]
+    impl Timed {
+        async fn exec(&self) {}
+    }
+    struct Waits {
+        attempts: AtomicU32,
+    }
+    #[node(max_retries = 3, wait = "10ms")]
+    impl Waits {
+        fn exec(&self) -> Result<(), std::io::Error> {
+            self.attempts.fetch_add(1, Ordering::SeqCst);
+            Err(std::io::Error::other("busy"))
+        }
+    }
+
+    let no_timer = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let waits = Waits {
+        attempts: AtomicU32::new(0),
+    };
+    let timed = no_timer.block_on(Timed.run(&mut ())).unwrap_err();
+    let waited = no_timer.block_on(waits.run(&mut ())).unwrap_err();
+    for err in [&timed, &waited] {
+        assert_eq!(err.kind(), ErrorKind::Runtime);
+        assert!(err.to_string().contains("add `enable_time()`"), "{err}");
+    }
+    assert_eq!(
+        timed.to_string(),
+        "node `Timed` cannot run: its timeout or retry wait needs tokio's timer, and this runtime \
+         was built without it; add `enable_time()` (or `enable_all()`) to the runtime builder"
+    );
+    assert_eq!(waits.attempts.load(Ordering::SeqCst), 1);
+
+    let outside = futures::executor::block_on(Timed.run(&mut ())).unwrap_err();
+    assert_eq!(outside.kind(), ErrorKind::Runtime);
+    assert!(
+        outside.to_string().contains("no tokio runtime is running"),
+        "{outside}"
+    );
+}

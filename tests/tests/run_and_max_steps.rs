@@ -3,12 +3,12 @@
 use pocketflow::ErrorKind;
 use pocketflow::prelude::*;
 
-#[test]
-fn run_blocking_refuses_to_block_inside_a_runtime() {
-    struct Nop;
-    #[node]
-    impl Nop {}
+struct Nop;
+#[node]
+impl Nop {}
 
+#[test]
+fn run_blocking_refuses_to_block_an_async_task() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -16,8 +16,70 @@ fn run_blocking_refuses_to_block_inside_a_runtime() {
         .block_on(async { Nop.run_blocking(&mut ()) })
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Runtime);
-    assert!(err.to_string().contains("inside an async runtime"), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "cannot run: run_blocking was called inside an async task; use `.run(&mut shared).await` \
+         there, or call run_blocking inside `tokio::task::spawn_blocking`"
+    );
     assert_eq!(Nop.run_blocking(&mut ()).unwrap(), Action::DEFAULT);
+}
+
+/// A blocking thread of either runtime flavour may run a flow to completion, timers included.
+#[test]
+fn run_blocking_runs_inside_spawn_blocking() {
+    struct Nap;
+    #[node(timeout = "1s")]
+    impl Nap {
+        async fn exec(&self) {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        fn post(&self, naps: &mut u32) {
+            *naps += 1;
+        }
+    }
+
+    let current_thread = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let multi_thread = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    for runtime in [current_thread, multi_thread] {
+        let naps = runtime.block_on(async {
+            tokio::task::spawn_blocking(|| {
+                let mut naps = 0;
+                Nap.run_blocking(&mut naps).map(|_| naps)
+            })
+            .await
+            .unwrap()
+        });
+        assert_eq!(naps.unwrap(), 1);
+    }
+}
+
+/// Telling a task from a blocking thread borrows units of the task's cooperative budget: all of
+/// them are given back.
+#[tokio::test]
+async fn run_blocking_leaves_the_tasks_budget_as_it_was() {
+    fn units_left() -> usize {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut units = 0;
+        while let std::task::Poll::Ready(unit) = tokio::task::coop::poll_proceed(&mut cx) {
+            unit.made_progress();
+            units += 1;
+        }
+        units
+    }
+    let untouched = tokio::spawn(async { units_left() }).await.unwrap();
+    let after_refusal = tokio::spawn(async {
+        assert!(Nop.run_blocking(&mut ()).is_err());
+        units_left()
+    })
+    .await
+    .unwrap();
+    assert!(untouched > 0);
+    assert_eq!(after_refusal, untouched);
 }
 
 /// Counts its runs and loops forever.

@@ -11,6 +11,7 @@ use tracing::Span;
 use crate::error::{BoxError, Error, Phase, Result};
 use crate::interrupt::Interrupt;
 use crate::policy::{RetryPolicy, TimedOut};
+use crate::runtime::{self, MissingTimer};
 use crate::trace;
 
 /// Runs the `exec` attempt `|| $attempt` until it succeeds or `$policy.max_retries()` attempts
@@ -61,6 +62,11 @@ where
 {
     let mut attempts = 1;
     loop {
+        if let Some(missing) = failure.downcast_ref::<MissingTimer>() {
+            // Not the exec's failure: no attempt would fare better.
+            trace::record_attempt(span, attempts);
+            return Err(missing.to_error(node));
+        }
         if failure.is::<Interrupt>() {
             // A person is asked: retrying or falling back would answer for them.
             trace::record_attempt(span, attempts);
@@ -75,7 +81,10 @@ where
             // Attempts that never wait (a sync exec, no pause) still yield now and then.
             tokio::task::coop::consume_budget().await;
         } else {
-            tokio::time::sleep(wait).await;
+            match runtime::timer(|| tokio::time::sleep(wait)) {
+                Ok(sleep) => sleep.await,
+                Err(missing) => return Err(missing.to_error(node)),
+            }
         }
         attempts += 1;
         match self::attempt(policy.timeout(), attempt()).await {
@@ -106,11 +115,13 @@ fn fallback_error(node: &'static str, attempts: u32, failure: BoxError) -> Error
 
 pin_project_lite::pin_project! {
     /// One `exec` attempt, failed with [`TimedOut`] if it outlasts the policy's timeout. The
-    /// timer is boxed: nodes without a timeout keep it out of their futures.
+    /// timer is boxed: nodes without a timeout keep it out of their futures. With a timeout
+    /// and no tokio timer, the attempt is not run and fails with [`MissingTimer`].
     #[project = AttemptProjection]
     pub(crate) enum Attempt<F> {
         Unlimited { #[pin] attempt: F },
         Limited { attempt: Pin<Box<tokio::time::Timeout<F>>>, limit: Duration },
+        NoTimer { missing: Option<MissingTimer> },
     }
 }
 
@@ -119,9 +130,14 @@ pin_project_lite::pin_project! {
 pub(crate) fn attempt<F: Future>(timeout: Option<Duration>, attempt: F) -> Attempt<F> {
     match timeout {
         None => Attempt::Unlimited { attempt },
-        Some(limit) => Attempt::Limited {
-            attempt: Box::pin(tokio::time::timeout(limit, attempt)),
-            limit,
+        Some(limit) => match runtime::timer(|| tokio::time::timeout(limit, attempt)) {
+            Ok(attempt) => Attempt::Limited {
+                attempt: Box::pin(attempt),
+                limit,
+            },
+            Err(missing) => Attempt::NoTimer {
+                missing: Some(missing),
+            },
         },
     }
 }
@@ -137,6 +153,10 @@ impl<T, F: Future<Output = Result<T, BoxError>>> Future for Attempt<F> {
                 Poll::Ready(Ok(output)) => Poll::Ready(output),
                 Poll::Ready(Err(_elapsed)) => Poll::Ready(Err(Box::new(TimedOut::new(*limit)))),
                 Poll::Pending => Poll::Pending,
+            },
+            AttemptProjection::NoTimer { missing } => match missing.take() {
+                Some(missing) => Poll::Ready(Err(Box::new(missing))),
+                None => Poll::Pending,
             },
         }
     }
