@@ -150,4 +150,21 @@ where
             params,
         )
     }
+
+    #[cfg(feature = "durable")]
+    fn run_durable<'a>(
+        &'a self,
+        store: Store<'a, S>,
+        params: &'a P,
+        journal: &'a mut crate::durable::journal::Journal<'_, S>,
+    ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
+        crate::durable::batch_flow::drive_batch_flow_durable(
+            &self.batch,
+            &self.flow,
+            self.progress.as_ref(),
+            store,
+            params,
+            journal,
+        )
+    }
 }

@@ -34,6 +34,8 @@ pub use std::vec::Vec;
 #[cfg(feature = "durable")]
 pub use crate::durable::batch::{Batch, Journaled, SyncBatch, Unjournaled};
 #[cfg(feature = "durable")]
+pub use crate::durable::batch_flow::{FlowItems, ItemCodec, JournaledItems, UnjournaledItems};
+#[cfg(feature = "durable")]
 pub use crate::durable::journal::Journal;
 
 /// Keeps what it is given when pocketflow is built with durable runs, drops it otherwise: how

@@ -1,6 +1,6 @@
 //! Durable runs killed with SIGKILL at random instants, resumed by a new process, end with the
 //! store of an uninterrupted run: every `post` applied exactly once. Shapes: a chain, nested
-//! flows, a parallel batch node between two steps. On SQLite always, on Postgres when `PG_URL`
+//! flows, a parallel batch node between two steps, a sequential batch flow between two steps. On SQLite always, on Postgres when `PG_URL`
 //! is set.
 //!
 //! The child process is this test binary itself, run with `POCKETFLOW_KILL_CHILD` set and only
@@ -77,6 +77,34 @@ impl Items {
     }
 }
 
+/// Four documents, one after another, each through its own `a >> b`.
+struct Docs;
+
+#[batch_flow]
+impl Docs {
+    fn prep(&self, _: &Log) -> Vec<u64> {
+        (1..=4).collect()
+    }
+
+    fn post(&self, log: &mut Log) {
+        log.posts.push("docs".to_owned());
+    }
+}
+
+/// A step of a document's sub-flow: sleeps, then logs its name and the document.
+struct DocStep(&'static str);
+
+#[node]
+impl DocStep {
+    async fn exec(&self) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    fn post(&self, log: &mut Log, _: (), _: (), doc: &u64) {
+        log.posts.push(format!("{}{doc}", self.0));
+    }
+}
+
 fn step(name: &'static str, index: u64) -> Step {
     Step {
         name,
@@ -118,6 +146,13 @@ async fn run_shape<C: Checkpoints>(shape: &str, db: &C, id: &str) -> pocketflow:
         "batch" => {
             let (n0, items, n9) = (step("n0", 0), Items, step("n9", 9));
             let flow = flow! { n0 >> items >> n9 };
+            flow.durable(db, id).run(&mut log).await
+        }
+        "batch_flow" => {
+            let (a, b) = (DocStep("a"), DocStep("b"));
+            let docs = Docs.over(flow! { a >> b });
+            let (n0, n9) = (step("n0", 0), step("n9", 9));
+            let flow = flow! { n0 >> docs >> n9 };
             flow.durable(db, id).run(&mut log).await
         }
         "review" => {
@@ -213,14 +248,18 @@ async fn check_finished<C: Checkpoints>(db: &C, id: &str, shape: &str, seed: u64
     let saved = db.load(id).await.unwrap().unwrap();
     assert_eq!(saved.status, Status::Finished, "{shape} seed {seed}");
     let log: Log = serde_json::from_str(&saved.store).unwrap();
-    let expected: Vec<String> = if shape == "batch" {
-        vec![
+    let expected: Vec<String> = match shape {
+        "batch" => vec![
             "n0".into(),
             "items[10, 20, 30, 40, 50, 60, 70, 80]".into(),
             "n9".into(),
+        ],
+        "batch_flow" => [
+            "n0", "a1", "b1", "a2", "b2", "a3", "b3", "a4", "b4", "docs", "n9",
         ]
-    } else {
-        EXPECTED.iter().map(|name| name.to_string()).collect()
+        .map(String::from)
+        .to_vec(),
+        _ => EXPECTED.iter().map(|name| name.to_string()).collect(),
     };
     assert_eq!(
         log.posts, expected,
@@ -242,7 +281,7 @@ fn scratch(name: &str) -> PathBuf {
 #[tokio::test]
 async fn sqlite_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
     let mut kills = 0;
-    for shape in ["chain", "nested", "batch"] {
+    for shape in ["chain", "nested", "batch", "batch_flow"] {
         for seed in 0..6 {
             let path = scratch(&format!("{shape}-{seed}"));
             let target = path.to_str().unwrap();
@@ -253,7 +292,7 @@ async fn sqlite_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
             check_finished(&db, &id, shape, seed, killed).await;
         }
     }
-    eprintln!("sqlite: {kills} children killed over 18 runs");
+    eprintln!("sqlite: {kills} children killed over 24 runs");
     // A run takes 50 ms and more of sleeps alone: most first children die before the end.
     assert!(kills >= 6, "only {kills} kills");
 }
@@ -265,7 +304,7 @@ async fn postgres_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
     };
     let db = Postgres::connect(&url).await.unwrap();
     let mut kills = 0;
-    for shape in ["chain", "nested", "batch"] {
+    for shape in ["chain", "nested", "batch", "batch_flow"] {
         for seed in 0..4 {
             let id = format!("kill-{shape}-{seed}-{}", std::process::id());
             let killed = run_until_finished("postgres", &url, shape, &id, seed);
@@ -273,7 +312,7 @@ async fn postgres_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
             check_finished(&db, &id, shape, seed, killed).await;
         }
     }
-    eprintln!("postgres: {kills} children killed over 12 runs");
+    eprintln!("postgres: {kills} children killed over 16 runs");
     assert!(kills >= 4, "only {kills} kills");
 }
 

@@ -19,6 +19,8 @@
 //!     const LIMIT: usize = 4;
 //!     fn phase_prep(..) { async move { Ok(Self::prep(self, &*__shared)).map(collect_items) } }
 //!     fn phase_post(..) { async move { Ok(Self::post(self, __shared, __prep)).map(IntoAction::into_action) } }
+//!     // with pocketflow's `durable` feature, unless the items are written with a reference:
+//!     fn item_codec() -> Option<ItemCodec<Self::Item>> { (&&FlowItems::<Self::Item>(PhantomData)).codec() }
 //! }
 //! impl EachImage { pub fn over<__F>(self, sub_flow: __F) -> BatchFlow<Self, __F> { .. } }
 //! ```
@@ -62,6 +64,7 @@ fn phases_impl(target: &Target, args: &NodeArgs, phases: &Phases) -> TokenStream
     let returns_action = flavor.returns(quote!(Self::Action));
     let limit = emit::limit(args);
     let header = target.run_impl(quote!(BatchFlowPhases));
+    let item_codec = item_codec(phases);
     quote! {
         #header {
             type Item = #item_ty;
@@ -78,6 +81,27 @@ fn phases_impl(target: &Target, args: &NodeArgs, phases: &Phases) -> TokenStream
                 __prep: #pf::Vec<Self::Item>,
             ) -> #returns_action {
                 #post_body
+            }
+
+            #item_codec
+        }
+    }
+}
+
+/// `item_codec`, kept only when pocketflow has durable runs: a codec when the items are serde
+/// types (chosen by autoref on `FlowItems<Self::Item>`), so that a sequential batch flow in a
+/// durable run resumes at its item; none when they are not, or are written with a reference.
+fn item_codec(phases: &Phases) -> TokenStream {
+    if emit::borrows(emit::value_of(phases.prep.as_ref().map(|prep| &prep.phase))) {
+        return TokenStream::new();
+    }
+    let pf = private();
+    quote! {
+        #pf::if_durable! {
+            fn item_codec() -> #pf::Option<#pf::ItemCodec<Self::Item>> {
+                #[allow(unused_imports)]
+                use #pf::{JournaledItems as _, UnjournaledItems as _};
+                (&&#pf::FlowItems::<Self::Item>(#pf::PhantomData)).codec()
             }
         }
     }

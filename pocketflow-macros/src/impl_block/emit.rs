@@ -258,6 +258,18 @@ pub(crate) fn item_type(phases: &Phases) -> TokenStream {
     quote_spanned!(span=> <#items as #pf::IntoIterator>::Item)
 }
 
+/// Whether a type is written with a reference or a lifetime (`Vec<&str>`). Values of it cannot
+/// be journaled in a durable run (`DeserializeOwned`), and the autoref choice of a journaling
+/// driver would take them anyway, since trait selection ignores lifetimes, then fail to
+/// compile: so the macros read it off the tokens and leave such a batch one step.
+pub(crate) fn borrows(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Punct(punct) => matches!(punct.as_char(), '&' | '\''),
+        proc_macro2::TokenTree::Group(group) => borrows(group.stream()),
+        _ => false,
+    })
+}
+
 /// `T` of `Result<T, E>`, `io::Result<T>` or `AppResult<T>`.
 fn first_type_argument(ty: &Type) -> Option<&Type> {
     let Type::Path(path) = ty else { return None };

@@ -329,21 +329,12 @@ pub(super) fn node_impl(target: &Target, shape: &Shape, phases: &Phases) -> Toke
     }
 }
 
-/// Whether the items or results are written with a reference or a lifetime (`Vec<&str>`): they
-/// cannot be journaled (`DeserializeOwned`), and the autoref choice of the journaling driver
-/// would take them anyway, since trait selection ignores lifetimes, then fail to compile. So
-/// such a batch is left one step, read off the tokens.
+/// Whether the items or results are written with a reference or a lifetime (`Vec<&str>`): such
+/// a batch is left one step (see [`emit::borrows`]).
 fn borrows_in_batch(phases: &Phases) -> bool {
-    fn borrows(tokens: TokenStream) -> bool {
-        tokens.into_iter().any(|token| match token {
-            proc_macro2::TokenTree::Punct(punct) => matches!(punct.as_char(), '&' | '\''),
-            proc_macro2::TokenTree::Group(group) => borrows(group.stream()),
-            _ => false,
-        })
-    }
     let prep = emit::value_of(phases.prep.as_ref().map(|prep| &prep.phase));
     let exec = emit::value_of(phases.exec.as_ref().map(|exec| &exec.phase));
-    borrows(prep) || borrows(exec)
+    emit::borrows(prep) || emit::borrows(exec)
 }
 
 /// `Node::run_durable` of a batch node, kept only when pocketflow has durable runs: the

@@ -56,6 +56,13 @@ impl ::pocketflow::__private::BatchFlowPhases<Shared, Filter> for EachImage {
                 .map(::pocketflow::__private::IntoAction::into_action)
         }
     }
+    ::pocketflow::__private::if_durable! {
+        fn item_codec() -> ::pocketflow::__private::Option <
+        ::pocketflow::__private::ItemCodec < Self::Item >> { #[allow(unused_imports)] use
+        ::pocketflow::__private:: { JournaledItems as _, UnjournaledItems as _ }; (&&
+        ::pocketflow::__private::FlowItems:: < Self::Item >
+        (::pocketflow::__private::PhantomData)).codec() }
+    }
 }
 impl EachImage {
     /// Runs `sub_flow` once per item of this batch flow's `prep`, with the item as

@@ -10,6 +10,8 @@
 
 #[doc(hidden)]
 pub mod batch;
+#[doc(hidden)]
+pub mod batch_flow;
 mod checkpoints;
 #[doc(hidden)]
 pub mod journal;

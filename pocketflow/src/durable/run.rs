@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::checkpoints::{Checkpoint, Checkpoints, Status};
-use super::journal::{Journal, Pending, Saver};
+use super::journal::{Journal, Pending, Saver, read_position};
 use crate::action::{Action, ActionType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::node::{Node, NodeInfo};
@@ -136,7 +136,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
                     message: None,
                 };
                 self.checkpoints.save(&self.id, &start).await?;
-                (Vec::new(), 0, store)
+                ((Vec::new(), Vec::new()), 0, store)
             }
             Some(saved) => {
                 if saved.shape != shape {
@@ -154,7 +154,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
                     )));
                 }
                 *shared = from_json(&saved.store, &self.id)?;
-                let position: Vec<u32> = serde_json::from_str(&saved.position).map_err(|e| {
+                let position = read_position(&saved.position).map_err(|e| {
                     Error::durable(
                         format!("run `{}` has an unreadable position: {e}", self.id).into(),
                     )
@@ -197,11 +197,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
                 Some(action.label().to_owned()),
             ),
             // The run stays before the node that stopped it, on the store of the last step.
-            Err(_) => (
-                serde_json::to_string(journal.position()).unwrap_or_else(|_| "[]".into()),
-                saver.last_store(),
-                None,
-            ),
+            Err(_) => (journal.position()?, saver.last_store(), None),
         };
         let noted = journal.take_step();
         // A finished run's last post is its last step; a stopped run took no step here.
@@ -307,16 +303,12 @@ impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
     fn save<'s>(
         &'s self,
         store: &S,
-        position: &[u32],
+        position: String,
         step: Option<(String, String)>,
     ) -> Pending<'s, ()> {
-        let prepared = to_json(store).and_then(|store| {
-            let position = serde_json::to_string(position)
-                .map_err(|e| Error::durable(e.to_string().into()))?;
-            Ok((store, position))
-        });
+        let prepared = to_json(store);
         Box::pin(async move {
-            let (store, position) = prepared?;
+            let store = prepared?;
             let (node, action) = step.unzip();
             let checkpoint = Checkpoint {
                 status: Status::Running,

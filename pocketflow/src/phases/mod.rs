@@ -119,6 +119,14 @@ pub trait BatchFlowPhases<S, P>: NodeInfo + Sync {
         params: &P,
         items: Vec<Self::Item>,
     ) -> impl Future<Output = Result<Self::Action, BoxError>> + Send;
+
+    /// How the items are written into a durable run's checkpoints: the macro gives a codec
+    /// when they are serde types, and a sequential batch flow then resumes at its item.
+    #[cfg(feature = "durable")]
+    #[doc(hidden)]
+    fn item_codec() -> Option<crate::durable::batch_flow::ItemCodec<Self::Item>> {
+        None
+    }
 }
 
 /// Collects what a batch's `prep` returned into the items its work runs on.

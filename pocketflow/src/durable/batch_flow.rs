@@ -1,0 +1,125 @@
+//! Sequential batch flows in durable runs: the position goes inside them (the item, then the
+//! place in its sub-flow), and their items travel in every checkpoint taken there, so that a
+//! resumed batch flow calls no `prep` and runs no committed `post` again.
+//!
+//! Parallel batch flows, and batch flows whose items are not serde types, are one step: a run
+//! that stops inside one goes back to the store before it and runs it again whole.
+
+use std::marker::PhantomData;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::journal::Journal;
+use crate::drive::{NodeRun, drive_batch_flow, with_store};
+use crate::error::{Error, Phase, Result};
+use crate::node::Node;
+use crate::phases::BatchFlowPhases;
+use crate::progress::{self, Progress};
+use crate::store::Store;
+use crate::trace;
+
+/// How a batch flow's items are written into checkpoints and read back.
+pub struct ItemCodec<T> {
+    encode: fn(&T) -> serde_json::Result<Value>,
+    decode: fn(Value) -> serde_json::Result<T>,
+}
+
+/// The item type `T` of a `#[batch_flow]`, as a value to choose its codec on:
+/// `(&&FlowItems::<T>(PhantomData)).codec()` is [`JournaledItems`]'s when `T` is a serde type,
+/// [`UnjournaledItems`]'s (none) otherwise.
+pub struct FlowItems<T>(pub PhantomData<fn() -> T>);
+
+/// Items that can be written into checkpoints.
+pub trait JournaledItems<T> {
+    /// Their codec.
+    fn codec(self) -> Option<ItemCodec<T>>;
+}
+
+/// Items that cannot: the batch flow is one step.
+pub trait UnjournaledItems<T> {
+    /// None.
+    fn codec(self) -> Option<ItemCodec<T>>;
+}
+
+impl<T: Serialize + DeserializeOwned> JournaledItems<T> for &&FlowItems<T> {
+    fn codec(self) -> Option<ItemCodec<T>> {
+        Some(ItemCodec {
+            encode: |item| serde_json::to_value(item),
+            decode: serde_json::from_value,
+        })
+    }
+}
+
+impl<T> UnjournaledItems<T> for &FlowItems<T> {
+    fn codec(self) -> Option<ItemCodec<T>> {
+        None
+    }
+}
+
+fn items_error(error: serde_json::Error) -> Error {
+    Error::durable(format!("the batch flow's items cannot be journaled as JSON: {error}").into())
+}
+
+/// `BatchFlow::run_durable`: [`drive_batch_flow`] with a position per sub-flow step when the
+/// batch flow is sequential and its items are serde types; the batch flow as one step otherwise.
+pub(crate) async fn drive_batch_flow_durable<S, P, B, F>(
+    batch: &B,
+    flow: &F,
+    progress: Option<&Progress>,
+    mut store: Store<'_, S>,
+    params: &P,
+    journal: &mut Journal<'_, S>,
+) -> Result<B::Action>
+where
+    B: BatchFlowPhases<S, P>,
+    F: Node<S, B::Item>,
+{
+    let codec = match B::item_codec() {
+        Some(codec) if B::LIMIT == 1 => codec,
+        _ => return drive_batch_flow(batch, flow, progress, store, params).await,
+    };
+    let span = NodeRun::<B>::span();
+    trace::in_span(&span, async {
+        let (depth, resumed) = journal.enter_batch();
+        let (items, saved, start) = match resumed {
+            Some((saved, next)) => {
+                let items = saved
+                    .iter()
+                    .map(|item| (codec.decode)(item.clone()))
+                    .collect::<serde_json::Result<Vec<_>>>()
+                    .map_err(items_error)?;
+                (items, saved, next as usize)
+            }
+            None => {
+                let items = with_store!(B, store, Phase::Prep, |shared| batch
+                    .phase_prep(shared, params))?;
+                let saved = items
+                    .iter()
+                    .map(codec.encode)
+                    .collect::<serde_json::Result<Vec<_>>>()
+                    .map_err(items_error)?;
+                (items, saved, 0)
+            }
+        };
+        journal.batch_items(depth, saved);
+        progress::add_items(progress, items.len());
+        for _ in 0..start.min(items.len()) {
+            progress::item_done(progress);
+        }
+        for (index, item) in items.iter().enumerate().skip(start) {
+            journal.at_item(depth, index as u32);
+            flow.run_durable(store.reborrow(), item, journal).await?;
+            // The sub-flow's last post is committed here, with the next item as the position.
+            journal.commit(depth, index as u32 + 1, &mut store).await?;
+            progress::item_done(progress);
+        }
+        let action = with_store!(B, store, Phase::Post, |shared| batch
+            .phase_post(shared, params, items))?;
+        // Only now: a run that stops in `post` resumes past the items, which it needs again.
+        journal.leave_batch(depth);
+        NodeRun::<B>::close(&span, action)
+    })
+    .await
+}
