@@ -17,7 +17,7 @@ pub type Pending<'s, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 's>>;
 /// bound on `S` (the run that made it knows `S: Serialize`).
 pub trait Saver<S>: Sync {
     /// Saves `store` as the state after a step, the run continuing at `position` (as
-    /// [`Journal::position`] writes it); `step` names the node whose `post` it was and the
+    /// the journal writes it); `step` names the node whose `post` it was and the
     /// action it returned.
     fn save<'s>(
         &'s self,
