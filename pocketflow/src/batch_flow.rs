@@ -152,6 +152,11 @@ where
     }
 
     #[cfg(feature = "durable")]
+    fn commits_each_post() -> bool {
+        B::LIMIT == 1 && B::item_codec().is_some() && F::commits_each_post()
+    }
+
+    #[cfg(feature = "durable")]
     fn run_durable<'a>(
         &'a self,
         store: Store<'a, S>,

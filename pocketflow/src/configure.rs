@@ -190,4 +190,9 @@ impl<S, P, N: Node<S, P> + Configure> Node<S, P> for Configured<N> {
         self.node
             .run_configured(&self.policy, self.progress.as_ref(), store, params)
     }
+
+    #[cfg(feature = "durable")]
+    fn commits_each_post() -> bool {
+        N::commits_each_post()
+    }
 }

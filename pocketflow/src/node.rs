@@ -105,6 +105,20 @@ pub trait Node<S, P = ()>: NodeInfo {
         self.run_node(store, params)
     }
 
+    /// Whether, in a durable run, every `post` this node applies to the store is followed by a
+    /// checkpoint before it touches the store again: one `post` (a macro-made node, whose
+    /// caller commits it), or a flow or sequential batch flow of such nodes, which commits
+    /// each. A parallel batch flow takes the position inside itself only over a sub-flow for
+    /// which this holds (see `durable::batch_flow`). False for nodes written by hand.
+    #[cfg(feature = "durable")]
+    #[doc(hidden)]
+    fn commits_each_post() -> bool
+    where
+        Self: Sized,
+    {
+        false
+    }
+
     /// Runs the node as a step of a durable run: flows resume at the journal's position and
     /// write a checkpoint after each step; any other node runs whole, as one step.
     #[cfg(feature = "durable")]

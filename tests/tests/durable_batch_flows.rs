@@ -226,9 +226,132 @@ async fn a_batch_flow_whose_post_failed_resumes_at_its_post() {
     assert_eq!(knobs.drafts.load(Ordering::SeqCst), 3);
 }
 
-/// A parallel batch flow is one step: its sub-flows write no checkpoints of their own.
+/// The parallel twin of [`EachDoc`]: two documents at a time.
+struct EachDocAtOnce(Arc<Knobs>);
+
+#[batch_flow(parallel, limit = 2)]
+impl EachDocAtOnce {
+    fn prep(&self, _: &Log) -> Vec<String> {
+        self.0.preps.fetch_add(1, Ordering::SeqCst);
+        vec![
+            "a".to_owned(),
+            "b".to_owned(),
+            "c".to_owned(),
+            "d".to_owned(),
+        ]
+    }
+
+    fn post(&self, log: &mut Log, docs: Vec<String>) {
+        log.posts.push(format!("indexed {}", docs.join(",")));
+    }
+}
+
+fn parallel_pipeline(knobs: &Arc<Knobs>) -> impl Node<Log> + use<> {
+    let (draft, check) = (Draft(knobs.clone()), Check(knobs.clone()));
+    let docs = EachDocAtOnce(knobs.clone()).over(flow! { draft >> check });
+    let (first, last) = (Note("first"), Note("last"));
+    flow! { first >> docs >> last }
+}
+
+/// Every post of the parallel pipeline once, the runs' in any order between `first` and the
+/// batch flow's own post.
+fn assert_all_once_in_parallel(posts: &[String]) {
+    assert_eq!(posts.first().map(String::as_str), Some("first"));
+    assert_eq!(
+        &posts[posts.len() - 2..],
+        ["indexed a,b,c,d", "last"],
+        "{posts:?}"
+    );
+    let mut runs = posts[1..posts.len() - 2].to_vec();
+    runs.sort();
+    let mut expected: Vec<String> = ["a", "b", "c", "d"]
+        .iter()
+        .flat_map(|doc| [format!("check {doc}"), format!("draft {doc}")])
+        .collect();
+    expected.sort();
+    assert_eq!(runs, expected, "each run's posts once");
+}
+
 #[tokio::test]
-async fn a_parallel_batch_flow_is_one_step() {
+async fn an_interrupt_inside_a_parallel_batch_flow_keeps_every_run_at_its_place() {
+    let db = Memory::new();
+    let knobs = Arc::new(Knobs::default());
+    let flow = parallel_pipeline(&knobs);
+    let run = flow.durable(&db, "at-once");
+    let outcome = run.run(&mut Log::default()).await.unwrap();
+    let Outcome::Interrupted(why) = outcome else {
+        panic!("expected an interrupt, got {outcome:?}");
+    };
+    assert_eq!((why.node(), why.reason()), ("docs.check", "approve b"));
+    let saved = db.load("at-once").await.unwrap().unwrap();
+    // a is done, b waits at check (step 1 of its sub-flow); c and d had not started.
+    assert_eq!(
+        saved.position,
+        r#"{"path":[1,0],"batches":[{"depth":1,"items":["a","b","c","d"],"runs":{"done":[0],"at":[[1,[1]]]}}]}"#
+    );
+    let stopped: Log = serde_json::from_str(&saved.store).unwrap();
+    assert_eq!(stopped.posts, ["first", "draft a", "check a", "draft b"]);
+
+    run.update(|log: &mut Log| log.approved = true)
+        .await
+        .unwrap();
+    let mut log = Log::default();
+    run.run(&mut log).await.unwrap();
+    assert_all_once_in_parallel(&log.posts);
+    assert_eq!(
+        knobs.preps.load(Ordering::SeqCst),
+        1,
+        "prep is not called again"
+    );
+    assert_eq!(
+        knobs.drafts.load(Ordering::SeqCst),
+        4,
+        "draft a and b not again"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_dropped_inside_a_parallel_batch_flow_resumes_each_run_at_its_place() {
+    let db = Memory::new();
+    let knobs = Arc::new(Knobs::default());
+    knobs.hang.store(true, Ordering::SeqCst);
+    let flow = parallel_pipeline(&knobs);
+    let run = flow.durable(&db, "dropped");
+    let mut log = Log {
+        approved: true,
+        ..Log::default()
+    };
+    let dropped = tokio::time::timeout(Duration::from_secs(1), run.run(&mut log)).await;
+    assert!(dropped.is_err(), "the run hangs in check of b");
+    let saved = db.load("dropped").await.unwrap().unwrap();
+    let stopped: Log = serde_json::from_str(&saved.store).unwrap();
+    // b hangs in exec of check; a, c and d went through beside it.
+    assert_eq!(
+        stopped.posts,
+        [
+            "first", "draft a", "check a", "draft b", "draft c", "check c", "draft d", "check d"
+        ]
+    );
+    assert!(
+        saved
+            .position
+            .contains(r#""runs":{"done":[0,2,3],"at":[[1,[1]]]}"#),
+        "{}",
+        saved.position
+    );
+
+    knobs.hang.store(false, Ordering::SeqCst);
+    let mut log = Log::default();
+    run.run(&mut log).await.unwrap();
+    assert_all_once_in_parallel(&log.posts);
+    assert_eq!(knobs.preps.load(Ordering::SeqCst), 1);
+    assert_eq!(knobs.drafts.load(Ordering::SeqCst), 4, "no draft ran twice");
+}
+
+/// Over a node written by hand, which may touch the store any number of times, a parallel
+/// batch flow cannot say where each run is: it is one step.
+#[tokio::test]
+async fn a_parallel_batch_flow_over_a_hand_written_node_is_one_step() {
     struct Both;
     #[batch_flow(parallel)]
     impl Both {
@@ -236,29 +359,145 @@ async fn a_parallel_batch_flow_is_one_step() {
             vec!["x".to_owned(), "y".to_owned()]
         }
     }
-    struct Mark;
-    #[node]
-    impl Mark {
-        fn post(&self, log: &mut Log, _: (), _: (), doc: &String) {
-            log.posts.push(doc.clone());
+    /// Writes the store twice per run.
+    struct Twice;
+    impl NodeInfo for Twice {
+        type Action = Action;
+        const NAME: &'static str = "Twice";
+    }
+    impl Node<Log, String> for Twice {
+        async fn run_node(
+            &self,
+            mut store: pocketflow::Store<'_, Log>,
+            doc: &String,
+        ) -> pocketflow::Result<Action> {
+            store.access().await.posts.push(format!("{doc} 1"));
+            tokio::task::yield_now().await;
+            store.access().await.posts.push(format!("{doc} 2"));
+            Ok(Action::DEFAULT)
         }
     }
 
     let db = Memory::new();
-    let mark = Mark;
-    let (first, both, last) = (Note("first"), Both.over(flow! { mark }), Note("last"));
+    let twice = Twice;
+    let (first, both, last) = (Note("first"), Both.over(flow! { twice }), Note("last"));
     let flow = flow! { first >> both >> last };
     let mut log = Log::default();
-    flow.durable(&db, "parallel").run(&mut log).await.unwrap();
-    let mut posts = log.posts.clone();
-    posts[1..3].sort();
-    assert_eq!(posts, ["first", "x", "y", "last"]);
+    flow.durable(&db, "one-step").run(&mut log).await.unwrap();
+    assert_eq!(log.posts.len(), 6);
     let nodes: Vec<_> = db
-        .history("parallel")
+        .history("one-step")
         .await
         .unwrap()
         .into_iter()
         .filter_map(|h| h.node)
         .collect();
     assert_eq!(nodes, ["first", "both", "last"]);
+}
+
+/// A process that dies right after its `lives`-th checkpoint: the saves after it never return.
+struct DiesAfter {
+    db: Memory,
+    saves: AtomicU32,
+    lives: u32,
+}
+
+impl Checkpoints for DiesAfter {
+    async fn load(&self, id: &str) -> pocketflow::Result<Option<pocketflow::durable::Checkpoint>> {
+        self.db.load(id).await
+    }
+
+    async fn save(
+        &self,
+        id: &str,
+        checkpoint: &pocketflow::durable::Checkpoint,
+    ) -> pocketflow::Result<()> {
+        if self.saves.fetch_add(1, Ordering::SeqCst) >= self.lives {
+            std::future::pending::<()>().await;
+        }
+        self.db.save(id, checkpoint).await
+    }
+
+    async fn update_store(
+        &self,
+        id: &str,
+        edit: &mut (dyn FnMut(&str) -> pocketflow::Result<String> + Send),
+    ) -> pocketflow::Result<()> {
+        self.db.update_store(id, edit).await
+    }
+
+    async fn list(&self) -> pocketflow::Result<Vec<pocketflow::durable::RunInfo>> {
+        self.db.list().await
+    }
+
+    async fn history(
+        &self,
+        id: &str,
+    ) -> pocketflow::Result<Vec<pocketflow::durable::HistoryEntry>> {
+        self.db.history(id).await
+    }
+
+    async fn save_item(&self, id: &str, slot: u64, value: &str) -> pocketflow::Result<()> {
+        self.db.save_item(id, slot, value).await
+    }
+
+    async fn items(&self, id: &str) -> pocketflow::Result<Vec<(u64, String)>> {
+        self.db.items(id).await
+    }
+}
+
+/// Three runs at once whose async posts hold the store across a wait, so that a finished post
+/// hands the lock straight to a sibling's: a run dies after each of its checkpoints in turn,
+/// and every resumed run ends with each post applied once.
+#[tokio::test(start_paused = true)]
+async fn a_parallel_batch_flow_dying_after_any_checkpoint_applies_each_post_once() {
+    struct Fan;
+    #[batch_flow(parallel, limit = 3)]
+    impl Fan {
+        fn prep(&self, _: &Log) -> Vec<u32> {
+            (1..=5).collect()
+        }
+    }
+    struct Write(&'static str);
+    #[node]
+    impl Write {
+        fn prep(&self, _: &Log, item: &u32) -> u32 {
+            *item
+        }
+        async fn exec(&self, item: &u32) {
+            tokio::time::sleep(Duration::from_millis(u64::from(*item % 3))).await;
+        }
+        async fn post(&self, log: &mut Log, item: u32, _: ()) {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            log.posts.push(format!("{} {item}", self.0));
+        }
+    }
+
+    let (w1, w2) = (Write("w1"), Write("w2"));
+    let (first, fan, last) = (Note("first"), Fan.over(flow! { w1 >> w2 }), Note("last"));
+    let flow = flow! { first >> fan >> last };
+    let mut expected: Vec<String> = (1..=5)
+        .flat_map(|item| [format!("w1 {item}"), format!("w2 {item}")])
+        .collect();
+    expected.sort();
+    // 1 start + 1 first + 5 x 2 posts + 1 last (fan's post is committed with last's step).
+    for lives in 1..=13 {
+        let dying = DiesAfter {
+            db: Memory::new(),
+            saves: AtomicU32::new(0),
+            lives,
+        };
+        let died = tokio::time::timeout(
+            Duration::from_secs(5),
+            flow.durable(&dying, "fan").run(&mut Log::default()),
+        )
+        .await;
+        let mut log = Log::default();
+        flow.durable(&dying.db, "fan").run(&mut log).await.unwrap();
+        let mut runs: Vec<String> = log.posts[1..log.posts.len() - 1].to_vec();
+        runs.sort();
+        assert_eq!(runs, expected, "after dying at save {lives} ({died:?})");
+        assert_eq!(log.posts.first().map(String::as_str), Some("first"));
+        assert_eq!(log.posts.last().map(String::as_str), Some("last"));
+    }
 }

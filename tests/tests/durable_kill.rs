@@ -1,6 +1,6 @@
 //! Durable runs killed with SIGKILL at random instants, resumed by a new process, end with the
 //! store of an uninterrupted run: every `post` applied exactly once. Shapes: a chain, nested
-//! flows, a parallel batch node between two steps, a sequential batch flow between two steps. On SQLite always, on Postgres when `PG_URL`
+//! flows, a parallel batch node, a sequential and a parallel batch flow, each between two steps. On SQLite always, on Postgres when `PG_URL`
 //! is set.
 //!
 //! The child process is this test binary itself, run with `POCKETFLOW_KILL_CHILD` set and only
@@ -91,6 +91,20 @@ impl Docs {
     }
 }
 
+/// The four documents two at a time.
+struct DocsAtOnce;
+
+#[batch_flow(parallel, limit = 2)]
+impl DocsAtOnce {
+    fn prep(&self, _: &Log) -> Vec<u64> {
+        (1..=4).collect()
+    }
+
+    fn post(&self, log: &mut Log) {
+        log.posts.push("docs".to_owned());
+    }
+}
+
 /// A step of a document's sub-flow: sleeps, then logs its name and the document.
 struct DocStep(&'static str);
 
@@ -151,6 +165,13 @@ async fn run_shape<C: Checkpoints>(shape: &str, db: &C, id: &str) -> pocketflow:
         "batch_flow" => {
             let (a, b) = (DocStep("a"), DocStep("b"));
             let docs = Docs.over(flow! { a >> b });
+            let (n0, n9) = (step("n0", 0), step("n9", 9));
+            let flow = flow! { n0 >> docs >> n9 };
+            flow.durable(db, id).run(&mut log).await
+        }
+        "parallel_flow" => {
+            let (a, b) = (DocStep("a"), DocStep("b"));
+            let docs = DocsAtOnce.over(flow! { a >> b });
             let (n0, n9) = (step("n0", 0), step("n9", 9));
             let flow = flow! { n0 >> docs >> n9 };
             flow.durable(db, id).run(&mut log).await
@@ -254,15 +275,20 @@ async fn check_finished<C: Checkpoints>(db: &C, id: &str, shape: &str, seed: u64
             "items[10, 20, 30, 40, 50, 60, 70, 80]".into(),
             "n9".into(),
         ],
-        "batch_flow" => [
+        "batch_flow" | "parallel_flow" => [
             "n0", "a1", "b1", "a2", "b2", "a3", "b3", "a4", "b4", "docs", "n9",
         ]
         .map(String::from)
         .to_vec(),
         _ => EXPECTED.iter().map(|name| name.to_string()).collect(),
     };
+    let mut posts = log.posts.clone();
+    if shape == "parallel_flow" {
+        // The runs' posts interleave as their sleeps fall; each run's own stay in order.
+        posts[1..9].sort_by_key(|post| (post[1..].to_owned(), post.to_owned()));
+    }
     assert_eq!(
-        log.posts, expected,
+        posts, expected,
         "{shape} seed {seed} after {killed} kills: every post exactly once, in order"
     );
     assert_eq!(saved.step, expected.len() as u64, "{shape} seed {seed}");
@@ -281,7 +307,7 @@ fn scratch(name: &str) -> PathBuf {
 #[tokio::test]
 async fn sqlite_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
     let mut kills = 0;
-    for shape in ["chain", "nested", "batch", "batch_flow"] {
+    for shape in ["chain", "nested", "batch", "batch_flow", "parallel_flow"] {
         for seed in 0..6 {
             let path = scratch(&format!("{shape}-{seed}"));
             let target = path.to_str().unwrap();
@@ -292,7 +318,7 @@ async fn sqlite_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
             check_finished(&db, &id, shape, seed, killed).await;
         }
     }
-    eprintln!("sqlite: {kills} children killed over 24 runs");
+    eprintln!("sqlite: {kills} children killed over 30 runs");
     // A run takes 50 ms and more of sleeps alone: most first children die before the end.
     assert!(kills >= 6, "only {kills} kills");
 }
@@ -304,7 +330,7 @@ async fn postgres_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
     };
     let db = Postgres::connect(&url).await.unwrap();
     let mut kills = 0;
-    for shape in ["chain", "nested", "batch", "batch_flow"] {
+    for shape in ["chain", "nested", "batch", "batch_flow", "parallel_flow"] {
         for seed in 0..4 {
             let id = format!("kill-{shape}-{seed}-{}", std::process::id());
             let killed = run_until_finished("postgres", &url, shape, &id, seed);
@@ -312,7 +338,7 @@ async fn postgres_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
             check_finished(&db, &id, shape, seed, killed).await;
         }
     }
-    eprintln!("postgres: {kills} children killed over 16 runs");
+    eprintln!("postgres: {kills} children killed over 20 runs");
     assert!(kills >= 4, "only {kills} kills");
 }
 

@@ -57,7 +57,7 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
         bound
     });
     let steps = graph.nodes.iter().map(|node| step(graph, node, false));
-    let durable = durable_run(graph);
+    let durable = durable_run(graph, &params);
     let checks = checks(graph);
     let describe = describe_steps(graph);
 
@@ -149,8 +149,8 @@ fn describe_steps(graph: &Graph) -> TokenStream {
 
 /// `Node::run_durable` of the flow, kept only when pocketflow has durable runs: the same state
 /// machine, starting at the step the journal resumes at, writing a checkpoint after each step
-/// that has a next one in this flow.
-fn durable_run(graph: &Graph) -> TokenStream {
+/// that has a next one in this flow; and `Node::commits_each_post`, true when every node's is.
+fn durable_run(graph: &Graph, params: &[proc_macro2::Ident]) -> TokenStream {
     let pf = private();
     let names: Vec<_> = graph.nodes.iter().map(|node| &node.name).collect();
     let start = names[0];
@@ -161,6 +161,10 @@ fn durable_run(graph: &Graph) -> TokenStream {
     });
     quote! {
         #pf::if_durable! {
+            fn commits_each_post() -> bool {
+                true #(&& <#params as #pf::Node<__S, __P>>::commits_each_post())*
+            }
+
             #[allow(unreachable_code)]
             fn run_durable<'__a>(
                 &'__a self,

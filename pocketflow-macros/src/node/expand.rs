@@ -324,6 +324,12 @@ pub(super) fn node_impl(target: &Target, shape: &Shape, phases: &Phases) -> Toke
                 #pf::#driver(self, __policy, __progress, __store, __params)
             }
 
+            #pf::if_durable! {
+                fn commits_each_post() -> bool {
+                    true
+                }
+            }
+
             #durable
         }
     }

@@ -224,6 +224,9 @@ for Translate {
                     __params,
                 )
             }
+            ::pocketflow::__private::if_durable! {
+                fn commits_each_post() -> bool { true }
+            }
         }
     }
 }

@@ -237,10 +237,15 @@ fn expansion() {
                 }
             }
             ::pocketflow::__private::if_durable! {
-                #[allow(unreachable_code)] fn run_durable < '__a > (& '__a self, mut
-                __store : ::pocketflow::__private::Store < '__a, __S >, __params : & '__a
-                __P, __journal : & '__a mut ::pocketflow::__private::Journal < '_, __S
-                >,) -> impl ::pocketflow::__private::Future < Output =
+                fn commits_each_post() -> bool { true && < __N0 as
+                ::pocketflow::__private::Node < __S, __P >> ::commits_each_post() && <
+                __N1 as ::pocketflow::__private::Node < __S, __P >> ::commits_each_post()
+                && < __N2 as ::pocketflow::__private::Node < __S, __P >>
+                ::commits_each_post() } #[allow(unreachable_code)] fn run_durable < '__a
+                > (& '__a self, mut __store : ::pocketflow::__private::Store < '__a, __S
+                >, __params : & '__a __P, __journal : & '__a mut
+                ::pocketflow::__private::Journal < '_, __S >,) -> impl
+                ::pocketflow::__private::Future < Output =
                 ::pocketflow::__private::Result < ::pocketflow::__private::Action >> +
                 ::pocketflow::__private::Send + '__a { async move {
                 #[allow(non_camel_case_types)] #[derive(Clone, Copy)] enum __Step {

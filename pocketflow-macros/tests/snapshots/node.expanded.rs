@@ -144,4 +144,7 @@ for Summarize {
             __params,
         )
     }
+    ::pocketflow::__private::if_durable! {
+        fn commits_each_post() -> bool { true }
+    }
 }

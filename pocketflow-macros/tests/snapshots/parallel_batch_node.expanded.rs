@@ -125,6 +125,9 @@ for Translate {
         )
     }
     ::pocketflow::__private::if_durable! {
+        fn commits_each_post() -> bool { true }
+    }
+    ::pocketflow::__private::if_durable! {
         fn run_durable < '__a > (& '__a self, __store : ::pocketflow::__private::Store <
         '__a, Shared >, __params : & '__a __P, __journal : & '__a mut
         ::pocketflow::__private::Journal < '_, Shared >,) -> impl

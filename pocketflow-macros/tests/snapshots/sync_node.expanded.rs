@@ -92,4 +92,7 @@ for Count {
             __params,
         )
     }
+    ::pocketflow::__private::if_durable! {
+        fn commits_each_post() -> bool { true }
+    }
 }

@@ -3,11 +3,12 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::Store;
 
 /// A boxed future of a backend call, `Send` so that a run can move between threads.
@@ -16,15 +17,21 @@ pub type Pending<'s, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 's>>;
 /// Writes one checkpoint of a run on a store of type `S`: object-safe, so that flows need no
 /// bound on `S` (the run that made it knows `S: Serialize`).
 pub trait Saver<S>: Sync {
-    /// Saves `store` as the state after a step, the run continuing at `position` (as
-    /// the journal writes it); `step` names the node whose `post` it was and the
-    /// action it returned.
+    /// Saves `store` as the state after a step, the run continuing at `position`; `step` names
+    /// the node whose `post` it was and the action it returned.
     fn save<'s>(
         &'s self,
         store: &S,
-        position: String,
+        position: &Position,
         step: Option<(String, String)>,
     ) -> Pending<'s, ()>;
+
+    /// The run goes on at `position` after a step whose checkpoint is about to be written:
+    /// said before the store's lock is asked for, so that a checkpoint another run of the same
+    /// parallel batch flow writes in the meantime sees it (see `durable::batch_flow`).
+    fn publish(&self, position: &Position) {
+        let _ = position;
+    }
 
     /// Journals `value` in `slot` of the step in progress (see `Checkpoints::save_item`).
     fn save_item<'s>(&'s self, slot: u64, value: String) -> Pending<'s, ()>;
@@ -36,41 +43,37 @@ pub trait Saver<S>: Sync {
     fn items(&self) -> Pending<'_, Vec<(u64, String)>>;
 }
 
-/// The position of a durable run as its flows enter, leave and step through their nodes: one
-/// step index per level of nested flows, and the item index at the level of a sequential batch
-/// flow, whose items travel in every checkpoint taken inside it (a resumed batch flow calls no
-/// `prep`).
+/// Where a run goes on: one step index per level of nested flows (the item, at the level of a
+/// sequential batch flow), and the batch flows on that path with their items (a resumed batch
+/// flow calls no `prep`) and, for a parallel one, where each of its runs is.
 ///
-/// A checkpoint is written once per node `post`, by the innermost flow that has a next step
-/// after it: a flow that ends leaves the writing to the flow around it (or to the run, when it
-/// is the outermost), so the position always names the next node to run.
-pub struct Journal<'j, S> {
-    saver: &'j dyn Saver<S>,
-    /// The saved position to resume at, consumed level by level as flows enter.
-    resume: Vec<u32>,
-    resuming: bool,
-    /// The step index each active flow is at.
-    path: Vec<u32>,
-    /// The variable name of each of those steps.
-    names: Vec<&'static str>,
-    /// The node whose `post` the next checkpoint commits (`outer.inner` through nested flows),
-    /// and its action.
-    step: Option<(String, String)>,
-    /// The items of each sequential batch flow the run is inside, innermost last.
-    batches: Vec<BatchItems>,
-    /// The items of the batch flows the saved position is inside, taken as they enter.
-    resume_batches: Vec<BatchItems>,
+/// Saved as the bare path (`[2,0,1]`) outside batch flows, as
+/// `{"path":[..],"batches":[{"depth":..,"items":[..]}]}` inside.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Position {
+    pub(crate) path: Vec<u32>,
+    pub(crate) batches: Vec<BatchItems>,
 }
 
-/// The items of a batch flow at `depth` of a position, as JSON.
-#[derive(Serialize, Deserialize)]
+/// The items of a batch flow at `depth` of a position, as JSON; for a parallel batch flow,
+/// its runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct BatchItems {
-    depth: usize,
-    items: Vec<Value>,
+    pub(crate) depth: usize,
+    /// Shared by every checkpoint taken inside the batch flow: a clone is a count.
+    pub(crate) items: Arc<[Value]>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) runs: Option<Runs>,
 }
 
-/// A position as it is saved: the path alone (`[2,0,1]`) until a batch flow is entered, then
-/// with the items of each batch flow on the path.
+/// The runs of a parallel batch flow: the items whose sub-flow finished, and where each run in
+/// flight goes on inside its sub-flow (a run not listed starts from its beginning).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Runs {
+    pub(crate) done: Vec<u32>,
+    pub(crate) at: Vec<(u32, Position)>,
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum SavedPosition<Path, Batches> {
@@ -78,45 +81,77 @@ enum SavedPosition<Path, Batches> {
     InBatches { path: Path, batches: Batches },
 }
 
-/// A saved position, read back: the path, and the items of the batch flows on it.
-pub(crate) fn read_position(saved: &str) -> serde_json::Result<(Vec<u32>, Vec<BatchItems>)> {
-    Ok(
-        match serde_json::from_str::<SavedPosition<Vec<u32>, Vec<BatchItems>>>(saved)? {
-            SavedPosition::Path(path) => (path, Vec::new()),
-            SavedPosition::InBatches { path, batches } => (path, batches),
-        },
-    )
+impl Serialize for Position {
+    fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
+        if self.batches.is_empty() {
+            SavedPosition::<_, ()>::Path(&self.path).serialize(serializer)
+        } else {
+            SavedPosition::InBatches {
+                path: &self.path,
+                batches: &self.batches,
+            }
+            .serialize(serializer)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Position {
+    fn deserialize<De: serde::Deserializer<'de>>(deserializer: De) -> Result<Self, De::Error> {
+        Ok(
+            match SavedPosition::<Vec<u32>, Vec<BatchItems>>::deserialize(deserializer)? {
+                SavedPosition::Path(path) => Position {
+                    path,
+                    batches: Vec::new(),
+                },
+                SavedPosition::InBatches { path, batches } => Position { path, batches },
+            },
+        )
+    }
+}
+
+/// The position of a durable run as its flows enter, leave and step through their nodes (see
+/// [`Position`]).
+///
+/// A checkpoint is written once per node `post`, by the innermost flow that has a next step
+/// after it: a flow that ends leaves the writing to the flow around it (or to the run, when it
+/// is the outermost), so the position always names the next node to run.
+pub struct Journal<'j, S> {
+    saver: &'j dyn Saver<S>,
+    /// The saved position to resume at, consumed level by level as flows enter.
+    resume: Position,
+    resuming: bool,
+    /// Where the run is now.
+    at: Position,
+    /// The variable name of each step on the path (none at a batch flow's level).
+    names: Vec<&'static str>,
+    /// The node whose `post` the next checkpoint commits (`outer.inner` through nested flows),
+    /// and its action.
+    step: Option<(String, String)>,
 }
 
 impl<'j, S> Journal<'j, S> {
-    /// A journal resuming at `resume` (empty: from the start), inside the batch flows whose
-    /// items are `resume_batches`.
-    pub(crate) fn new(
-        saver: &'j dyn Saver<S>,
-        (resume, resume_batches): (Vec<u32>, Vec<BatchItems>),
-    ) -> Journal<'j, S> {
+    /// A journal resuming at `resume` (empty: from the start).
+    pub(crate) fn new(saver: &'j dyn Saver<S>, resume: Position) -> Journal<'j, S> {
         Journal {
             saver,
-            resuming: !resume.is_empty(),
+            resuming: !resume.path.is_empty(),
             resume,
-            path: Vec::new(),
+            at: Position::default(),
             names: Vec::new(),
             step: None,
-            batches: Vec::new(),
-            resume_batches,
         }
     }
 
     /// A flow starts: returns its depth, and the step to resume at if the run resumes inside it.
     pub fn enter(&mut self) -> (usize, Option<u32>) {
-        let depth = self.path.len();
-        self.path.push(0);
+        let depth = self.at.path.len();
+        self.at.path.push(0);
         self.names.push("");
         if !self.resuming {
             return (depth, None);
         }
-        let resume = self.resume.get(depth).copied();
-        if depth + 1 >= self.resume.len() {
+        let resume = self.resume.path.get(depth).copied();
+        if depth + 1 >= self.resume.path.len() {
             self.resuming = false;
         }
         (depth, resume)
@@ -124,9 +159,9 @@ impl<'j, S> Journal<'j, S> {
 
     /// The flow at `depth` runs its step `index`, named `name`.
     pub fn at(&mut self, depth: usize, index: u32, name: &'static str) {
-        self.path.truncate(depth + 1);
+        self.at.path.truncate(depth + 1);
         self.names.truncate(depth + 1);
-        if let (Some(at), Some(named)) = (self.path.get_mut(depth), self.names.get_mut(depth)) {
+        if let (Some(at), Some(named)) = (self.at.path.get_mut(depth), self.names.get_mut(depth)) {
             *at = index;
             *named = name;
         }
@@ -136,14 +171,7 @@ impl<'j, S> Journal<'j, S> {
     /// nested flow that ended keep its node as the step the next checkpoint commits.
     pub fn note(&mut self, action: &str) {
         if self.step.is_none() {
-            // A batch flow's level has no name: its steps are named as in errors, by flow steps.
-            let names: Vec<&str> = self
-                .names
-                .iter()
-                .copied()
-                .filter(|n| !n.is_empty())
-                .collect();
-            self.step = Some((names.join("."), action.to_owned()));
+            self.step = Some((self.step_name(), action.to_owned()));
         }
     }
 
@@ -155,40 +183,51 @@ impl<'j, S> Journal<'j, S> {
         next: u32,
         store: &mut Store<'_, S>,
     ) -> Result<()> {
-        self.path.truncate(depth + 1);
+        self.at.path.truncate(depth + 1);
         self.names.truncate(depth + 1);
-        if let Some(at) = self.path.get_mut(depth) {
+        if let Some(at) = self.at.path.get_mut(depth) {
             *at = next;
         }
         let step = self.step.take();
-        let position = self.position()?;
+        // Before the lock, with no `.await` since the step's `post` let go of the store.
+        self.saver.publish(&self.at);
         let shared = store.access().await;
-        self.saver.save(&shared, position, step).await
+        self.saver.save(&shared, &self.at, step).await
     }
 
-    /// A sequential batch flow starts, as a level of the position: returns its depth, and,
-    /// when the run resumes inside it, its saved items and the item to resume at.
-    pub fn enter_batch(&mut self) -> (usize, Option<(Vec<Value>, u32)>) {
+    /// A batch flow starts, as a level of the position: returns its depth, and, when the run
+    /// resumes inside it, its saved items, the item to resume at (sequential) and its runs
+    /// (parallel).
+    pub fn enter_batch(&mut self) -> (usize, Option<ResumedBatch>) {
         let (depth, resume) = self.enter();
-        let saved = match self.resume_batches.iter().position(|b| b.depth == depth) {
-            Some(found) => self.resume_batches.swap_remove(found).items,
-            None => return (depth, None),
+        let Some(found) = self.resume.batches.iter().position(|b| b.depth == depth) else {
+            return (depth, None);
         };
-        (depth, Some((saved, resume.unwrap_or(0))))
+        let saved = self.resume.batches.swap_remove(found);
+        let resumed = ResumedBatch {
+            items: saved.items,
+            next: resume.unwrap_or(0),
+            runs: saved.runs.unwrap_or_default(),
+        };
+        (depth, Some(resumed))
     }
 
-    /// The sequential batch flow at `depth` runs over `items` (JSON): every checkpoint
-    /// inside it carries them.
-    pub fn batch_items(&mut self, depth: usize, items: Vec<Value>) {
-        self.batches.retain(|batch| batch.depth < depth);
-        self.batches.push(BatchItems { depth, items });
+    /// The batch flow at `depth` runs over `items` (JSON): every checkpoint inside it carries
+    /// them.
+    pub fn batch_items(&mut self, depth: usize, items: Arc<[Value]>) {
+        self.at.batches.retain(|batch| batch.depth < depth);
+        self.at.batches.push(BatchItems {
+            depth,
+            items,
+            runs: None,
+        });
     }
 
     /// The batch flow at `depth` runs item `index`.
     pub fn at_item(&mut self, depth: usize, index: u32) {
-        self.path.truncate(depth + 1);
+        self.at.path.truncate(depth + 1);
         self.names.truncate(depth + 1);
-        if let Some(at) = self.path.get_mut(depth) {
+        if let Some(at) = self.at.path.get_mut(depth) {
             *at = index;
         }
     }
@@ -196,8 +235,8 @@ impl<'j, S> Journal<'j, S> {
     /// The batch flow at `depth` is done, `post` included: the position leaves it, and
     /// checkpoints after it do not carry its items.
     pub fn leave_batch(&mut self, depth: usize) {
-        self.batches.retain(|batch| batch.depth < depth);
-        self.path.truncate(depth);
+        self.at.batches.retain(|batch| batch.depth < depth);
+        self.at.path.truncate(depth);
         self.names.truncate(depth);
     }
 
@@ -207,22 +246,32 @@ impl<'j, S> Journal<'j, S> {
         self.saver
     }
 
-    /// Where the run is, as a checkpoint saves it: the step of each active flow (the item of
-    /// each batch flow), and those batch flows' items.
-    pub(crate) fn position(&self) -> Result<String> {
-        let saved = if self.batches.is_empty() {
-            serde_json::to_string(&SavedPosition::<_, ()>::Path(&self.path))
-        } else {
-            serde_json::to_string(&SavedPosition::InBatches {
-                path: &self.path,
-                batches: &self.batches,
-            })
-        };
-        saved.map_err(|e| Error::durable(format!("the run's position cannot be saved: {e}").into()))
+    /// Where the run is now, and the name of the step it is in (`outer.inner`).
+    pub(crate) fn here(&self) -> (&Position, String) {
+        (&self.at, self.step_name())
+    }
+
+    fn step_name(&self) -> String {
+        // A batch flow's level has no name: its steps are named as in errors, by flow steps.
+        let names: Vec<&str> = self
+            .names
+            .iter()
+            .copied()
+            .filter(|n| !n.is_empty())
+            .collect();
+        names.join(".")
     }
 
     /// The step noted since the last checkpoint, if any.
     pub(crate) fn take_step(&mut self) -> Option<(String, String)> {
         self.step.take()
     }
+}
+
+/// What a batch flow resumes with: its items, the next item (sequential) and its runs
+/// (parallel).
+pub struct ResumedBatch {
+    pub(crate) items: Arc<[Value]>,
+    pub(crate) next: u32,
+    pub(crate) runs: Runs,
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::checkpoints::{Checkpoint, Checkpoints, Status};
-use super::journal::{Journal, Pending, Saver, read_position};
+use super::journal::{Journal, Pending, Position, Saver};
 use crate::action::{Action, ActionType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::node::{Node, NodeInfo};
@@ -136,7 +136,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
                     message: None,
                 };
                 self.checkpoints.save(&self.id, &start).await?;
-                ((Vec::new(), Vec::new()), 0, store)
+                (Position::default(), 0, store)
             }
             Some(saved) => {
                 if saved.shape != shape {
@@ -154,7 +154,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
                     )));
                 }
                 *shared = from_json(&saved.store, &self.id)?;
-                let position = read_position(&saved.position).map_err(|e| {
+                let position: Position = serde_json::from_str(&saved.position).map_err(|e| {
                     Error::durable(
                         format!("run `{}` has an unreadable position: {e}", self.id).into(),
                     )
@@ -167,7 +167,10 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
             id: &self.id,
             shape: &shape,
             step: AtomicU64::new(step),
-            store: Mutex::new(store),
+            last: Mutex::new((
+                store,
+                serde_json::to_string(&resume).map_err(position_error)?,
+            )),
         };
         let mut journal = Journal::new(&saver, resume);
         let result = self
@@ -196,8 +199,12 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
                 to_json(shared)?,
                 Some(action.label().to_owned()),
             ),
-            // The run stays before the node that stopped it, on the store of the last step.
-            Err(_) => (journal.position()?, saver.last_store(), None),
+            // The run stays where the last step left it (before the node that stopped it), on
+            // that step's store.
+            Err(_) => {
+                let (store, position) = saver.last();
+                (position, store, None)
+            }
         };
         let noted = journal.take_step();
         // A finished run's last post is its last step; a stopped run took no step here.
@@ -286,29 +293,37 @@ struct RunSaver<'r, C> {
     id: &'r str,
     shape: &'r str,
     step: AtomicU64,
-    /// The store of the last checkpoint, which an interrupted or failed run goes back to.
-    store: Mutex<String>,
+    /// The store and position of the last checkpoint, which an interrupted or failed run goes
+    /// back to.
+    last: Mutex<(String, String)>,
 }
 
 impl<C> RunSaver<'_, C> {
-    fn last_store(&self) -> String {
-        self.store
+    fn last(&self) -> (String, String) {
+        self.last
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
     }
 }
 
+fn position_error(error: serde_json::Error) -> Error {
+    Error::durable(format!("the run's position cannot be saved: {error}").into())
+}
+
 impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
     fn save<'s>(
         &'s self,
         store: &S,
-        position: String,
+        position: &Position,
         step: Option<(String, String)>,
     ) -> Pending<'s, ()> {
-        let prepared = to_json(store);
+        let prepared = to_json(store).and_then(|store| {
+            let position = serde_json::to_string(position).map_err(position_error)?;
+            Ok((store, position))
+        });
         Box::pin(async move {
-            let store = prepared?;
+            let (store, position) = prepared?;
             let (node, action) = step.unzip();
             let checkpoint = Checkpoint {
                 status: Status::Running,
@@ -323,9 +338,10 @@ impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
             self.checkpoints.save(self.id, &checkpoint).await?;
             self.step.store(checkpoint.step, Ordering::Relaxed);
             *self
-                .store
+                .last
                 .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = checkpoint.store;
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                (checkpoint.store, checkpoint.position);
             Ok(())
         })
     }
