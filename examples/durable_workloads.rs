@@ -9,8 +9,8 @@
 //! a node looping on itself for STEPS steps (default 2,000): one checkpoint per step. Its
 //! SQLite file lives under the system's temp directory, in WAL mode with `synchronous=NORMAL`
 //! (the default), and again with `synchronous=FULL`. `parallel_flow` is RUNS (default 10,000)
-//! sub-flow runs of three 1 ms nodes in an unbounded parallel batch flow, which a durable run
-//! takes as one step for now. `fanout` is RUNS items of a parallel batch node sleeping 10 ms
+//! sub-flow runs of three 1 ms nodes in an unbounded parallel batch flow: durable, each run at
+//! its own step in the checkpoints, which cover the posts that fall due together. `fanout` is RUNS items of a parallel batch node sleeping 10 ms
 //! each, all in flight at once: durable, each item's result is journaled as it finishes.
 //! Postgres runs when `PG_URL` is set.
 

@@ -119,8 +119,9 @@ pub trait Node<S, P = ()>: NodeInfo {
         false
     }
 
-    /// Runs the node as a step of a durable run: flows resume at the journal's position and
-    /// write a checkpoint after each step; any other node runs whole, as one step.
+    /// Runs the node as a step of a durable run: flows and batch flows resume at the journal's
+    /// position and write a checkpoint after each step, batch nodes journal their items; any
+    /// other node runs whole, as one step.
     #[cfg(feature = "durable")]
     #[doc(hidden)]
     fn run_durable<'a>(

@@ -19,18 +19,15 @@ pub type Pending<'s, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 's>>;
 pub trait Saver<S>: Sync {
     /// Saves `store` as the state after a step, the run continuing at `position`; `step` names
     /// the node whose `post` it was and the action it returned.
-    fn save<'s>(
-        &'s self,
-        store: &S,
-        position: &Position,
-        step: Option<(String, String)>,
-    ) -> Pending<'s, ()>;
+    fn save<'s>(&'s self, store: &S, position: &Position, step: Option<Step>) -> Pending<'s, ()>;
 
-    /// The run goes on at `position` after a step whose checkpoint is about to be written:
-    /// said before the store's lock is asked for, so that a checkpoint another run of the same
-    /// parallel batch flow writes in the meantime sees it (see `durable::batch_flow`).
-    fn publish(&self, position: &Position) {
-        let _ = position;
+    /// The run goes on at `position` after `step`, whose `post` just let go of the store:
+    /// said before anything else touches the store. Returns whether the saver writes that
+    /// checkpoint itself, later (in a parallel batch flow, one checkpoint for the posts that
+    /// come due together; see `durable::batch_flow`); otherwise the caller saves it now.
+    fn publish(&self, position: &Position, step: &mut Option<Step>) -> Result<bool> {
+        let _ = (position, step);
+        Ok(false)
     }
 
     /// Journals `value` in `slot` of the step in progress (see `Checkpoints::save_item`).
@@ -41,6 +38,16 @@ pub trait Saver<S>: Sync {
 
     /// What the step in progress journaled before the run stopped.
     fn items(&self) -> Pending<'_, Vec<(u64, String)>>;
+}
+
+/// The step a checkpoint commits: the node whose `post` it was (`outer.inner` through nested
+/// flows) and the action it returned, and how many posts the checkpoint commits (more than one
+/// when a parallel batch flow's posts are written together).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub(crate) node: String,
+    pub(crate) action: Option<String>,
+    pub(crate) posts: u64,
 }
 
 /// Where a run goes on: one step index per level of nested flows (the item, at the level of a
@@ -124,9 +131,8 @@ pub struct Journal<'j, S> {
     at: Position,
     /// The variable name of each step on the path (none at a batch flow's level).
     names: Vec<&'static str>,
-    /// The node whose `post` the next checkpoint commits (`outer.inner` through nested flows),
-    /// and its action.
-    step: Option<(String, String)>,
+    /// The step the next checkpoint commits.
+    step: Option<Step>,
 }
 
 impl<'j, S> Journal<'j, S> {
@@ -171,7 +177,11 @@ impl<'j, S> Journal<'j, S> {
     /// nested flow that ended keep its node as the step the next checkpoint commits.
     pub fn note(&mut self, action: &str) {
         if self.step.is_none() {
-            self.step = Some((self.step_name(), action.to_owned()));
+            self.step = Some(Step {
+                node: self.step_name(),
+                action: Some(action.to_owned()),
+                posts: 1,
+            });
         }
     }
 
@@ -188,9 +198,11 @@ impl<'j, S> Journal<'j, S> {
         if let Some(at) = self.at.path.get_mut(depth) {
             *at = next;
         }
-        let step = self.step.take();
+        let mut step = self.step.take();
         // Before the lock, with no `.await` since the step's `post` let go of the store.
-        self.saver.publish(&self.at);
+        if self.saver.publish(&self.at, &mut step)? {
+            return Ok(());
+        }
         let shared = store.access().await;
         self.saver.save(&shared, &self.at, step).await
     }
@@ -263,7 +275,7 @@ impl<'j, S> Journal<'j, S> {
     }
 
     /// The step noted since the last checkpoint, if any.
-    pub(crate) fn take_step(&mut self) -> Option<(String, String)> {
+    pub(crate) fn take_step(&mut self) -> Option<Step> {
         self.step.take()
     }
 }

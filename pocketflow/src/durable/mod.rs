@@ -16,6 +16,7 @@ mod checkpoints;
 #[doc(hidden)]
 pub mod journal;
 mod memory;
+mod parallel;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod run;

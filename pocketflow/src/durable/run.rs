@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::checkpoints::{Checkpoint, Checkpoints, Status};
-use super::journal::{Journal, Pending, Position, Saver};
+use super::journal::{Journal, Pending, Position, Saver, Step};
 use crate::action::{Action, ActionType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::node::{Node, NodeInfo};
@@ -215,8 +215,8 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
             position,
             store,
             shape: shape.clone(),
-            node: node.or_else(|| noted.as_ref().map(|(name, _)| name.clone())),
-            action: action.or_else(|| noted.map(|(_, action)| action)),
+            node: node.or_else(|| noted.as_ref().map(|step| step.node.clone())),
+            action: action.or_else(|| noted.and_then(|step| step.action)),
             message,
         };
         self.checkpoints.save(&self.id, &checkpoint).await?;
@@ -312,22 +312,20 @@ fn position_error(error: serde_json::Error) -> Error {
 }
 
 impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
-    fn save<'s>(
-        &'s self,
-        store: &S,
-        position: &Position,
-        step: Option<(String, String)>,
-    ) -> Pending<'s, ()> {
+    fn save<'s>(&'s self, store: &S, position: &Position, step: Option<Step>) -> Pending<'s, ()> {
         let prepared = to_json(store).and_then(|store| {
             let position = serde_json::to_string(position).map_err(position_error)?;
             Ok((store, position))
         });
         Box::pin(async move {
             let (store, position) = prepared?;
-            let (node, action) = step.unzip();
+            let (node, action, posts) = match step {
+                Some(step) => (Some(step.node), step.action, step.posts),
+                None => (None, None, 1),
+            };
             let checkpoint = Checkpoint {
                 status: Status::Running,
-                step: self.step.load(Ordering::Relaxed) + 1,
+                step: self.step.load(Ordering::Relaxed) + posts,
                 position,
                 store,
                 shape: self.shape.to_owned(),

@@ -1,0 +1,302 @@
+//! The runs of a parallel batch flow in a durable run: the items done, and each run in flight
+//! at its own place, in every checkpoint taken inside the batch flow.
+//!
+//! A checkpoint holds the store as every run left it, so it must say where each run is after
+//! each of that run's `post`s. A run says so ([`Saver::publish`]) as soon as its `post` lets go
+//! of the store's lock, with no `.await` in between; the runs share one task, so nothing else
+//! touches the store first, and whenever the store is free, what the runs have published
+//! matches it. That holds for nodes whose every `post` is followed by a checkpoint
+//! ([`Node::commits_each_post`]): macro-made nodes, and flows and sequential batch flows of
+//! them; the batch flow is one step over anything else.
+//!
+//! Checkpoints are written by one checkpointer beside the runs, not by each run: a run that
+//! publishes wakes it, it lets the other runs of the same burst publish too (one turn of the
+//! scheduler), then takes the store's lock just long enough to copy the store and the runs'
+//! places, and writes them as one checkpoint; the next one comes at least [`SPACING`] later.
+//! A wide batch is a handful of writes instead of one per post. A run that stops (interrupt,
+//! failure) writes the last one at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::pin::pin;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use futures::future::{join, select};
+use tokio::sync::Notify;
+
+use super::journal::{Journal, Pending, Position, Runs, Saver, Step};
+use crate::drive::window::run_window;
+use crate::error::{Error, Result};
+use crate::node::Node;
+use crate::progress::{self, Progress};
+use crate::runtime;
+use crate::store::Store;
+
+/// The least time from the start of one checkpoint of a parallel batch flow to the start of the
+/// next: what a crash can cost in posts to run again, against one write per post.
+const SPACING: Duration = Duration::from_millis(10);
+
+/// The parallel batch flow at `depth` of a position: `limit` runs at once, and which runs are
+/// done and where the others go on when it resumes.
+pub(crate) struct RunsOf {
+    pub(crate) depth: usize,
+    pub(crate) limit: usize,
+    pub(crate) saved: Runs,
+}
+
+/// The runs of a parallel batch flow, one per item not done, each with a journal of its own,
+/// beside the checkpointer that writes their checkpoints.
+pub(crate) async fn run_in_parallel<S, I, F>(
+    flow: &F,
+    progress: Option<&Progress>,
+    store: &mut Store<'_, S>,
+    journal: &Journal<'_, S>,
+    RunsOf {
+        depth,
+        limit,
+        saved,
+    }: RunsOf,
+    items: &[I],
+) -> Result<()>
+where
+    S: Send,
+    I: Sync,
+    F: Node<S, I> + Sync,
+{
+    let (around, name) = journal.here();
+    let parallel = &ParallelRuns {
+        parent: journal.saver(),
+        around: around.clone(),
+        depth,
+        name,
+        state: Mutex::new(State {
+            stopped: false,
+            done: saved.done.iter().copied().collect(),
+            at: saved.at.iter().cloned().collect(),
+            posts: 0,
+            failed: None,
+        }),
+        due: Notify::new(),
+        stop: Notify::new(),
+    };
+    let (pending, mut resume_at): (Vec<usize>, BTreeMap<u32, Position>) = {
+        let state = parallel.state();
+        for _ in &state.done {
+            progress::item_done(progress);
+        }
+        let pending = (0..items.len())
+            .filter(|index| !state.done.contains(&(*index as u32)))
+            .collect();
+        (pending, state.at.clone())
+    };
+    let resume_at = &Mutex::new(std::mem::take(&mut resume_at));
+    let (sharing, pending) = (&store.share(), &pending);
+    let runs = async {
+        let ran = run_window(
+            pending.len(),
+            limit,
+            |slot| async move {
+                let index = pending[slot];
+                let saver = ItemSaver {
+                    parallel,
+                    item: index as u32,
+                };
+                let resume = resume_at
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .remove(&(index as u32))
+                    .unwrap_or_default();
+                let mut run_journal = Journal::new(&saver, resume);
+                let run = flow
+                    .run_durable(sharing.store(), &items[index], &mut run_journal)
+                    .await
+                    // At once after the sub-flow's last post, as `publish` is.
+                    .and_then(|_| parallel.finish(index as u32, run_journal.take_step()));
+                if run.is_ok() {
+                    progress::item_done(progress);
+                }
+                (slot, run)
+            },
+            || sharing.is_settled(),
+        )
+        .await;
+        parallel.stop();
+        ran
+    };
+    // It ends when the runs do, never in the middle of a write (whose posts it has counted); or
+    // at its first failed write, after which the runs fail at their next step, so that the
+    // window stops them as it stops any failed batch.
+    let checkpointer = async {
+        loop {
+            parallel.due.notified().await;
+            if parallel.stopped() {
+                break;
+            }
+            tokio::task::yield_now().await;
+            let written = tokio::time::Instant::now();
+            if parallel.checkpoint(&mut sharing.store()).await.is_err() {
+                break;
+            }
+            // The next checkpoint waits a little: a wide batch whose posts fall due in a
+            // stream, not a burst, would write one per post otherwise. Without tokio's timer,
+            // it does not wait.
+            if let Ok(pause) = runtime::timer(|| tokio::time::sleep_until(written + SPACING)) {
+                select(pin!(pause), pin!(parallel.stop.notified())).await;
+            }
+        }
+    };
+    let (ran, ()) = join(runs, checkpointer).await;
+    // The posts since the last checkpoint are committed now: after the batch, the flow's next
+    // checkpoint would hold them in its store; after a failure or an interrupt (the window
+    // has let every sibling finish the phase it was in), the run keeps them for its resume.
+    let last = parallel.checkpoint(&mut sharing.store()).await;
+    ran?;
+    last
+}
+
+/// What every checkpoint taken inside one parallel batch flow says of its runs.
+struct ParallelRuns<'p, S> {
+    /// What writes the run's checkpoints.
+    parent: &'p dyn Saver<S>,
+    /// The position of the batch flow itself, its items included.
+    around: Position,
+    depth: usize,
+    /// The batch flow's step name, which names its checkpoints.
+    name: String,
+    state: Mutex<State>,
+    /// Wakes the checkpointer.
+    due: Notify,
+    /// Ends its pause between checkpoints when the runs are over.
+    stop: Notify,
+}
+
+struct State {
+    /// Whether the runs are over.
+    stopped: bool,
+    /// The items whose sub-flow finished.
+    done: BTreeSet<u32>,
+    /// Where each run in flight goes on inside its sub-flow.
+    at: BTreeMap<u32, Position>,
+    /// Posts published and not yet in a checkpoint.
+    posts: u64,
+    /// Why the checkpointer stopped: the runs fail with it at their next step.
+    failed: Option<String>,
+}
+
+impl<S> ParallelRuns<'_, S> {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The runs are over: the checkpointer ends after the write it is in, if any.
+    fn stop(&self) {
+        self.state().stopped = true;
+        self.due.notify_one();
+        self.stop.notify_one();
+    }
+
+    fn stopped(&self) -> bool {
+        self.state().stopped
+    }
+
+    /// Run `item` took a step and goes on at `at` inside its sub-flow.
+    fn publish(&self, item: u32, at: &Position, step: Option<Step>) -> Result<()> {
+        let mut state = self.state();
+        if let Some(failed) = &state.failed {
+            return Err(Error::durable(failed.clone().into()));
+        }
+        state.at.insert(item, at.clone());
+        state.posts += step.map_or(1, |step| step.posts);
+        self.due.notify_one();
+        Ok(())
+    }
+
+    /// Run `item` is done: its sub-flow's last post, `step`, is applied.
+    fn finish(&self, item: u32, step: Option<Step>) -> Result<()> {
+        let mut state = self.state();
+        if let Some(failed) = &state.failed {
+            return Err(Error::durable(failed.clone().into()));
+        }
+        state.at.remove(&item);
+        state.done.insert(item);
+        state.posts += step.map_or(1, |step| step.posts);
+        self.due.notify_one();
+        Ok(())
+    }
+
+    /// Writes the store as the runs left it, and where each is, if a post came since the last
+    /// checkpoint. The lock is held while both are copied, not while they are written.
+    async fn checkpoint(&self, store: &mut Store<'_, S>) -> Result<()> {
+        let write = {
+            let shared = store.access().await;
+            let (position, posts) = {
+                let mut state = self.state();
+                if let Some(failed) = &state.failed {
+                    return Err(Error::durable(failed.clone().into()));
+                }
+                if state.posts == 0 {
+                    return Ok(());
+                }
+                let mut position = self.around.clone();
+                if let Some(batch) = position.batches.iter_mut().find(|b| b.depth == self.depth) {
+                    batch.runs = Some(Runs {
+                        done: state.done.iter().copied().collect(),
+                        at: state
+                            .at
+                            .iter()
+                            .map(|(item, at)| (*item, at.clone()))
+                            .collect(),
+                    });
+                }
+                (position, std::mem::take(&mut state.posts))
+            };
+            let step = Step {
+                node: self.name.clone(),
+                action: None,
+                posts,
+            };
+            self.parent.save(&shared, &position, Some(step))
+        };
+        let written = write.await;
+        if let Err(error) = &written {
+            self.state().failed = Some(error.to_string());
+        }
+        written
+    }
+}
+
+/// The saver of one run of a parallel batch flow: it publishes the run's place and leaves the
+/// writing to the checkpointer. Batch nodes inside the run journal nothing (their slots would
+/// be shared by every run): they run whole, as one step of the run.
+struct ItemSaver<'i, S> {
+    parallel: &'i ParallelRuns<'i, S>,
+    item: u32,
+}
+
+impl<S> Saver<S> for ItemSaver<'_, S> {
+    fn save<'s>(&'s self, _: &S, _: &Position, step: Option<Step>) -> Pending<'s, ()> {
+        // Not reached: `publish` takes every step.
+        let published = self.parallel.publish(self.item, &Position::default(), step);
+        Box::pin(async move { published })
+    }
+
+    fn publish(&self, position: &Position, step: &mut Option<Step>) -> Result<bool> {
+        self.parallel
+            .publish(self.item, position, step.take())
+            .map(|()| true)
+    }
+
+    fn save_item<'s>(&'s self, _: u64, _: String) -> Pending<'s, ()> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn save_items(&self, _: Vec<(u64, String)>) -> Pending<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn items(&self) -> Pending<'_, Vec<(u64, String)>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+}
