@@ -195,4 +195,20 @@ impl<S, P, N: Node<S, P> + Configure> Node<S, P> for Configured<N> {
     fn commits_each_post() -> bool {
         N::commits_each_post()
     }
+
+    #[cfg(feature = "durable")]
+    fn run_durable<'a>(
+        &'a self,
+        store: Store<'a, S>,
+        params: &'a P,
+        journal: &'a mut crate::durable::journal::Journal<'_, S>,
+    ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
+        self.node.run_durable_configured(
+            &self.policy,
+            self.progress.as_ref(),
+            store,
+            params,
+            journal,
+        )
+    }
 }

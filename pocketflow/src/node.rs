@@ -119,6 +119,22 @@ pub trait Node<S, P = ()>: NodeInfo {
         false
     }
 
+    /// [`run_durable`](Node::run_durable) under `policy`, counting its items into `progress`:
+    /// how a [`Configured`](crate::Configured) node runs in a durable run.
+    #[cfg(feature = "durable")]
+    #[doc(hidden)]
+    fn run_durable_configured<'a>(
+        &'a self,
+        policy: &'a RetryPolicy,
+        progress: Option<&'a Progress>,
+        store: Store<'a, S>,
+        params: &'a P,
+        journal: &'a mut crate::durable::journal::Journal<'_, S>,
+    ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
+        let _ = journal;
+        self.run_configured(policy, progress, store, params)
+    }
+
     /// Runs the node as a step of a durable run: flows and batch flows resume at the journal's
     /// position and write a checkpoint after each step, batch nodes journal their items; any
     /// other node runs whole, as one step.

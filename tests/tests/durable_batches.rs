@@ -224,3 +224,45 @@ async fn a_batch_of_borrowed_items_runs_as_one_step() {
         .unwrap();
     assert_eq!(total.sum, 2);
 }
+
+/// A batch node configured at run time journals as the attribute's does, with the run-time
+/// policy and its progress.
+#[tokio::test(start_paused = true)]
+async fn a_configured_batch_node_journals_with_its_policy_and_progress() {
+    let db = Memory::new();
+    let square = Square::default();
+    square.hang.store(true, Ordering::SeqCst);
+    let progress = pocketflow::Progress::new();
+    let configured = square
+        .with_timeout(Duration::from_secs(60))
+        .with_progress(&progress);
+    let run = configured.durable(&db, "configured");
+    let dropped =
+        tokio::time::timeout(Duration::from_millis(35), run.run(&mut Squares::default())).await;
+    assert!(dropped.is_err());
+    assert_eq!(
+        db.items("configured").await.unwrap().len(),
+        5,
+        "items and 4 results"
+    );
+    assert_eq!((progress.done(), progress.total()), (4, 6));
+
+    configured.inner().hang.store(false, Ordering::SeqCst);
+    let mut squares = Squares::default();
+    run.run(&mut squares).await.unwrap();
+    assert_eq!(squares.out, [0, 1, 4, 9, 16, 25]);
+    assert_eq!(configured.inner().preps.load(Ordering::SeqCst), 1);
+    let execs: Vec<u32> = configured
+        .inner()
+        .execs
+        .iter()
+        .map(|count| count.load(Ordering::SeqCst))
+        .collect();
+    assert_eq!(
+        execs,
+        [1, 1, 1, 2, 1, 2],
+        "only the items with no result again"
+    );
+    // The resumed run counts the 4 journaled results as done, then the 2 it ran.
+    assert_eq!((progress.done(), progress.total()), (4 + 6, 6 + 6));
+}

@@ -376,9 +376,25 @@ fn durable_run(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
                 (&&#pf::#chooser::<Self>(#pf::PhantomData)).drive(
                     self,
                     &<Self as #pf::Configure>::POLICY,
+                    #pf::Option::None,
                     __store,
                     __params,
                     __journal,
+                )
+            }
+
+            fn run_durable_configured<'__a>(
+                &'__a self,
+                __policy: &'__a #pf::RetryPolicy,
+                __progress: #pf::Option<&'__a #pf::Progress>,
+                __store: #pf::Store<'__a, #shared_ty>,
+                __params: &'__a #params_ty,
+                __journal: &'__a mut #pf::Journal<'_, #shared_ty>,
+            ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
+                #[allow(unused_imports)]
+                use #pf::{Journaled as _, Unjournaled as _};
+                (&&#pf::#chooser::<Self>(#pf::PhantomData)).drive(
+                    self, __policy, __progress, __store, __params, __journal,
                 )
             }
         }

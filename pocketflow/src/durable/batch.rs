@@ -37,6 +37,7 @@ pub trait Journaled<N: NodeInfo, S, P> {
         self,
         node: &'a N,
         policy: &'a RetryPolicy,
+        progress: Option<&'a Progress>,
         store: Store<'a, S>,
         params: &'a P,
         journal: &'a mut Journal<'_, S>,
@@ -50,6 +51,7 @@ pub trait Unjournaled<N: NodeInfo, S, P> {
         self,
         node: &'a N,
         policy: &'a RetryPolicy,
+        progress: Option<&'a Progress>,
         store: Store<'a, S>,
         params: &'a P,
         journal: &'a mut Journal<'_, S>,
@@ -72,11 +74,12 @@ macro_rules! choose {
                 self,
                 node: &'a N,
                 policy: &'a RetryPolicy,
+                progress: Option<&'a Progress>,
                 store: Store<'a, S>,
                 params: &'a P,
                 journal: &'a mut Journal<'_, S>,
             ) -> impl Future<Output = Result<N::Action>> + Send + 'a {
-                $journaled(node, policy, store, params, journal.saver())
+                $journaled(node, policy, progress, store, params, journal.saver())
             }
         }
 
@@ -90,12 +93,13 @@ macro_rules! choose {
                 self,
                 node: &'a N,
                 policy: &'a RetryPolicy,
+                progress: Option<&'a Progress>,
                 store: Store<'a, S>,
                 params: &'a P,
                 journal: &'a mut Journal<'_, S>,
             ) -> impl Future<Output = Result<N::Action>> + Send + 'a {
                 let _ = journal;
-                $plain(node, policy, None, store, params)
+                $plain(node, policy, progress, store, params)
             }
         }
     };
@@ -185,6 +189,7 @@ fn in_order<O>(count: usize, mut done: HashMap<usize, O>) -> Result<Vec<O>> {
 async fn drive_batch_journaled<N, S, P>(
     node: &N,
     policy: &RetryPolicy,
+    progress: Option<&Progress>,
     mut store: Store<'_, S>,
     params: &P,
     saver: &dyn Saver<S>,
@@ -194,7 +199,6 @@ where
     N::Item: Serialize + DeserializeOwned,
     N::Output: Serialize + DeserializeOwned,
 {
-    let progress: Option<&Progress> = None;
     NodeRun::<N>::check(policy, Exec::Async)?;
     let span = NodeRun::<N>::span();
     trace::in_span(&span, async {
@@ -208,6 +212,9 @@ where
             }
         };
         progress::add_items(progress, items.len());
+        for _ in 0..done.len() {
+            progress::item_done(progress);
+        }
 
         let missing: Vec<usize> = (0..items.len()).filter(|i| !done.contains_key(i)).collect();
         let grouped = Grouped::default();
@@ -233,6 +240,9 @@ where
                         .map(|()| output),
                     Err(error) => Err(error.on_item(index)),
                 };
+                if output.is_ok() {
+                    progress::item_done(progress);
+                }
                 (k, output)
             },
             || true,
@@ -260,6 +270,7 @@ pub struct SyncBatch<N>(pub PhantomData<fn() -> N>);
 async fn drive_sync_batch_journaled<N, S, P>(
     node: &N,
     policy: &RetryPolicy,
+    progress: Option<&Progress>,
     mut store: Store<'_, S>,
     params: &P,
     saver: &dyn Saver<S>,
@@ -280,6 +291,10 @@ where
             (items, HashMap::new())
         }
     };
+    progress::add_items(progress, items.len());
+    for _ in 0..done.len() {
+        progress::item_done(progress);
+    }
     // Plain `fn` items run back to back: their results are written every 256 items or 100 ms,
     // whichever comes first, rather than one write per item.
     let mut unwritten: Vec<(u64, String)> = Vec::new();
@@ -314,6 +329,7 @@ where
             written = tokio::time::Instant::now();
         }
         done.insert(index, output);
+        progress::item_done(progress);
     }
     let outputs = in_order(items.len(), done)?;
     let action = with_store_now!(N, span, store, Phase::Post, |shared| {
