@@ -305,3 +305,58 @@ async fn updating_a_run_never_saved_is_an_error() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Durable);
 }
+
+/// Two processes that resume one run id at once: the first to commit a step goes on, the other
+/// stops with an error at its next save instead of committing over it.
+#[tokio::test]
+async fn two_runs_of_one_id_at_once_cannot_both_commit() {
+    /// Waits at its first exec until the test lets it go.
+    struct Gate {
+        first: AtomicBool,
+        open: tokio::sync::Notify,
+    }
+    #[node]
+    impl Gate {
+        async fn exec(&self) {
+            if !self.first.swap(true, Ordering::SeqCst) {
+                self.open.notified().await;
+            }
+        }
+        fn post(&self, counts: &mut Counts) {
+            counts.add("gate");
+        }
+    }
+
+    let db = Memory::new();
+    let gate = Gate {
+        first: AtomicBool::new(false),
+        open: tokio::sync::Notify::new(),
+    };
+    let (a, c) = (Step::named("a"), Step::named("c"));
+    let flow = flow! { a >> gate >> c };
+    let run = flow.durable(&db, "twice");
+    let mut first_counts = Counts::default();
+    let mut first = std::pin::pin!(run.run(&mut first_counts));
+    assert!(
+        futures::poll!(first.as_mut()).is_pending(),
+        "the first run waits at the gate, after a"
+    );
+    // Meanwhile a second process runs the same id to its end.
+    let mut second_counts = Counts::default();
+    run.run(&mut second_counts).await.unwrap();
+    flow.gate.open.notify_one();
+    let err = first.await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Durable);
+    assert!(
+        err.to_string().contains("moved on by another process"),
+        "{err}"
+    );
+    let saved = db.load("twice").await.unwrap().unwrap();
+    assert_eq!(
+        saved.status,
+        Status::Finished,
+        "the second run's end stands"
+    );
+    let counts: Counts = serde_json::from_str(&saved.store).unwrap();
+    all_once(&counts, &["a", "gate", "c"]);
+}

@@ -166,6 +166,48 @@ pub trait Checkpoints: Send + Sync {
         checkpoint: &Checkpoint,
     ) -> impl Future<Output = Result<()>> + Send;
 
+    /// Saves `checkpoint` as [`save`](Checkpoints::save) does, only if the run's saved step is
+    /// still `expected` (`None`: the run has no checkpoint yet), and returns whether it did:
+    /// `false`, with nothing written, when another process has moved the run on since. Durable
+    /// runs save through it, so two processes that resume one run id at once cannot both
+    /// commit a step.
+    ///
+    /// The default loads, compares and saves in separate calls, between which another process
+    /// can slip: a backend that can do it in one transaction should (`Memory`, `Sqlite` and
+    /// `Postgres` do).
+    ///
+    /// ```
+    /// # use pocketflow::durable::{Checkpoint, Checkpoints, Memory, Status};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let db = Memory::new();
+    /// let mut checkpoint = Checkpoint {
+    ///     status: Status::Running, step: 1, position: "[1]".into(), store: "0".into(),
+    ///     shape: "s".into(), node: Some("a".into()), action: Some("default".into()), message: None,
+    /// };
+    /// assert!(db.save_after("run-1", None, &checkpoint).await.unwrap());
+    /// checkpoint.step = 2;
+    /// assert!(db.save_after("run-1", Some(1), &checkpoint).await.unwrap());
+    /// // A second process that also resumed at step 1 is too late.
+    /// assert!(!db.save_after("run-1", Some(1), &checkpoint).await.unwrap());
+    /// assert!(!db.save_after("run-1", None, &checkpoint).await.unwrap());
+    /// assert_eq!(db.history("run-1").await.unwrap().len(), 2);
+    /// # });
+    /// ```
+    fn save_after(
+        &self,
+        run_id: &str,
+        expected: Option<u64>,
+        checkpoint: &Checkpoint,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        async move {
+            let saved = self.load(run_id).await?.map(|saved| saved.step);
+            if saved != expected {
+                return Ok(false);
+            }
+            self.save(run_id, checkpoint).await.map(|()| true)
+        }
+    }
+
     /// Replaces the saved store of `run_id` with what `edit` makes of it, in one transaction;
     /// an error (from `edit`, or for a run never saved) changes nothing.
     fn update_store(

@@ -45,14 +45,15 @@ impl Memory {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-}
 
-impl Checkpoints for Memory {
-    async fn load(&self, run_id: &str) -> Result<Option<Checkpoint>> {
-        Ok(self.runs().get(run_id).map(|run| run.current.clone()))
-    }
-
-    async fn save(&self, run_id: &str, checkpoint: &Checkpoint) -> Result<()> {
+    /// Saves `checkpoint` as the run's current one, unless `refused` by the step saved now
+    /// (`None` for a run never saved): one lock, so nothing slips between the two.
+    fn save_unless(
+        &self,
+        run_id: &str,
+        checkpoint: &Checkpoint,
+        refused: impl FnOnce(Option<u64>) -> bool,
+    ) -> bool {
         let now = SystemTime::now();
         let entry = HistoryEntry {
             step: checkpoint.step,
@@ -62,6 +63,9 @@ impl Checkpoints for Memory {
             time: now,
         };
         let mut runs = self.runs();
+        if refused(runs.get(run_id).map(|run| run.current.step)) {
+            return false;
+        }
         match runs.get_mut(run_id) {
             Some(run) => {
                 run.current = checkpoint.clone();
@@ -81,7 +85,27 @@ impl Checkpoints for Memory {
                 );
             }
         }
+        true
+    }
+}
+
+impl Checkpoints for Memory {
+    async fn load(&self, run_id: &str) -> Result<Option<Checkpoint>> {
+        Ok(self.runs().get(run_id).map(|run| run.current.clone()))
+    }
+
+    async fn save(&self, run_id: &str, checkpoint: &Checkpoint) -> Result<()> {
+        self.save_unless(run_id, checkpoint, |_| false);
         Ok(())
+    }
+
+    async fn save_after(
+        &self,
+        run_id: &str,
+        expected: Option<u64>,
+        checkpoint: &Checkpoint,
+    ) -> Result<bool> {
+        Ok(self.save_unless(run_id, checkpoint, |saved| saved != expected))
     }
 
     async fn update_store(

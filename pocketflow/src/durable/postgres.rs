@@ -227,6 +227,86 @@ fn read_checkpoint(row: &PgRow) -> std::result::Result<(String, i64, Checkpoint)
     ))
 }
 
+/// When a save writes.
+enum Condition {
+    Always,
+    /// Only for a run never saved.
+    New,
+    /// Only while the run's saved step is this one.
+    AtStep(i64),
+}
+
+impl Postgres {
+    /// Writes `checkpoint`, its history row and the journal's clearing in one transaction, if
+    /// `condition` holds in it; returns whether it did.
+    async fn save_if(
+        &self,
+        run_id: &str,
+        condition: Condition,
+        checkpoint: &Checkpoint,
+    ) -> Result<bool> {
+        let step = sql::step_to_db(run_id, checkpoint.step)?;
+        macro_rules! insert {
+            ($conflict:literal) => {
+                concat!(
+                    "INSERT INTO runs (id, status, step, position, store, shape, node, action, \
+                     message, updated_at) VALUES ($1, $2, $3, $4, $5::json, $6, $7, $8, $9, \
+                     clock_timestamp()) ",
+                    $conflict
+                )
+            };
+        }
+        let statement: &'static str = match condition {
+            Condition::Always => insert!(
+                "ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
+                 step = excluded.step, position = excluded.position, store = excluded.store, \
+                 shape = excluded.shape, node = excluded.node, action = excluded.action, \
+                 message = excluded.message, updated_at = excluded.updated_at"
+            ),
+            Condition::New => insert!("ON CONFLICT (id) DO NOTHING"),
+            Condition::AtStep(_) => {
+                "UPDATE runs SET status = $2, step = $3, position = $4, store = $5::json, \
+                 shape = $6, node = $7, action = $8, message = $9, \
+                 updated_at = clock_timestamp() WHERE id = $1 AND step = $10"
+            }
+        };
+        let result: std::result::Result<bool, sqlx::Error> = async {
+            let mut tx = self.pool.begin().await?;
+            let mut query = sqlx::query(statement)
+                .bind(run_id)
+                .bind(checkpoint.status.as_str())
+                .bind(step)
+                .bind(&checkpoint.position)
+                .bind(&checkpoint.store)
+                .bind(&checkpoint.shape)
+                .bind(&checkpoint.node)
+                .bind(&checkpoint.action)
+                .bind(&checkpoint.message);
+            if let Condition::AtStep(expected) = condition {
+                query = query.bind(expected);
+            }
+            if query.execute(&mut *tx).await?.rows_affected() == 0 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO history (run_id, step, status, node, action, at) \
+                 SELECT id, step, status, node, action, updated_at FROM runs WHERE id = $1",
+            )
+            .bind(run_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM items WHERE run_id = $1")
+                .bind(run_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await.map(|()| true)
+        }
+        .await;
+        result.map_err(db_error(format_args!("PostgreSQL: saving run `{run_id}`")))
+    }
+}
+
 impl Checkpoints for Postgres {
     async fn load(&self, run_id: &str) -> Result<Option<Checkpoint>> {
         let failed = || db_error(format!("PostgreSQL: loading run `{run_id}`"));
@@ -246,44 +326,22 @@ impl Checkpoints for Postgres {
     }
 
     async fn save(&self, run_id: &str, checkpoint: &Checkpoint) -> Result<()> {
-        let step = sql::step_to_db(run_id, checkpoint.step)?;
-        let result: std::result::Result<(), sqlx::Error> = async {
-            let mut tx = self.pool.begin().await?;
-            sqlx::query(
-                "INSERT INTO runs \
-                 (id, status, step, position, store, shape, node, action, message, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5::json, $6, $7, $8, $9, clock_timestamp()) \
-                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
-                 step = excluded.step, position = excluded.position, store = excluded.store, \
-                 shape = excluded.shape, node = excluded.node, action = excluded.action, \
-                 message = excluded.message, updated_at = excluded.updated_at",
-            )
-            .bind(run_id)
-            .bind(checkpoint.status.as_str())
-            .bind(step)
-            .bind(&checkpoint.position)
-            .bind(&checkpoint.store)
-            .bind(&checkpoint.shape)
-            .bind(&checkpoint.node)
-            .bind(&checkpoint.action)
-            .bind(&checkpoint.message)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO history (run_id, step, status, node, action, at) \
-                 SELECT id, step, status, node, action, updated_at FROM runs WHERE id = $1",
-            )
-            .bind(run_id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM items WHERE run_id = $1")
-                .bind(run_id)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await
-        }
-        .await;
-        result.map_err(db_error(format_args!("PostgreSQL: saving run `{run_id}`")))
+        self.save_if(run_id, Condition::Always, checkpoint)
+            .await
+            .map(drop)
+    }
+
+    async fn save_after(
+        &self,
+        run_id: &str,
+        expected: Option<u64>,
+        checkpoint: &Checkpoint,
+    ) -> Result<bool> {
+        let condition = match expected {
+            None => Condition::New,
+            Some(step) => Condition::AtStep(sql::step_to_db(run_id, step)?),
+        };
+        self.save_if(run_id, condition, checkpoint).await
     }
 
     async fn update_store(

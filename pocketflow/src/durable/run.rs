@@ -135,7 +135,9 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
                     action: None,
                     message: None,
                 };
-                self.checkpoints.save(&self.id, &start).await?;
+                if !self.checkpoints.save_after(&self.id, None, &start).await? {
+                    return Err(moved_on(&self.id));
+                }
                 (Position::default(), 0, store)
             }
             Some(saved) => {
@@ -219,7 +221,14 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
             action: action.or_else(|| noted.and_then(|step| step.action)),
             message,
         };
-        self.checkpoints.save(&self.id, &checkpoint).await?;
+        let last_step = saver.step.load(Ordering::Relaxed);
+        if !self
+            .checkpoints
+            .save_after(&self.id, Some(last_step), &checkpoint)
+            .await?
+        {
+            return Err(moved_on(&self.id));
+        }
         match result {
             Ok(action) => Ok(Outcome::Finished(action.into_action())),
             Err(error) if error.kind() == ErrorKind::Interrupted => {
@@ -307,6 +316,18 @@ impl<C> RunSaver<'_, C> {
     }
 }
 
+/// Another process saved a step of run `id` since this one loaded or saved it: two ran it at
+/// once, and this one stops rather than commit a step over the other's.
+fn moved_on(id: &str) -> Error {
+    Error::durable(
+        format!(
+            "run `{id}` was moved on by another process running it at the same time; this one \
+             stopped without saving, run it again to go on from where the other left it"
+        )
+        .into(),
+    )
+}
+
 fn position_error(error: serde_json::Error) -> Error {
     Error::durable(format!("the run's position cannot be saved: {error}").into())
 }
@@ -333,7 +354,14 @@ impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
                 action,
                 message: None,
             };
-            self.checkpoints.save(self.id, &checkpoint).await?;
+            let last_step = self.step.load(Ordering::Relaxed);
+            if !self
+                .checkpoints
+                .save_after(self.id, Some(last_step), &checkpoint)
+                .await?
+            {
+                return Err(moved_on(self.id));
+            }
             self.step.store(checkpoint.step, Ordering::Relaxed);
             *self
                 .last
