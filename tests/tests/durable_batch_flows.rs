@@ -173,6 +173,23 @@ async fn an_interrupt_inside_a_batch_flow_resumes_at_that_item_and_step() {
     );
 }
 
+/// Runs `run` (approved) until it hangs in `check` of b, drops it there (a process that dies),
+/// and returns its last checkpoint and that checkpoint's store.
+async fn drop_when_hung<N: Node<Log>>(
+    run: &pocketflow::durable::DurableRun<'_, N, Memory>,
+    db: &Memory,
+) -> (pocketflow::durable::Checkpoint, Log) {
+    let mut log = Log {
+        approved: true,
+        ..Log::default()
+    };
+    let dropped = tokio::time::timeout(Duration::from_secs(1), run.run(&mut log)).await;
+    assert!(dropped.is_err(), "the run hangs in check of b");
+    let saved = db.load(run.id()).await.unwrap().unwrap();
+    let stopped = serde_json::from_str(&saved.store).unwrap();
+    (saved, stopped)
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_run_dropped_inside_a_batch_flow_resumes_there() {
     let db = Memory::new();
@@ -180,15 +197,8 @@ async fn a_run_dropped_inside_a_batch_flow_resumes_there() {
     knobs.hang.store(true, Ordering::SeqCst);
     let flow = pipeline(&knobs);
     let run = flow.durable(&db, "dropped");
-    let mut log = Log {
-        approved: true,
-        ..Log::default()
-    };
-    let dropped = tokio::time::timeout(Duration::from_secs(1), run.run(&mut log)).await;
-    assert!(dropped.is_err(), "the run hangs in check of b");
-    let saved = db.load("dropped").await.unwrap().unwrap();
+    let (saved, stopped) = drop_when_hung(&run, &db).await;
     assert_eq!(saved.status, Status::Running);
-    let stopped: Log = serde_json::from_str(&saved.store).unwrap();
     assert_eq!(stopped.posts, ALL_POSTS[..4], "draft b is committed");
 
     knobs.hang.store(false, Ordering::SeqCst);
@@ -317,14 +327,7 @@ async fn a_run_dropped_inside_a_parallel_batch_flow_resumes_each_run_at_its_plac
     knobs.hang.store(true, Ordering::SeqCst);
     let flow = parallel_pipeline(&knobs);
     let run = flow.durable(&db, "dropped");
-    let mut log = Log {
-        approved: true,
-        ..Log::default()
-    };
-    let dropped = tokio::time::timeout(Duration::from_secs(1), run.run(&mut log)).await;
-    assert!(dropped.is_err(), "the run hangs in check of b");
-    let saved = db.load("dropped").await.unwrap().unwrap();
-    let stopped: Log = serde_json::from_str(&saved.store).unwrap();
+    let (saved, stopped) = drop_when_hung(&run, &db).await;
     // b hangs in exec of check; a, c and d went through beside it.
     assert_eq!(
         stopped.posts,

@@ -371,9 +371,7 @@ fn durable_run(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
                 __params: &'__a #params_ty,
                 __journal: &'__a mut #pf::Journal<'_, #shared_ty>,
             ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
-                #[allow(unused_imports)]
-                use #pf::{Journaled as _, Unjournaled as _};
-                (&&#pf::#chooser::<Self>(#pf::PhantomData)).drive(
+                #pf::Node::run_durable_configured(
                     self,
                     &<Self as #pf::Configure>::POLICY,
                     #pf::Option::None,

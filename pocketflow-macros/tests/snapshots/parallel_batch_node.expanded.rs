@@ -132,10 +132,9 @@ for Translate {
         '__a, Shared >, __params : & '__a __P, __journal : & '__a mut
         ::pocketflow::__private::Journal < '_, Shared >,) -> impl
         ::pocketflow::__private::Future < Output = ::pocketflow::__private::Result <
-        Self::Action >> + ::pocketflow::__private::Send + '__a { #[allow(unused_imports)]
-        use ::pocketflow::__private:: { Journaled as _, Unjournaled as _ }; (&&
-        ::pocketflow::__private::Batch:: < Self > (::pocketflow::__private::PhantomData))
-        .drive(self, & < Self as ::pocketflow::__private::Configure > ::POLICY,
+        Self::Action >> + ::pocketflow::__private::Send + '__a {
+        ::pocketflow::__private::Node::run_durable_configured(self, & < Self as
+        ::pocketflow::__private::Configure > ::POLICY,
         ::pocketflow::__private::Option::None, __store, __params, __journal,) } fn
         run_durable_configured < '__a > (& '__a self, __policy : &
         '__a::pocketflow::__private::RetryPolicy, __progress :
