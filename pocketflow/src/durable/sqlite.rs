@@ -146,10 +146,13 @@ impl Sqlite {
         let path = name.to_path_buf();
         let opened = blocking(move || schema::open_file(&path, durability)).await;
         let conn = Sqlite::opened(&name, opened)?;
-        let checkpointer = Checkpointer::new(name.to_path_buf(), durability);
+        // Commits that sync wait for the disk: on a blocking thread, with SQLite's own WAL
+        // checkpoints. The others run here, with checkpoints on a blocking thread.
         let inline_writes = durability == Durability::Normal;
+        let checkpointer =
+            inline_writes.then(|| Checkpointer::new(&conn, name.to_path_buf(), durability));
         Ok(Sqlite {
-            db: Arc::new(Db::new(conn, inline_writes, Some(checkpointer))),
+            db: Arc::new(Db::new(conn, inline_writes, checkpointer)),
             name,
         })
     }
@@ -265,14 +268,22 @@ impl Checkpoints for Sqlite {
             db_error(self.context(format_args!("updating the store of `{run_id}`")))(error)
         };
         let held = self.db.hold().await.map_err(failed)?;
-        let (mut held, ()) = held
+        // IMMEDIATE: the write lock is taken before the read, so no other process can write
+        // between this read and this write. Any early return drops `held`, which rolls back.
+        let (held, ()) = held
             .run(true, queries::begin_immediate, || queries::begin_immediate)
             .await
             .map_err(failed)?;
-        // The write lock is this connection's until the commit: nothing below waits for
-        // another. An early return drops `held`, which rolls back.
-        let store = held
-            .here(|conn| queries::store(conn, run_id))
+        let (held, store) = held
+            .run(
+                true,
+                |conn| queries::store(conn, run_id),
+                || {
+                    let id = run_id.to_owned();
+                    move |conn| queries::store(conn, &id)
+                },
+            )
+            .await
             .map_err(failed)?;
         let Some(store) = store else {
             return Err(problem(
@@ -280,7 +291,17 @@ impl Checkpoints for Sqlite {
             ));
         };
         let store = edit(&store)?;
-        held.here(|conn| queries::set_store(conn, run_id, &store, now_millis()))
+        let now = now_millis();
+        let (held, ()) = held
+            .run(
+                true,
+                |conn| queries::set_store(conn, run_id, &store, now),
+                || {
+                    let (id, store) = (run_id.to_owned(), store.clone());
+                    move |conn| queries::set_store(conn, &id, &store, now)
+                },
+            )
+            .await
             .map_err(failed)?;
         let (held, ()) = held
             .run(self.db.inline_writes(), queries::commit, || queries::commit)

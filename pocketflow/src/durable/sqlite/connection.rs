@@ -29,19 +29,18 @@ pub(super) struct Db {
     conn: Arc<Mutex<Connection>>,
     /// Whether writes may run on the calling task: their commits do not sync to disk.
     inline_writes: bool,
-    /// `None` for a database in memory, which has no WAL.
+    /// `None` when SQLite checkpoints the WAL itself: a database in memory (no WAL), or
+    /// commits on blocking threads (`Durability::Full`).
     checkpointer: Option<Checkpointer>,
 }
 
 impl Db {
+    /// `checkpointer`: the WAL's, for a file whose commits run on the calling task.
     pub(super) fn new(
         conn: Connection,
         inline_writes: bool,
         checkpointer: Option<Checkpointer>,
     ) -> Db {
-        if checkpointer.is_some() {
-            wal::install(&conn);
-        }
         Db {
             conn: Arc::new(Mutex::new(conn)),
             inline_writes,
@@ -55,6 +54,10 @@ impl Db {
             guard: Arc::clone(&self.conn).lock_owned().await,
             wal_pages: 0,
         };
+        if !held.guard.is_autocommit() {
+            // Left open by a `ROLLBACK` that failed when it was let go (see `Drop`).
+            let _ = held.guard.execute_batch("ROLLBACK");
+        }
         // A statement inside a transaction left open would not be committed: refused.
         if held.guard.is_autocommit() {
             Ok(held)
@@ -118,15 +121,16 @@ impl Db {
 
     /// After a write through `held`: a WAL checkpoint when the log has grown.
     pub(super) fn after(&self, held: Held) {
-        let pages = held.wal_pages;
-        if pages >= wal::BACKSTOP {
-            // The next call of this handle waits for the connection, on its task.
+        let Some(checkpointer) = &self.checkpointer else {
+            return;
+        };
+        if let Some(checkpoint) = checkpointer.after_write(held.wal_pages) {
+            // `held` goes with it: the next call of this handle waits for the connection (on
+            // its task), then restarts the log.
             match tokio::runtime::Handle::try_current() {
-                Ok(runtime) => drop(runtime.spawn_blocking(move || wal::checkpoint(&held.guard))),
-                Err(_) => wal::checkpoint(&held.guard),
+                Ok(runtime) => drop(runtime.spawn_blocking(move || checkpoint(&held.guard))),
+                Err(_) => checkpoint(&held.guard),
             }
-        } else if let Some(checkpointer) = &self.checkpointer {
-            checkpointer.after_write(pages);
         }
     }
 }
@@ -163,15 +167,6 @@ impl Held {
         self.on_thread(there()).await
     }
 
-    /// Runs `op` on this task, for a statement that cannot wait: one inside a transaction that
-    /// holds the write lock already.
-    pub(super) fn here<T>(
-        &mut self,
-        op: impl FnOnce(&Connection) -> rusqlite::Result<T>,
-    ) -> Outcome<T> {
-        Ok(self.attempt(Duration::ZERO, op)?)
-    }
-
     /// Runs `op` on a blocking thread, where it waits for a lock up to [`WAIT`].
     pub(super) async fn on_thread<T, B>(mut self, op: B) -> Outcome<(Held, T)>
     where
@@ -206,8 +201,8 @@ impl Held {
 impl Drop for Held {
     fn drop(&mut self) {
         if !self.guard.is_autocommit() {
-            // Rolling back writes nothing to disk. Should it fail, `Db::hold` refuses the
-            // connection to the next call.
+            // Rolling back writes nothing to disk. Should it fail, `Db::hold` tries again, and
+            // refuses the connection to the next call if that fails too.
             let _ = self.guard.execute_batch("ROLLBACK");
         }
     }

@@ -66,8 +66,6 @@ pub(super) fn save(
     .map(drop)
 }
 
-/// `BEGIN IMMEDIATE`: the write lock is taken before the read of `update_store`, so no other
-/// process can write between that read and its write.
 pub(super) fn begin_immediate(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("BEGIN IMMEDIATE")
 }
