@@ -200,6 +200,12 @@ impl Sqlite {
         })
     }
 
+    /// An error for what the call was doing, formatted only when there is one: the per-step
+    /// path does not pay for the message.
+    fn failed<D: std::fmt::Display>(&self, doing: D) -> impl FnOnce(BoxError) -> crate::Error {
+        move |error| db_error(self.context(doing))(error)
+    }
+
     fn context(&self, doing: impl std::fmt::Display) -> String {
         format!("SQLite `{}`: {doing}", self.name.display())
     }
@@ -231,9 +237,7 @@ impl Checkpoints for Sqlite {
                 },
             )
             .await
-            .map_err(db_error(
-                self.context(format_args!("loading run `{run_id}`")),
-            ))?;
+            .map_err(self.failed(format_args!("loading run `{run_id}`")))?;
         let Some((status, step, mut checkpoint)) = row else {
             return Ok(None);
         };
@@ -254,9 +258,7 @@ impl Checkpoints for Sqlite {
                 },
             )
             .await
-            .map_err(db_error(
-                self.context(format_args!("saving run `{run_id}`")),
-            ))
+            .map_err(self.failed(format_args!("saving run `{run_id}`")))
     }
 
     async fn update_store(
@@ -264,9 +266,8 @@ impl Checkpoints for Sqlite {
         run_id: &str,
         edit: &mut (dyn FnMut(&str) -> Result<String> + Send),
     ) -> Result<()> {
-        let failed = |error: BoxError| {
-            db_error(self.context(format_args!("updating the store of `{run_id}`")))(error)
-        };
+        let failed =
+            |error: BoxError| self.failed(format_args!("updating the store of `{run_id}`"))(error);
         let held = self.db.hold().await.map_err(failed)?;
         // IMMEDIATE: the write lock is taken before the read, so no other process can write
         // between this read and this write. Any early return drops `held`, which rolls back.
@@ -315,7 +316,7 @@ impl Checkpoints for Sqlite {
         self.db
             .read_on_thread(queries::list)
             .await
-            .map_err(db_error(self.context("listing runs")))?
+            .map_err(self.failed("listing runs"))?
             .into_iter()
             .map(sql::run_info)
             .collect()
@@ -332,9 +333,7 @@ impl Checkpoints for Sqlite {
                 },
             )
             .await
-            .map_err(db_error(
-                self.context(format_args!("journaling in run `{run_id}`")),
-            ))
+            .map_err(self.failed(format_args!("journaling in run `{run_id}`")))
     }
 
     async fn save_items(&self, run_id: &str, items: &[(u64, String)]) -> Result<()> {
@@ -361,9 +360,7 @@ impl Checkpoints for Sqlite {
                 },
             )
             .await
-            .map_err(db_error(
-                self.context(format_args!("journaling in run `{run_id}`")),
-            ))
+            .map_err(self.failed(format_args!("journaling in run `{run_id}`")))
     }
 
     async fn items(&self, run_id: &str) -> Result<Vec<(u64, String)>> {
@@ -376,9 +373,7 @@ impl Checkpoints for Sqlite {
                 },
             )
             .await
-            .map_err(db_error(
-                self.context(format_args!("reading the journal of `{run_id}`")),
-            ))?
+            .map_err(self.failed(format_args!("reading the journal of `{run_id}`")))?
             .into_iter()
             .map(|(slot, value)| Ok((sql::step_from_db(run_id, slot)?, value)))
             .collect()
@@ -389,9 +384,7 @@ impl Checkpoints for Sqlite {
         self.db
             .read_on_thread(move |conn| queries::history(conn, &id))
             .await
-            .map_err(db_error(
-                self.context(format_args!("reading the history of `{run_id}`")),
-            ))?
+            .map_err(self.failed(format_args!("reading the history of `{run_id}`")))?
             .into_iter()
             .map(|row| sql::history_entry(run_id, row))
             .collect()
