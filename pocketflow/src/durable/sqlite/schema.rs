@@ -12,6 +12,11 @@ use crate::durable::sql;
 /// How long a statement on a blocking thread waits for another connection's write lock.
 pub(super) const WAIT: Duration = Duration::from_secs(5);
 
+/// `history.id` has no `AUTOINCREMENT`: that keyword makes every insert update a row of
+/// `sqlite_sequence` too, one more page in the log per checkpoint (5 instead of 4, about 5 us
+/// of the 20 a step costs here). Ids still grow with every row (SQLite takes the largest plus
+/// one) and pocketflow never deletes history; files made with `AUTOINCREMENT` by earlier
+/// versions keep it, and both are read and written alike.
 const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY NOT NULL,
@@ -26,7 +31,7 @@ CREATE TABLE IF NOT EXISTS runs (
     updated_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS history (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     run_id TEXT NOT NULL,
     step INTEGER NOT NULL,
     status TEXT NOT NULL,
