@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use self::connection::Db;
+use self::connection::{Db, off_task};
 use self::schema::Refused;
 use self::wal::Checkpointer;
 use super::checkpoints::{Checkpoint, Checkpoints, HistoryEntry, RunInfo};
@@ -144,7 +144,9 @@ impl Sqlite {
     pub async fn open_with(path: impl AsRef<Path>, durability: Durability) -> Result<Sqlite> {
         let name: Arc<Path> = Arc::from(path.as_ref());
         let path = name.to_path_buf();
-        let opened = blocking(move || schema::open_file(&path, durability)).await;
+        let opened = off_task(move || schema::open_file(&path, durability))
+            .await
+            .unwrap_or_else(|error| Err(Refused::Thread(error)));
         let conn = Sqlite::opened(&name, opened)?;
         // Commits that sync wait for the disk: on a blocking thread, with SQLite's own WAL
         // checkpoints. The others run here, with checkpoints on a blocking thread.
@@ -208,20 +210,6 @@ impl Sqlite {
 
     fn context(&self, doing: impl std::fmt::Display) -> String {
         format!("SQLite `{}`: {doing}", self.name.display())
-    }
-}
-
-/// Runs `work` on a blocking thread, or here when no tokio runtime is running (no async task
-/// to keep responsive then).
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> std::result::Result<T, Refused> + Send + 'static,
-) -> std::result::Result<T, Refused> {
-    match tokio::runtime::Handle::try_current() {
-        Ok(runtime) => runtime
-            .spawn_blocking(work)
-            .await
-            .unwrap_or_else(|error| Err(Refused::Thread(error))),
-        Err(_) => work(),
     }
 }
 

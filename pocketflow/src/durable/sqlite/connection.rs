@@ -135,6 +135,18 @@ impl Db {
     }
 }
 
+/// Runs `work` on a blocking thread of the tokio runtime, or on this thread when no runtime is
+/// running: no async task to keep responsive then, and no panic for a missing runtime. An
+/// error: the thread panicked, or the runtime shut down before running it.
+pub(super) async fn off_task<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => runtime.spawn_blocking(work).await,
+        Err(_) => Ok(work()),
+    }
+}
+
 /// The connection, held by one call. Dropped inside a transaction (an error, a panic, the
 /// call's future dropped), it rolls back, so that the write lock is not kept and the next call
 /// does not run inside that transaction.
@@ -173,17 +185,14 @@ impl Held {
         T: Send + 'static,
         B: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let work = move || {
+        off_task(move || {
             let result = self.attempt(WAIT, op)?;
             Ok((self, result))
-        };
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => runtime.spawn_blocking(work).await.unwrap_or_else(|error| {
-                Err(format!("the blocking thread of an SQLite call failed: {error}").into())
-            }),
-            // No tokio runtime, so no async task to keep responsive: the caller's thread waits.
-            Err(_) => work(),
-        }
+        })
+        .await
+        .unwrap_or_else(|error| {
+            Err(format!("the blocking thread of an SQLite call failed: {error}").into())
+        })
     }
 
     fn attempt<T>(
