@@ -144,8 +144,9 @@ async fn a_panicking_edit_rolls_back() {
     assert_eq!(db.load("run").await.unwrap().unwrap().store, "01");
 }
 
-/// Back-to-back saves leave the write-ahead log bounded: the checkpoints keep up, and at 4,000
-/// pages the writer checkpoints itself (4 pages a save here: 12,000 pages without).
+/// Back-to-back saves leave the write-ahead log bounded: background checkpoints every 1,000
+/// pages, and from 4,000 on (once no background one runs) the writer checkpoints itself, which
+/// lets the log start over. 4 pages a save here: 12,000 pages without.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wal_stays_bounded_under_back_to_back_saves() {
     const PAGE_FRAME: u64 = 4096 + 24;
@@ -156,7 +157,7 @@ async fn the_wal_stays_bounded_under_back_to_back_saves() {
         db.save("run", &checkpoint(step, &store)).await.unwrap();
     }
     let frames = file.wal_len() / PAGE_FRAME;
-    assert!(frames <= 4_100, "the WAL grew to {frames} pages");
+    assert!(frames <= 6_000, "the WAL grew to {frames} pages");
     assert_eq!(db.history("run").await.unwrap().len(), 3_000);
 }
 

@@ -9,10 +9,12 @@
 //! SQLite's own checkpoints.)
 //!
 //! A passive checkpoint copies the frames committed before it started. The log starts over
-//! from its beginning only when a write finds every frame copied, which a steady stream of
-//! writes may never allow: at four times the threshold the writer's connection checkpoints on
-//! a blocking thread, held so that no write of this handle comes between that checkpoint and
-//! the next write, which then restarts the log. The next call waits for it (on its task).
+//! from its beginning only when a write finds every frame copied: after a pause in the writes
+//! (a model call), but never under back-to-back writes. So at four times the threshold, once
+//! no background checkpoint runs, the writer's connection checkpoints on a blocking thread,
+//! held so that no write of this handle comes between that checkpoint and the next write,
+//! which then restarts the log. The next call waits for it, on its task: two syncs, 2 to 3 ms
+//! on this machine's disk, once per 4,000 pages (about 3 us a step of 4 pages).
 
 use std::cell::Cell;
 use std::ffi::c_int;
@@ -98,11 +100,12 @@ impl Checkpointer {
             return None;
         }
         if pages >= BACKSTOP {
-            let background = Arc::clone(&self.conn);
+            // Not while a background checkpoint runs (SQLite runs one at a time): the writer
+            // would wait for it too. A later write tries again.
+            let turn = Arc::clone(&self.conn).try_lock_owned().ok()?;
             return Some(move |writer: &Connection| {
-                // After the background checkpoint, if one runs: SQLite runs one at a time.
-                let _turn = background.blocking_lock();
                 checkpoint(writer);
+                drop(turn);
             });
         }
         if pages >= self.next.load(Ordering::Relaxed) {
