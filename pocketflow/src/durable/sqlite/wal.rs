@@ -47,7 +47,7 @@ fn hook(_: &Wal, pages: c_int) -> rusqlite::Result<()> {
 }
 
 /// Runs `op`, and returns with its result the WAL's size after it, for a connection with the
-/// hook (0 when it committed nothing).
+/// hook: 0 when it committed nothing to the log.
 pub(super) fn measured<T>(op: impl FnOnce() -> T) -> (T, i32) {
     PAGES.set(0);
     let result = op();
@@ -92,6 +92,10 @@ impl Checkpointer {
         &self,
         pages: i32,
     ) -> Option<impl FnOnce(&Connection) + Send + 'static> {
+        if pages == 0 {
+            // Nothing committed (an empty batch of items): the size is unknown.
+            return None;
+        }
         if pages < THRESHOLD {
             // The log has started over.
             if self.next.load(Ordering::Relaxed) != THRESHOLD {
