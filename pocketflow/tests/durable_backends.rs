@@ -347,8 +347,7 @@ mod sqlite {
 
     use pocketflow::ErrorKind;
     use pocketflow::durable::{Checkpoints, Durability, Sqlite, Status};
-    use sqlx::Connection;
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+    use rusqlite::Connection;
 
     use super::{checkpoint, conformance, unique};
 
@@ -371,14 +370,9 @@ mod sqlite {
         }
     }
 
-    async fn raw(path: &Path) -> SqliteConnection {
-        SqliteConnection::connect_with(
-            &SqliteConnectOptions::new()
-                .filename(path)
-                .create_if_missing(true),
-        )
-        .await
-        .unwrap()
+    /// A connection of SQLite's own, as the `sqlite3` shell would open the file.
+    fn raw(path: &Path) -> Connection {
+        Connection::open(path).unwrap()
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -419,17 +413,18 @@ mod sqlite {
         let again = Sqlite::open(&file.0).await.unwrap();
         assert_eq!(again.load("doc-42").await.unwrap(), Some(saved));
 
-        let mut conn = raw(&file.0).await;
-        let (store, status): (String, String) =
-            sqlx::query_as("SELECT store, status FROM runs WHERE id = 'doc-42'")
-                .fetch_one(&mut conn)
-                .await
-                .unwrap();
+        let conn = raw(&file.0);
+        let (store, status): (String, String) = conn
+            .query_row(
+                "SELECT store, status FROM runs WHERE id = 'doc-42'",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
         assert_eq!(store, r#"{"text":"hello"}"#);
         assert_eq!(status, "running");
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&mut conn)
-            .await
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
     }
@@ -478,9 +473,9 @@ mod sqlite {
             ),
         ] {
             let file = TempDb::new("foreign");
-            let mut conn = raw(&file.0).await;
-            sqlx::raw_sql(ddl).execute(&mut conn).await.unwrap();
-            conn.close().await.unwrap();
+            let conn = raw(&file.0);
+            conn.execute_batch(ddl).unwrap();
+            drop(conn);
 
             let error = Sqlite::open(&file.0).await.unwrap_err();
             assert_durable_error(error, &file.0, "is not a pocketflow database");

@@ -1,8 +1,8 @@
 //! Durable runs: checkpoints after every step, resume after a crash, interrupts for a person.
 //!
 //! Opt-in with cargo features: `durable` (serde, and the [`Memory`] backend), `sqlite` and
-//! `postgres` (their backends, on sqlx 0.9, which needs rustc 1.94 or newer). Without them none
-//! of this is compiled, and nothing on the plain path pays for it.
+//! `postgres` (their backends, on rusqlite 0.39 and sqlx 0.9, which need rustc 1.94 or newer).
+//! Without them none of this is compiled, and nothing on the plain path pays for it.
 //!
 //! A backend keeps, per run id, the run's last [`Checkpoint`] (status, step count, position,
 //! shared store as JSON, the flow's shape) and its history. It implements [`Checkpoints`]; write

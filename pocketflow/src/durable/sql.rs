@@ -4,13 +4,13 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::checkpoints::{HistoryEntry, RunInfo, Status};
-use crate::error::Error;
+use crate::error::{BoxError, Error};
 
-/// A database error with what the backend was doing: `saving run `x`: <sqlx's message>`.
+/// A database error with what the backend was doing: `saving run `x`: <the driver's message>`.
 #[derive(Debug)]
 pub(crate) struct SqlError {
     pub(crate) context: String,
-    pub(crate) source: Option<sqlx::Error>,
+    pub(crate) source: Option<BoxError>,
 }
 
 impl fmt::Display for SqlError {
@@ -24,16 +24,16 @@ impl fmt::Display for SqlError {
 
 impl std::error::Error for SqlError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_ref().map(|e| e as _)
+        self.source.as_ref().map(|e| &**e as _)
     }
 }
 
 /// An [`Error::durable`] for `source`, saying what was being done.
-pub(crate) fn db_error(context: impl fmt::Display) -> impl FnOnce(sqlx::Error) -> Error {
+pub(crate) fn db_error<E: Into<BoxError>>(context: impl fmt::Display) -> impl FnOnce(E) -> Error {
     move |source| {
         Error::durable(Box::new(SqlError {
             context: context.to_string(),
-            source: Some(source),
+            source: Some(source.into()),
         }))
     }
 }

@@ -1,16 +1,20 @@
 //! Durable runs in one SQLite file: the embedded default, no server.
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod connection;
+mod queries;
+mod schema;
+mod wal;
 
-use sqlx::Row;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use self::connection::{Db, off_task};
+use self::schema::Refused;
+use self::wal::Checkpointer;
 use super::checkpoints::{Checkpoint, Checkpoints, HistoryEntry, RunInfo};
 use super::sql::{self, db_error, problem};
-use crate::error::Result;
+use crate::error::{BoxError, Result};
 
 /// How hard a [`Sqlite`] database works to keep a commit through a power cut.
 ///
@@ -38,7 +42,7 @@ pub enum Durability {
 }
 
 /// A [`Checkpoints`] backend in one SQLite file (WAL journal), with SQLite compiled in: no
-/// server to run. Cargo feature `sqlite`, which needs rustc 1.94 or newer (sqlx 0.9).
+/// server to run. Cargo feature `sqlite`, which needs rustc 1.94 or newer.
 ///
 /// The file holds two tables, readable with the `sqlite3` shell:
 ///
@@ -52,7 +56,9 @@ pub enum Durability {
 ///
 /// Several processes may open the same file at once: each write is one `BEGIN IMMEDIATE`
 /// transaction and a writer waits up to 5 seconds for another one (busy timeout). Clones share
-/// one pool of connections.
+/// one connection. A write that needs no wait runs on the calling task, as the JSON encoding of
+/// the store does (tens of microseconds); one that waits for another process's lock, or for the
+/// disk with [`Durability::Full`], runs on a blocking thread (`spawn_blocking`).
 ///
 /// ```
 /// use pocketflow::durable::{Checkpoint, Checkpoints, Sqlite, Status};
@@ -75,66 +81,9 @@ pub enum Durability {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Sqlite {
-    pool: SqlitePool,
+    db: Arc<Db>,
     /// The file's path, or `:memory:`, for error messages.
-    name: PathBuf,
-}
-
-const TABLES: &str = "
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY NOT NULL,
-    status TEXT NOT NULL,
-    step INTEGER NOT NULL,
-    position TEXT NOT NULL,
-    store TEXT NOT NULL,
-    shape TEXT NOT NULL,
-    node TEXT,
-    action TEXT,
-    message TEXT,
-    updated_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS history (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id TEXT NOT NULL,
-    step INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    node TEXT,
-    action TEXT,
-    at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS items (
-    run_id TEXT NOT NULL,
-    slot INTEGER NOT NULL,
-    value TEXT NOT NULL,
-    PRIMARY KEY (run_id, slot)
-);
-";
-
-/// Created once the tables are known to be this backend's.
-const INDEXES: &str = "
-CREATE INDEX IF NOT EXISTS history_run_id ON history (run_id, id);
-CREATE INDEX IF NOT EXISTS runs_updated_at ON runs (updated_at);
-CREATE TRIGGER IF NOT EXISTS runs_history_insert AFTER INSERT ON runs BEGIN
-    INSERT INTO history (run_id, step, status, node, action, at)
-    VALUES (NEW.id, NEW.step, NEW.status, NEW.node, NEW.action, NEW.updated_at);
-    DELETE FROM items WHERE run_id = NEW.id;
-END;
-CREATE TRIGGER IF NOT EXISTS runs_history_update AFTER UPDATE OF step ON runs BEGIN
-    INSERT INTO history (run_id, step, status, node, action, at)
-    VALUES (NEW.id, NEW.step, NEW.status, NEW.node, NEW.action, NEW.updated_at);
-    DELETE FROM items WHERE run_id = NEW.id;
-END;
-";
-
-/// SQLITE_BUSY and SQLITE_LOCKED, with their extended codes (low byte).
-fn is_busy(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::Database(e) => e
-            .code()
-            .and_then(|code| code.parse::<i32>().ok())
-            .is_some_and(|code| matches!(code & 0xff, 5 | 6)),
-        _ => false,
-    }
+    name: Arc<Path>,
 }
 
 fn now_millis() -> i64 {
@@ -193,21 +142,21 @@ impl Sqlite {
     /// # }).unwrap();
     /// ```
     pub async fn open_with(path: impl AsRef<Path>, durability: Durability) -> Result<Sqlite> {
-        let path = path.as_ref();
-        let synchronous = match durability {
-            Durability::Normal => SqliteSynchronous::Normal,
-            Durability::Full => SqliteSynchronous::Full,
-        };
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(synchronous)
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_lazy_with(options);
-        Sqlite::init(pool, path.to_owned()).await
+        let name: Arc<Path> = Arc::from(path.as_ref());
+        let path = name.to_path_buf();
+        let opened = off_task(move || schema::open_file(&path, durability))
+            .await
+            .unwrap_or_else(|error| Err(Refused::Thread(error)));
+        let conn = Sqlite::opened(&name, opened)?;
+        // Commits that sync wait for the disk: on a blocking thread, with SQLite's own WAL
+        // checkpoints. The others run here, with checkpoints on a blocking thread.
+        let inline_writes = durability == Durability::Normal;
+        let checkpointer =
+            inline_writes.then(|| Checkpointer::new(&conn, name.to_path_buf(), durability));
+        Ok(Sqlite {
+            db: Arc::new(Db::new(conn, inline_writes, checkpointer)),
+            name,
+        })
     }
 
     /// A database in memory, for tests: gone with the last clone of the value.
@@ -222,67 +171,41 @@ impl Sqlite {
     /// # }).unwrap();
     /// ```
     pub async fn in_memory() -> Result<Sqlite> {
-        // One connection that never closes: each SQLite connection to `:memory:` is a database
-        // of its own.
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_lazy_with(SqliteConnectOptions::new().in_memory(true));
-        Sqlite::init(pool, PathBuf::from(":memory:")).await
+        let name: Arc<Path> = Arc::from(Path::new(":memory:"));
+        // One connection, kept: each SQLite connection to `:memory:` is a database of its own.
+        let conn = Sqlite::opened(&name, schema::open_memory())?;
+        Ok(Sqlite {
+            db: Arc::new(Db::new(conn, true, None)),
+            name,
+        })
     }
 
-    /// Creates the tables when missing and checks that they are this backend's. A writer that
-    /// holds the file when a first connection switches it to WAL makes SQLite answer "busy"
-    /// without waiting: that is retried for a while.
-    async fn init(pool: SqlitePool, name: PathBuf) -> Result<Sqlite> {
-        let db = Sqlite { pool, name };
-        let mut attempt = 0;
-        loop {
-            match db.create_schema().await {
-                Ok(None) => return Ok(db),
-                Ok(Some(table)) => {
-                    return Err(problem(format_args!(
-                        "`{}` is not a pocketflow database: its table `{table}` has other \
-                         columns than pocketflow's ({})",
-                        db.name.display(),
-                        sql::columns_of(table)
-                    )));
-                }
-                Err(error) if is_busy(&error) && attempt < 100 => {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-                Err(error) => {
-                    return Err(db_error(format_args!(
-                        "cannot open `{}` as a pocketflow SQLite database",
-                        db.name.display()
-                    ))(error));
-                }
-            }
-        }
+    fn opened(
+        name: &Path,
+        opened: std::result::Result<rusqlite::Connection, Refused>,
+    ) -> Result<rusqlite::Connection> {
+        opened.map_err(|refused| match refused {
+            Refused::Foreign(table) => problem(format_args!(
+                "`{}` is not a pocketflow database: its table `{table}` has other columns than \
+                 pocketflow's ({})",
+                name.display(),
+                sql::columns_of(table)
+            )),
+            Refused::Sqlite(error) => db_error(format_args!(
+                "cannot open `{}` as a pocketflow SQLite database",
+                name.display()
+            ))(error),
+            Refused::Thread(error) => db_error(format_args!(
+                "cannot open `{}`: the thread opening it failed",
+                name.display()
+            ))(error),
+        })
     }
 
-    /// In one transaction: the tables when missing, a check that tables of those names made by
-    /// something else (`CREATE TABLE IF NOT EXISTS` leaves them as they are) are not taken for
-    /// ours, then the indexes. `Some(table)` names a foreign table; nothing is changed then.
-    async fn create_schema(&self) -> std::result::Result<Option<&'static str>, sqlx::Error> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::raw_sql(TABLES).execute(&mut *tx).await?;
-        for (table, expected) in sql::TABLES {
-            let found: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?1)")
-                .bind(table)
-                .fetch_all(&mut *tx)
-                .await?;
-            if !sql::missing_columns(expected, &found).is_empty() {
-                tx.rollback().await?;
-                return Ok(Some(table));
-            }
-        }
-        sqlx::raw_sql(INDEXES).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(None)
+    /// An error for what the call was doing, formatted only when there is one: the per-step
+    /// path does not pay for the message.
+    fn failed<D: std::fmt::Display>(&self, doing: D) -> impl FnOnce(BoxError) -> crate::Error {
+        move |error| db_error(self.context(doing))(error)
     }
 
     fn context(&self, doing: impl std::fmt::Display) -> String {
@@ -292,36 +215,20 @@ impl Sqlite {
 
 impl Checkpoints for Sqlite {
     async fn load(&self, run_id: &str) -> Result<Option<Checkpoint>> {
-        let row = sqlx::query(
-            "SELECT status, step, position, store, shape, node, action, message \
-             FROM runs WHERE id = ?1",
-        )
-        .bind(run_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error(
-            self.context(format_args!("loading run `{run_id}`")),
-        ))?;
-        let Some(row) = row else { return Ok(None) };
-        let read = |row: &sqlx::sqlite::SqliteRow| -> std::result::Result<_, sqlx::Error> {
-            Ok((
-                row.try_get::<String, _>(0)?,
-                row.try_get::<i64, _>(1)?,
-                Checkpoint {
-                    status: super::Status::Running,
-                    step: 0,
-                    position: row.try_get(2)?,
-                    store: row.try_get(3)?,
-                    shape: row.try_get(4)?,
-                    node: row.try_get(5)?,
-                    action: row.try_get(6)?,
-                    message: row.try_get(7)?,
+        let row = self
+            .db
+            .read(
+                |conn| queries::load(conn, run_id),
+                || {
+                    let id = run_id.to_owned();
+                    move |conn| queries::load(conn, &id)
                 },
-            ))
+            )
+            .await
+            .map_err(self.failed(format_args!("loading run `{run_id}`")))?;
+        let Some((status, step, mut checkpoint)) = row else {
+            return Ok(None);
         };
-        let (status, step, mut checkpoint) = read(&row).map_err(db_error(
-            self.context(format_args!("reading run `{run_id}`")),
-        ))?;
         checkpoint.status = sql::status(run_id, &status)?;
         checkpoint.step = sql::step_from_db(run_id, step)?;
         Ok(Some(checkpoint))
@@ -330,33 +237,16 @@ impl Checkpoints for Sqlite {
     async fn save(&self, run_id: &str, checkpoint: &Checkpoint) -> Result<()> {
         let step = sql::step_to_db(run_id, checkpoint.step)?;
         let now = now_millis();
-        let failed = db_error(self.context(format_args!("saving run `{run_id}`")));
-        // One statement: its history row comes from the `runs_history_*` triggers, in the same
-        // implicit transaction. Four statements (begin, upsert, insert, commit) each crossed to
-        // sqlx's SQLite worker thread and back: 230-270 us a step against about 60 now.
-        let result = sqlx::query(
-            "INSERT INTO runs \
-             (id, status, step, position, store, shape, node, action, message, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
-             ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
-             step = excluded.step, position = excluded.position, store = excluded.store, \
-             shape = excluded.shape, node = excluded.node, action = excluded.action, \
-             message = excluded.message, updated_at = excluded.updated_at",
-        )
-        .bind(run_id)
-        .bind(checkpoint.status.as_str())
-        .bind(step)
-        .bind(&checkpoint.position)
-        .bind(&checkpoint.store)
-        .bind(&checkpoint.shape)
-        .bind(&checkpoint.node)
-        .bind(&checkpoint.action)
-        .bind(&checkpoint.message)
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map(drop);
-        result.map_err(failed)
+        self.db
+            .write(
+                |conn| queries::save(conn, run_id, checkpoint, step, now),
+                || {
+                    let (id, checkpoint) = (run_id.to_owned(), checkpoint.clone());
+                    move |conn| queries::save(conn, &id, &checkpoint, step, now)
+                },
+            )
+            .await
+            .map_err(self.failed(format_args!("saving run `{run_id}`")))
     }
 
     async fn update_store(
@@ -364,110 +254,127 @@ impl Checkpoints for Sqlite {
         run_id: &str,
         edit: &mut (dyn FnMut(&str) -> Result<String> + Send),
     ) -> Result<()> {
-        let failed = || db_error(self.context(format_args!("updating the store of `{run_id}`")));
+        let failed =
+            |error: BoxError| self.failed(format_args!("updating the store of `{run_id}`"))(error);
+        let held = self.db.hold().await.map_err(failed)?;
         // IMMEDIATE: the write lock is taken before the read, so no other process can write
-        // between this read and this write.
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
+        // between this read and this write. Any early return drops `held`, which rolls back.
+        let (held, ()) = held
+            .run(true, queries::begin_immediate, || queries::begin_immediate)
             .await
-            .map_err(failed())?;
-        let store: Option<String> = sqlx::query_scalar("SELECT store FROM runs WHERE id = ?1")
-            .bind(run_id)
-            .fetch_optional(&mut *tx)
+            .map_err(failed)?;
+        let (held, store) = held
+            .run(
+                true,
+                |conn| queries::store(conn, run_id),
+                || {
+                    let id = run_id.to_owned();
+                    move |conn| queries::store(conn, &id)
+                },
+            )
             .await
-            .map_err(failed())?;
+            .map_err(failed)?;
         let Some(store) = store else {
             return Err(problem(
                 self.context(format_args!("no run `{run_id}` to update")),
             ));
         };
-        // An error here drops `tx`, which rolls back.
         let store = edit(&store)?;
-        sqlx::query("UPDATE runs SET store = ?1, updated_at = ?2 WHERE id = ?3")
-            .bind(store)
-            .bind(now_millis())
-            .bind(run_id)
-            .execute(&mut *tx)
+        let now = now_millis();
+        let (held, ()) = held
+            .run(
+                true,
+                |conn| queries::set_store(conn, run_id, &store, now),
+                || {
+                    let (id, store) = (run_id.to_owned(), store.clone());
+                    move |conn| queries::set_store(conn, &id, &store, now)
+                },
+            )
             .await
-            .map_err(failed())?;
-        tx.commit().await.map_err(failed())
+            .map_err(failed)?;
+        let (held, ()) = held
+            .run(self.db.inline_writes(), queries::commit, || queries::commit)
+            .await
+            .map_err(failed)?;
+        self.db.after(held);
+        Ok(())
     }
 
     async fn list(&self) -> Result<Vec<RunInfo>> {
-        // Milliseconds are stored; the shared reader takes microseconds.
-        sqlx::query_as::<_, sql::RunRow>(
-            "SELECT id, status, step, node, updated_at * 1000 FROM runs \
-             ORDER BY updated_at DESC, id",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error(self.context("listing runs")))?
-        .into_iter()
-        .map(sql::run_info)
-        .collect()
+        self.db
+            .read_on_thread(queries::list)
+            .await
+            .map_err(self.failed("listing runs"))?
+            .into_iter()
+            .map(sql::run_info)
+            .collect()
     }
 
     async fn save_item(&self, run_id: &str, slot: u64, value: &str) -> Result<()> {
         let slot = sql::step_to_db(run_id, slot)?;
-        sqlx::query("INSERT OR REPLACE INTO items (run_id, slot, value) VALUES (?1, ?2, ?3)")
-            .bind(run_id)
-            .bind(slot)
-            .bind(value)
-            .execute(&self.pool)
+        self.db
+            .write(
+                |conn| queries::save_item(conn, run_id, slot, value),
+                || {
+                    let (id, value) = (run_id.to_owned(), value.to_owned());
+                    move |conn| queries::save_item(conn, &id, slot, &value)
+                },
+            )
             .await
-            .map(drop)
-            .map_err(db_error(
-                self.context(format_args!("journaling in run `{run_id}`")),
-            ))
+            .map_err(self.failed(format_args!("journaling in run `{run_id}`")))
     }
 
     async fn save_items(&self, run_id: &str, items: &[(u64, String)]) -> Result<()> {
-        let failed = || db_error(self.context(format_args!("journaling in run `{run_id}`")));
-        // SQLite takes at most 32,766 parameters a statement: three a row.
-        for chunk in items.chunks(10_000) {
-            let rows = vec!["(?, ?, ?)"; chunk.len()].join(", ");
-            let sql = format!("INSERT OR REPLACE INTO items (run_id, slot, value) VALUES {rows}");
-            // Only placeholders are spliced in: the values are bound.
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (slot, value) in chunk {
-                query = query
-                    .bind(run_id)
-                    .bind(sql::step_to_db(run_id, *slot)?)
-                    .bind(value);
-            }
-            query.execute(&self.pool).await.map_err(failed())?;
-        }
-        Ok(())
+        let rows = items
+            .iter()
+            .map(|(slot, value)| Ok((sql::step_to_db(run_id, *slot)?, value.as_str())))
+            .collect::<Result<Vec<(i64, &str)>>>()?;
+        self.db
+            .write(
+                |conn| queries::save_items(conn, run_id, &rows),
+                || {
+                    let id = run_id.to_owned();
+                    let owned: Vec<(i64, String)> = rows
+                        .iter()
+                        .map(|&(slot, value)| (slot, value.to_owned()))
+                        .collect();
+                    move |conn| {
+                        let rows: Vec<(i64, &str)> = owned
+                            .iter()
+                            .map(|(slot, value)| (*slot, value.as_str()))
+                            .collect();
+                        queries::save_items(conn, &id, &rows)
+                    }
+                },
+            )
+            .await
+            .map_err(self.failed(format_args!("journaling in run `{run_id}`")))
     }
 
     async fn items(&self, run_id: &str) -> Result<Vec<(u64, String)>> {
-        let rows: Vec<(i64, String)> =
-            sqlx::query_as("SELECT slot, value FROM items WHERE run_id = ?1 ORDER BY slot")
-                .bind(run_id)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_error(
-                    self.context(format_args!("reading the journal of `{run_id}`")),
-                ))?;
-        rows.into_iter()
+        self.db
+            .read(
+                |conn| queries::items(conn, run_id),
+                || {
+                    let id = run_id.to_owned();
+                    move |conn| queries::items(conn, &id)
+                },
+            )
+            .await
+            .map_err(self.failed(format_args!("reading the journal of `{run_id}`")))?
+            .into_iter()
             .map(|(slot, value)| Ok((sql::step_from_db(run_id, slot)?, value)))
             .collect()
     }
 
     async fn history(&self, run_id: &str) -> Result<Vec<HistoryEntry>> {
-        sqlx::query_as::<_, sql::HistoryRow>(
-            "SELECT step, status, node, action, at * 1000 FROM history WHERE run_id = ?1 \
-             ORDER BY id",
-        )
-        .bind(run_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error(
-            self.context(format_args!("reading the history of `{run_id}`")),
-        ))?
-        .into_iter()
-        .map(|row| sql::history_entry(run_id, row))
-        .collect()
+        let id = run_id.to_owned();
+        self.db
+            .read_on_thread(move |conn| queries::history(conn, &id))
+            .await
+            .map_err(self.failed(format_args!("reading the history of `{run_id}`")))?
+            .into_iter()
+            .map(|row| sql::history_entry(run_id, row))
+            .collect()
     }
 }

@@ -1,0 +1,164 @@
+//! The statements of the `Checkpoints` methods, each a plain call on a connection: where it
+//! runs (this thread or a blocking one) is `connection.rs`'s choice.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::durable::checkpoints::Checkpoint;
+use crate::durable::sql::{HistoryRow, RunRow};
+
+/// A run's row as stored: its status and step still unchecked, the rest as `load` returns it.
+pub(super) type LoadedRow = (String, i64, Checkpoint);
+
+pub(super) fn load(conn: &Connection, run_id: &str) -> rusqlite::Result<Option<LoadedRow>> {
+    conn.prepare_cached(
+        "SELECT status, step, position, store, shape, node, action, message \
+         FROM runs WHERE id = ?1",
+    )?
+    .query_row([run_id], |row| {
+        Ok((
+            row.get(0)?,
+            row.get(1)?,
+            Checkpoint {
+                status: crate::durable::Status::Running,
+                step: 0,
+                position: row.get(2)?,
+                store: row.get(3)?,
+                shape: row.get(4)?,
+                node: row.get(5)?,
+                action: row.get(6)?,
+                message: row.get(7)?,
+            },
+        ))
+    })
+    .optional()
+}
+
+/// One statement, so one implicit transaction: its history row and the clearing of the run's
+/// journal come from the `runs_history_*` triggers.
+pub(super) fn save(
+    conn: &Connection,
+    run_id: &str,
+    checkpoint: &Checkpoint,
+    step: i64,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO runs \
+         (id, status, step, position, store, shape, node, action, message, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
+         step = excluded.step, position = excluded.position, store = excluded.store, \
+         shape = excluded.shape, node = excluded.node, action = excluded.action, \
+         message = excluded.message, updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        run_id,
+        checkpoint.status.as_str(),
+        step,
+        checkpoint.position,
+        checkpoint.store,
+        checkpoint.shape,
+        checkpoint.node,
+        checkpoint.action,
+        checkpoint.message,
+        now,
+    ])
+    .map(drop)
+}
+
+pub(super) fn begin_immediate(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")
+}
+
+pub(super) fn commit(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("COMMIT")
+}
+
+pub(super) fn store(conn: &Connection, run_id: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT store FROM runs WHERE id = ?1")?
+        .query_row([run_id], |row| row.get(0))
+        .optional()
+}
+
+pub(super) fn set_store(
+    conn: &Connection,
+    run_id: &str,
+    store: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE runs SET store = ?1, updated_at = ?2 WHERE id = ?3")?
+        .execute(params![store, now, run_id])
+        .map(drop)
+}
+
+/// Every run, most recently updated first; times in microseconds, as the shared reader takes
+/// them (milliseconds are stored).
+pub(super) fn list(conn: &Connection) -> rusqlite::Result<Vec<RunRow>> {
+    conn.prepare_cached(
+        "SELECT id, status, step, node, updated_at * 1000 FROM runs \
+         ORDER BY updated_at DESC, id",
+    )?
+    .query_map([], |row| {
+        Ok((
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            row.get(4)?,
+        ))
+    })?
+    .collect()
+}
+
+pub(super) fn history(conn: &Connection, run_id: &str) -> rusqlite::Result<Vec<HistoryRow>> {
+    conn.prepare_cached(
+        "SELECT step, status, node, action, at * 1000 FROM history WHERE run_id = ?1 \
+         ORDER BY id",
+    )?
+    .query_map([run_id], |row| {
+        Ok((
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            row.get(4)?,
+        ))
+    })?
+    .collect()
+}
+
+pub(super) fn save_item(
+    conn: &Connection,
+    run_id: &str,
+    slot: i64,
+    value: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(INSERT_ITEM)?
+        .execute(params![run_id, slot, value])
+        .map(drop)
+}
+
+const INSERT_ITEM: &str = "INSERT OR REPLACE INTO items (run_id, slot, value) VALUES (?1, ?2, ?3)";
+
+/// The rows of `items`, slots already checked, in one transaction: a statement per row costs
+/// a microsecond or two on this thread, so no multi-row statement is needed.
+pub(super) fn save_items(
+    conn: &Connection,
+    run_id: &str,
+    items: &[(i64, &str)],
+) -> rusqlite::Result<()> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    {
+        let mut insert = tx.prepare_cached(INSERT_ITEM)?;
+        for (slot, value) in items {
+            insert.execute(params![run_id, slot, value])?;
+        }
+    }
+    tx.commit()
+}
+
+pub(super) fn items(conn: &Connection, run_id: &str) -> rusqlite::Result<Vec<(i64, String)>> {
+    conn.prepare_cached("SELECT slot, value FROM items WHERE run_id = ?1 ORDER BY slot")?
+        .query_map([run_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect()
+}

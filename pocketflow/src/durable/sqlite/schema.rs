@@ -1,0 +1,167 @@
+//! Opening an SQLite file as a pocketflow database: the connection's settings, the tables, and
+//! the check that refuses a file made by something else.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use super::Durability;
+use crate::durable::sql;
+
+/// How long a statement on a blocking thread waits for another connection's write lock.
+pub(super) const WAIT: Duration = Duration::from_secs(5);
+
+/// `history.id` has no `AUTOINCREMENT`: that keyword makes every insert update a row of
+/// `sqlite_sequence` too, one more page in the log per checkpoint (5 instead of 4, about 5 us
+/// of the 20 a step costs here). Ids still grow with every row (SQLite takes the largest plus
+/// one) and pocketflow never deletes history; files made with `AUTOINCREMENT` by earlier
+/// versions keep it, and both are read and written alike.
+const TABLES: &str = "
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY NOT NULL,
+    status TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    position TEXT NOT NULL,
+    store TEXT NOT NULL,
+    shape TEXT NOT NULL,
+    node TEXT,
+    action TEXT,
+    message TEXT,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS history (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    node TEXT,
+    action TEXT,
+    at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS items (
+    run_id TEXT NOT NULL,
+    slot INTEGER NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_id, slot)
+);
+";
+
+/// Created once the tables are known to be this backend's.
+const INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS history_run_id ON history (run_id, id);
+CREATE INDEX IF NOT EXISTS runs_updated_at ON runs (updated_at);
+CREATE TRIGGER IF NOT EXISTS runs_history_insert AFTER INSERT ON runs BEGIN
+    INSERT INTO history (run_id, step, status, node, action, at)
+    VALUES (NEW.id, NEW.step, NEW.status, NEW.node, NEW.action, NEW.updated_at);
+    DELETE FROM items WHERE run_id = NEW.id;
+END;
+CREATE TRIGGER IF NOT EXISTS runs_history_update AFTER UPDATE OF step ON runs BEGIN
+    INSERT INTO history (run_id, step, status, node, action, at)
+    VALUES (NEW.id, NEW.step, NEW.status, NEW.node, NEW.action, NEW.updated_at);
+    DELETE FROM items WHERE run_id = NEW.id;
+END;
+";
+
+/// Why a file could not be opened as a pocketflow database.
+pub(super) enum Refused {
+    /// SQLite's own error: not a database, unreadable, locked for too long.
+    Sqlite(rusqlite::Error),
+    /// An SQLite database whose table of this name is not pocketflow's.
+    Foreign(&'static str),
+    /// The blocking thread that opened it panicked or was cancelled.
+    Thread(tokio::task::JoinError),
+}
+
+impl From<rusqlite::Error> for Refused {
+    fn from(error: rusqlite::Error) -> Refused {
+        Refused::Sqlite(error)
+    }
+}
+
+/// SQLITE_BUSY and SQLITE_LOCKED, with their extended codes: another connection holds a lock.
+pub(super) fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Opens `path` (a file, created when missing) in WAL mode with the tables, on the calling
+/// thread, which may wait: for another process's lock, for the disk.
+pub(super) fn open_file(path: &Path, durability: Durability) -> Result<Connection, Refused> {
+    // No SQLITE_OPEN_URI: a path is a file name, even one that starts with `file:`.
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(WAIT)?;
+    // Switching a file to WAL needs it to itself for a moment: a writer of another process then
+    // makes SQLite answer "busy" at once, without its busy timeout, so that is retried.
+    retry_busy(|| Ok(conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?))?;
+    conn.pragma_update(None, "synchronous", synchronous(durability))?;
+    retry_busy(|| create_schema(&conn))?;
+    Ok(conn)
+}
+
+/// A second connection to `path` for WAL checkpoints, syncing as the writer's does.
+pub(super) fn open_checkpointer(
+    path: &Path,
+    durability: Durability,
+) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(WAIT)?;
+    conn.pragma_update(None, "synchronous", synchronous(durability))?;
+    Ok(conn)
+}
+
+fn synchronous(durability: Durability) -> &'static str {
+    match durability {
+        Durability::Normal => "NORMAL",
+        Durability::Full => "FULL",
+    }
+}
+
+/// A database in memory, with the tables: one connection's, gone with it.
+pub(super) fn open_memory() -> Result<Connection, Refused> {
+    let conn = Connection::open_in_memory()?;
+    create_schema(&conn)?;
+    Ok(conn)
+}
+
+fn retry_busy<T>(mut attempt: impl FnMut() -> Result<T, Refused>) -> Result<T, Refused> {
+    let mut tries = 0;
+    loop {
+        match attempt() {
+            Err(Refused::Sqlite(error)) if is_busy(&error) && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// In one transaction: the tables when missing, a check that tables of those names made by
+/// something else (`CREATE TABLE IF NOT EXISTS` leaves them as they are) are not taken for
+/// ours, then the indexes and triggers. A foreign table changes nothing.
+fn create_schema(conn: &Connection) -> Result<(), Refused> {
+    // Rolled back when dropped uncommitted.
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch(TABLES)?;
+    for (table, expected) in sql::TABLES {
+        let found = tx
+            .prepare("SELECT name FROM pragma_table_info(?1)")?
+            .query_map([table], |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        if !sql::missing_columns(expected, &found).is_empty() {
+            return Err(Refused::Foreign(table));
+        }
+    }
+    tx.execute_batch(INDEXES)?;
+    tx.commit()?;
+    Ok(())
+}
