@@ -52,6 +52,41 @@ async fn conformance<C: Checkpoints>(a: &C, b: &C) {
     interleaved_saves(a, b).await;
     interleaved_updates(a, b).await;
     item_journal(a, b).await;
+    racing_conditional_saves(a, b).await;
+}
+
+/// Two handles race to commit each step of one run with `save_after`: exactly one of them
+/// commits each step, and a save that expects a step the run has left writes nothing.
+async fn racing_conditional_saves<C: Checkpoints>(a: &C, b: &C) {
+    const STEPS: u64 = 15;
+    let id = unique("race");
+    let (won_a, won_b) = tokio::join!(race(a, &id, "a", STEPS), race(b, &id, "b", STEPS));
+    assert_eq!(won_a + won_b, STEPS, "one commit per step");
+    let history = a.history(&id).await.unwrap();
+    let steps: Vec<u64> = history.iter().map(|entry| entry.step).collect();
+    assert_eq!(steps, (1..=STEPS).collect::<Vec<_>>());
+    let last = b.load(&id).await.unwrap().unwrap();
+    assert_eq!(last.step, STEPS);
+    assert_eq!(history.last().unwrap().node, last.node);
+    let late = checkpoint(STEPS + 1, Status::Running, "late", "{}");
+    assert!(!a.save_after(&id, Some(STEPS - 1), &late).await.unwrap());
+    assert!(!a.save_after(&id, None, &late).await.unwrap());
+    assert_eq!(b.load(&id).await.unwrap().unwrap().step, STEPS);
+}
+
+/// Commits steps 1..=steps of `id` conditionally, each expecting the step before it; returns
+/// how many this handle won.
+async fn race<C: Checkpoints>(db: &C, id: &str, node: &str, steps: u64) -> u64 {
+    let mut won = 0;
+    for step in 1..=steps {
+        let expected = (step > 1).then(|| step - 1);
+        let saved = checkpoint(step, Status::Running, node, "{}");
+        if db.save_after(id, expected, &saved).await.unwrap() {
+            won += 1;
+        }
+        tokio::task::yield_now().await;
+    }
+    won
 }
 
 /// Journaled pieces, one or many at once, replace what their slot held, come back by slot

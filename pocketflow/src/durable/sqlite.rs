@@ -249,6 +249,29 @@ impl Checkpoints for Sqlite {
             .map_err(self.failed(format_args!("saving run `{run_id}`")))
     }
 
+    async fn save_after(
+        &self,
+        run_id: &str,
+        expected: Option<u64>,
+        checkpoint: &Checkpoint,
+    ) -> Result<bool> {
+        let step = sql::step_to_db(run_id, checkpoint.step)?;
+        let expected = expected
+            .map(|expected| sql::step_to_db(run_id, expected))
+            .transpose()?;
+        let now = now_millis();
+        self.db
+            .write(
+                |conn| queries::save_after(conn, run_id, expected, checkpoint, step, now),
+                || {
+                    let (id, checkpoint) = (run_id.to_owned(), checkpoint.clone());
+                    move |conn| queries::save_after(conn, &id, expected, &checkpoint, step, now)
+                },
+            )
+            .await
+            .map_err(self.failed(format_args!("saving run `{run_id}`")))
+    }
+
     async fn update_store(
         &self,
         run_id: &str,

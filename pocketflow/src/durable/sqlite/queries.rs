@@ -66,6 +66,47 @@ pub(super) fn save(
     .map(drop)
 }
 
+/// [`save`] only while the run's saved step is `expected` (`None`: no row yet), as one
+/// statement; returns whether it wrote. The `runs_history_*` triggers fire only for a row
+/// written.
+pub(super) fn save_after(
+    conn: &Connection,
+    run_id: &str,
+    expected: Option<i64>,
+    checkpoint: &Checkpoint,
+    step: i64,
+    now: i64,
+) -> rusqlite::Result<bool> {
+    // Both take ?11; the insert's `WHERE ?11 IS NULL` also lets SQLite parse its upsert clause.
+    let statement = match expected {
+        None => {
+            "INSERT INTO runs \
+             (id, status, step, position, store, shape, node, action, message, updated_at) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE ?11 IS NULL \
+             ON CONFLICT (id) DO NOTHING"
+        }
+        Some(_) => {
+            "UPDATE runs SET status = ?2, step = ?3, position = ?4, store = ?5, shape = ?6, \
+             node = ?7, action = ?8, message = ?9, updated_at = ?10 \
+             WHERE id = ?1 AND step = ?11"
+        }
+    };
+    let written = conn.prepare_cached(statement)?.execute(params![
+        run_id,
+        checkpoint.status.as_str(),
+        step,
+        checkpoint.position,
+        checkpoint.store,
+        checkpoint.shape,
+        checkpoint.node,
+        checkpoint.action,
+        checkpoint.message,
+        now,
+        expected,
+    ])?;
+    Ok(written == 1)
+}
+
 pub(super) fn begin_immediate(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("BEGIN IMMEDIATE")
 }
