@@ -44,12 +44,14 @@ pub enum Durability {
 /// A [`Checkpoints`] backend in one SQLite file (WAL journal), with SQLite compiled in: no
 /// server to run. Cargo feature `sqlite`, which needs rustc 1.94 or newer.
 ///
-/// The file holds two tables, readable with the `sqlite3` shell:
+/// The file holds three tables, readable with the `sqlite3` shell:
 ///
 /// - `runs(id, status, step, position, store, shape, node, action, message, updated_at)`: one
 ///   row per run, its last checkpoint; `store` is the shared store as JSON text
 ///   (`sqlite3 runs.db 'select store from runs'`).
 /// - `history(id, run_id, step, status, node, action, at)`: one row per checkpoint, in order.
+/// - `items(run_id, slot, value)`: what the step in progress journaled (a batch node's items
+///   and results), cleared by the run's next checkpoint.
 ///
 /// Times (`updated_at`, `at`) are Unix milliseconds:
 /// `select id, datetime(updated_at / 1000, 'unixepoch') from runs`.
