@@ -60,32 +60,8 @@ pub use crate::__if_durable as if_durable;
 #[cfg(feature = "distributed")]
 pub use crate::distributed::{Distributed, drive_distributed_batch};
 
-/// What `#[batch_node(.., distributed = "name")]` requires of its item and result types `T`
-/// instead of `T: Portable`, which rustc reports through `Portable`'s supertraits, in serde's
-/// words. `Checked` is `T`; its bound makes `<T as CheckPortable>::Checked` a `Distributed::Item`
-/// where only `T: CheckPortable` is known, and the two functions convert between them there.
 #[cfg(feature = "distributed")]
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot travel to a worker",
-    label = "the items and results of a distributed batch node are sent as JSON",
-    note = "derive `serde::Serialize` and `serde::Deserialize` for it, and own its data (no references)"
-)]
-pub trait CheckPortable {
-    type Checked: crate::distributed::Portable;
-    fn from_checked(checked: &Self::Checked) -> &Self;
-    fn into_checked(self) -> Self::Checked;
-}
-
-#[cfg(feature = "distributed")]
-impl<T: crate::distributed::Portable> CheckPortable for T {
-    type Checked = T;
-    fn from_checked(checked: &T) -> &T {
-        checked
-    }
-    fn into_checked(self) -> T {
-        self
-    }
-}
+pub use crate::distributed::CheckPortable;
 
 /// `#[batch_node(.., distributed = "name")]` puts its `Distributed` impl and its driver in
 /// here: kept when pocketflow is built with workers, an error at the user's `distributed`

@@ -36,6 +36,32 @@ pub trait Portable: Serialize + DeserializeOwned + Send + Sync + 'static {}
 #[diagnostic::do_not_recommend]
 impl<T: Serialize + DeserializeOwned + Send + Sync + 'static> Portable for T {}
 
+/// What `#[batch_node(.., distributed = "name")]` requires of its item and result types `T`
+/// instead of `T: Portable`, which rustc reports through `Portable`'s supertraits, in serde's
+/// words. `Checked` is `T`; its bound makes `<T as CheckPortable>::Checked` a `Distributed::Item`
+/// where only `T: CheckPortable` is known, and the two functions convert between them there.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot travel to a worker",
+    label = "the items and results of a distributed batch node are sent as JSON",
+    note = "derive `serde::Serialize` and `serde::Deserialize` for it, and own its data (no references)"
+)]
+#[doc(hidden)]
+pub trait CheckPortable {
+    type Checked: Portable;
+    fn from_checked(checked: &Self::Checked) -> &Self;
+    fn into_checked(self) -> Self::Checked;
+}
+
+impl<T: Portable> CheckPortable for T {
+    type Checked = T;
+    fn from_checked(checked: &T) -> &T {
+        checked
+    }
+    fn into_checked(self) -> T {
+        self
+    }
+}
+
 /// A batch node whose items' `exec` can run on a [`Worker`](super::Worker): what
 /// `#[batch_node(parallel, distributed = "name")]` implements. Workers register it with
 /// [`Worker::node`](super::Worker::node) and find it by [`REGISTERED_AS`](Self::REGISTERED_AS).

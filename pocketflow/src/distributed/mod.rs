@@ -64,4 +64,4 @@ pub use self::queue::Queue;
 pub use self::worker::Worker;
 
 #[doc(hidden)]
-pub use self::items::drive_distributed_batch;
+pub use self::items::{CheckPortable, drive_distributed_batch};
