@@ -515,3 +515,47 @@ async fn a_parallel_batch_flow_dying_after_any_checkpoint_applies_each_post_once
     }
     assert!(deaths >= 4, "died {deaths} times");
 }
+
+/// A post that writes, then fails, inside a parallel batch flow: the run goes back to its last
+/// clean checkpoint, and the retried post is applied once.
+#[tokio::test]
+async fn a_post_failing_after_a_write_in_a_parallel_run_is_applied_once() {
+    struct Two;
+    #[batch_flow(parallel, limit = 2)]
+    impl Two {
+        fn prep(&self, _: &Log) -> Vec<String> {
+            vec!["a".to_owned(), "b".to_owned()]
+        }
+    }
+    struct Half(Arc<AtomicBool>);
+    #[node]
+    impl Half {
+        fn post(&self, log: &mut Log, _: (), _: (), doc: &String) -> Result<(), String> {
+            log.posts.push(format!("step2 {doc}"));
+            if doc == "b" && self.0.load(Ordering::SeqCst) {
+                return Err("disk full".to_owned());
+            }
+            Ok(())
+        }
+    }
+    struct One;
+    #[node]
+    impl One {
+        fn post(&self, log: &mut Log, _: (), _: (), doc: &String) {
+            log.posts.push(format!("step1 {doc}"));
+        }
+    }
+
+    let fail = Arc::new(AtomicBool::new(true));
+    let db = Memory::new();
+    let (one, half) = (One, Half(fail.clone()));
+    let two = Two.over(flow! { one >> half });
+    let run = two.durable(&db, "half");
+    run.run(&mut Log::default()).await.unwrap_err();
+    fail.store(false, Ordering::SeqCst);
+    run.run(&mut Log::default()).await.unwrap();
+    let saved: Log = serde_json::from_str(&db.load("half").await.unwrap().unwrap().store).unwrap();
+    let mut posts = saved.posts.clone();
+    posts.sort();
+    assert_eq!(posts, ["step1 a", "step1 b", "step2 a", "step2 b"]);
+}

@@ -70,6 +70,7 @@ where
         depth,
         name,
         state: Mutex::new(State {
+            tainted: false,
             stopped: false,
             done: saved.done.iter().copied().collect(),
             at: saved.at.iter().cloned().collect(),
@@ -112,8 +113,14 @@ where
                     .await
                     // At once after the sub-flow's last post, as `publish` is.
                     .and_then(|_| parallel.finish(index as u32, run_journal.take_step()));
-                if run.is_ok() {
-                    progress::item_done(progress);
+                match &run {
+                    Ok(()) => progress::item_done(progress),
+                    // A failed post may have written part of the store, which no place
+                    // published can say: no checkpoint may hold that store any more.
+                    Err(error) if error.phase() == Some(crate::error::Phase::Post) => {
+                        parallel.state().tainted = true;
+                    }
+                    Err(_) => {}
                 }
                 (slot, run)
             },
@@ -171,6 +178,8 @@ struct ParallelRuns<'p, S> {
 }
 
 struct State {
+    /// A run's `post` failed, maybe after writing: the run goes back to its last checkpoint.
+    tainted: bool,
     /// Whether the runs are over.
     stopped: bool,
     /// The items whose sub-flow finished.
@@ -236,7 +245,7 @@ impl<S> ParallelRuns<'_, S> {
                 if let Some(failed) = &state.failed {
                     return Err(Error::durable(failed.clone().into()));
                 }
-                if state.posts == 0 {
+                if state.posts == 0 || state.tainted {
                     return Ok(());
                 }
                 let mut position = self.around.clone();
