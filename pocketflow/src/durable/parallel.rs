@@ -133,6 +133,9 @@ where
     // It ends when the runs do, never in the middle of a write (whose posts it has counted); or
     // at its first failed write, after which the runs fail at their next step, so that the
     // window stops them as it stops any failed batch.
+    // Asked once per batch flow: on a runtime without tokio's timer, asking costs a caught
+    // panic, and the checkpoints then come without a pause.
+    let can_pause = runtime::timer(|| tokio::time::sleep(Duration::ZERO)).is_ok();
     let checkpointer = async {
         loop {
             parallel.due.notified().await;
@@ -145,9 +148,9 @@ where
                 break;
             }
             // The next checkpoint waits a little: a wide batch whose posts fall due in a
-            // stream, not a burst, would write one per post otherwise. Without tokio's timer,
-            // it does not wait.
-            if let Ok(pause) = runtime::timer(|| tokio::time::sleep_until(written + SPACING)) {
+            // stream, not a burst, would write one per post otherwise.
+            if can_pause {
+                let pause = tokio::time::sleep_until(written + SPACING);
                 select(pin!(pause), pin!(parallel.stop.notified())).await;
             }
         }
