@@ -1,5 +1,6 @@
 //! The `review` flow: `write >> ask >> publish` on a [`Doc`], run durably by a [`Review`].
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use pocketflow::Interrupt;
@@ -96,11 +97,41 @@ pub fn draft_for(topic: &str) -> String {
     )
 }
 
-/// Opens the checkpoint backend of the example: an SQLite file in the system's temp directory,
-/// so that a run waiting for approval outlives the server (stop it, start it again, the draft
-/// still waits). `Memory::new()` here keeps runs for as long as the server runs.
-pub async fn open_db() -> pocketflow::Result<impl Checkpoints + 'static> {
-    pocketflow::durable::Sqlite::open(std::env::temp_dir().join("pocketflow-review.db")).await
+/// Where the runs are kept when neither `--db` nor `REVIEW_DB` says: `runs.db` in a
+/// `pocketflow-review` directory under `$XDG_STATE_HOME`, or `$HOME/.local/state` without it, or
+/// the current directory without either. A directory of the example's own rather than the
+/// shared temp directory, where anyone could make the file first or read it.
+pub fn default_db() -> PathBuf {
+    // The XDG spec ignores a relative `XDG_STATE_HOME`.
+    let absolute = |var| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    let state = absolute("XDG_STATE_HOME")
+        .or_else(|| absolute("HOME").map(|home| home.join(".local").join("state")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    state.join("pocketflow-review").join("runs.db")
+}
+
+/// Opens the checkpoint backend of the example: the SQLite file at `path`, so that a run
+/// waiting for approval outlives the server (stop it, start it again, the draft still waits).
+/// Missing directories on the way are created for their owner only (0o700 on unix): SQLite
+/// creates the file and its journals (`-wal`, `-shm`) with the default permissions, usually
+/// readable by everyone, so the directory is what keeps other users out. Existing directories
+/// are left as they are. `Memory::new()` here keeps runs for as long as the server runs.
+pub async fn open_db(path: &Path) -> pocketflow::Result<impl Checkpoints + 'static> {
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|error| {
+            let why = format!("cannot create {}: {error}", dir.display());
+            pocketflow::Error::durable(why.into())
+        })?;
+    }
+    pocketflow::durable::Sqlite::open(path).await
 }
 
 /// Where the run stands, as `GET /status` reports it.

@@ -3,8 +3,10 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Request, State};
+use axum::http::header::{HOST, ORIGIN, REFERER};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use pocketflow::durable::Checkpoints;
@@ -12,14 +14,122 @@ use pocketflow::durable::Checkpoints;
 use crate::flow::{Report, Review, WAITING};
 
 /// The routes: `GET /` (the page), `POST /approve`, `POST /reject` (record the answer, resume
-/// the run, redirect to `/`) and `GET /status` (the [`Report`] as JSON).
-pub fn router<C: Checkpoints + 'static>(review: Arc<Review<C>>) -> Router {
+/// the run, redirect to `/`) and `GET /status` (the [`Report`] as JSON), every one behind the
+/// [`SameOrigin`] check.
+pub fn router<C: Checkpoints + 'static>(review: Arc<Review<C>>, allowed: SameOrigin) -> Router {
     Router::new()
         .route("/", get(page::<C>))
         .route("/approve", post(approve::<C>))
         .route("/reject", post(reject::<C>))
         .route("/status", get(status::<C>))
         .with_state(review)
+        .layer(middleware::from_fn_with_state(
+            Arc::new(allowed),
+            same_origin,
+        ))
+}
+
+/// Which requests the server takes. A click on Approve publishes, and the page has no login, so
+/// without this any site the reviewer visits could post to `/approve` from its own page
+/// (cross-site request forgery), and a site that points its own name at 127.0.0.1 (DNS
+/// rebinding) could read the page too. So every request must name this server in `Host` (a
+/// rebinding site's name is not one of them), and every request that may change something (a
+/// POST) must come from this server's own page: its `Origin` header, or its `Referer` when a
+/// browser sends no `Origin`, is the origin of that `Host`. Browsers set both headers
+/// themselves; a page of another site cannot forge them.
+#[derive(Debug, Clone)]
+pub struct SameOrigin {
+    /// The `Host` values the server answers to: `host:port`, lowercase.
+    hosts: Vec<String>,
+    /// The origin a reverse proxy serves the page at, lowercase, when there is one.
+    public: Option<String>,
+}
+
+impl SameOrigin {
+    /// A server bound to `port` on loopback, reached as `127.0.0.1`, `localhost` or `[::1]`.
+    pub fn loopback(port: u16) -> SameOrigin {
+        // Browsers leave the default port out of `Host` and `Origin`.
+        let hosts = ["127.0.0.1", "localhost", "[::1]"].map(|name| match port {
+            80 => name.to_owned(),
+            _ => format!("{name}:{port}"),
+        });
+        SameOrigin {
+            hosts: hosts.to_vec(),
+            public: None,
+        }
+    }
+
+    /// Also takes requests through a reverse proxy that serves the page at `origin`
+    /// (`https://review.example.com`, as the browser's address bar shows it, without a path):
+    /// POSTs whose `Origin` is `origin`, and `origin`'s host in `Host`, for the proxies that
+    /// pass the browser's `Host` on.
+    pub fn with_public(mut self, origin: &str) -> Result<SameOrigin, String> {
+        let public = origin.trim_end_matches('/').to_ascii_lowercase();
+        let host = ["http://", "https://"]
+            .iter()
+            .find_map(|scheme| public.strip_prefix(scheme))
+            .filter(|host| !host.is_empty() && !host.contains(['/', '?', '#', '@']))
+            .ok_or_else(|| format!("not an origin (scheme://host[:port]): {origin:?}"))?;
+        self.hosts.push(host.to_owned());
+        self.public = Some(public);
+        Ok(self)
+    }
+
+    /// Checks a request's headers, `may_change` for the methods that are not safe (POST): `Err`
+    /// says why the request is refused.
+    fn check(&self, headers: &HeaderMap, may_change: bool) -> Result<(), &'static str> {
+        let host = text(headers, HOST).ok_or("forbidden: no host header")?;
+        if !self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+            return Err("forbidden: not a host this server serves");
+        }
+        if !may_change {
+            return Ok(());
+        }
+        // An `Origin` that says `null` (a sandboxed frame, a redirect) is refused, not
+        // replaced by the `Referer`.
+        let source = text(headers, ORIGIN)
+            .or_else(|| text(headers, REFERER))
+            .map(origin_of)
+            .ok_or("forbidden: no origin or referer header")?;
+        let own = source.eq_ignore_ascii_case(&format!("http://{host}"))
+            || self
+                .public
+                .as_deref()
+                .is_some_and(|public| source.eq_ignore_ascii_case(public));
+        if own {
+            Ok(())
+        } else {
+            Err("forbidden: cross-origin request")
+        }
+    }
+}
+
+/// The middleware of [`SameOrigin`]: a refused request gets 403 and never reaches its handler,
+/// so the run is left as it was.
+async fn same_origin(
+    State(allowed): State<Arc<SameOrigin>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let may_change = !request.method().is_safe();
+    match allowed.check(request.headers(), may_change) {
+        Ok(()) => next.run(request).await,
+        Err(why) => (StatusCode::FORBIDDEN, why).into_response(),
+    }
+}
+
+/// A header's value, when it is there and is text.
+fn text(headers: &HeaderMap, name: axum::http::HeaderName) -> Option<&str> {
+    headers.get(name)?.to_str().ok()
+}
+
+/// The `scheme://host[:port]` a URL starts with (a `Referer` is a whole URL).
+fn origin_of(url: &str) -> &str {
+    let authority = url.find("://").map_or(0, |at| at + 3);
+    match url[authority..].find(['/', '?', '#']) {
+        Some(end) => &url[..authority + end],
+        None => url,
+    }
 }
 
 async fn page<C: Checkpoints + 'static>(State(review): State<Arc<Review<C>>>) -> Response {

@@ -21,9 +21,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::http::StatusCode;
+use axum::http::header::{HOST, ORIGIN, REFERER};
 use pocketflow::durable::{Memory, Outcome};
 
 use flow::{Report, Review, WAITING, draft_for};
+use web::SameOrigin;
 use webdriver::Driver;
 
 /// Debian's paths; `CHROMIUM` and `CHROMEDRIVER` in the environment point elsewhere.
@@ -37,18 +40,49 @@ const POLL: Duration = Duration::from_millis(50);
 /// The example's server on 127.0.0.1 with an ephemeral port, its run started (waiting at
 /// `ask`): returns the base URL.
 async fn serve(run_id: &str) -> String {
+    serve_behind(run_id, None).await
+}
+
+/// [`serve`], also taking requests for `public`, the origin of a reverse proxy, when given.
+async fn serve_behind(run_id: &str, public: Option<&str>) -> String {
     let review = Review::new(Memory::new(), run_id);
     let outcome = review.start(TOPIC).await.unwrap();
     assert!(matches!(outcome, Outcome::Interrupted(ref why) if why.node() == "ask"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = web::router(Arc::clone(&review));
+    let address = listener.local_addr().unwrap();
+    let mut allowed = SameOrigin::loopback(address.port());
+    if let Some(public) = public {
+        allowed = allowed.with_public(public).unwrap();
+    }
+    let router = web::router(Arc::clone(&review), allowed);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    base
+    format!("http://{address}")
 }
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+/// A POST to `path` as the page's own form sends it: with the page's origin in `Origin`.
+fn post(http: &reqwest::Client, base: &str, path: &str) -> reqwest::RequestBuilder {
+    http.post(format!("{base}{path}")).header(ORIGIN, base)
+}
+
+/// Sends a request that the server must refuse, and checks it said 403 with `why`.
+async fn refused(request: reqwest::RequestBuilder, why: &str) {
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(response.text().await.unwrap(), format!("forbidden: {why}"));
+}
+
+/// Checks the run still waits for its answer, none recorded.
+async fn still_waiting(http: &reqwest::Client, base: &str) {
+    let report = status(http, base).await;
+    assert_eq!(
+        (report.state.as_str(), report.doc.approved),
+        (WAITING, None),
+        "{report:?}"
+    );
 }
 
 async fn status(http: &reqwest::Client, base: &str) -> Report {
@@ -86,8 +120,11 @@ async fn approve_over_http_publishes_once() {
     assert!(page.contains(WAITING) && page.contains(r#"action="/approve""#));
 
     // The redirect is followed: the answer comes back as the page.
-    let response = http.post(format!("{base}/approve")).send().await.unwrap();
-    assert_eq!(response.url().path(), "/");
+    let response = post(&http, &base, "/approve").send().await.unwrap();
+    assert_eq!(
+        (response.status(), response.url().path()),
+        (StatusCode::OK, "/")
+    );
     let done = until_finished(&http, &base).await;
     assert_eq!(done.state, "published");
     assert_eq!(done.doc.approved, Some(true));
@@ -97,8 +134,10 @@ async fn approve_over_http_publishes_once() {
     assert!(page.contains("published") && !page.contains(r#"action="/approve""#));
 
     // A second click finds nothing waiting: no step runs again.
-    http.post(format!("{base}/approve")).send().await.unwrap();
-    http.post(format!("{base}/reject")).send().await.unwrap();
+    for path in ["/approve", "/reject"] {
+        let response = post(&http, &base, path).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
     assert_eq!(status(&http, &base).await, done);
 }
 
@@ -106,10 +145,203 @@ async fn approve_over_http_publishes_once() {
 async fn reject_over_http_publishes_nothing() {
     let base = serve("http-reject").await;
     let http = client();
-    http.post(format!("{base}/reject")).send().await.unwrap();
+    // A browser that sends no `Origin` still sends the page as `Referer`.
+    let response = http
+        .post(format!("{base}/reject"))
+        .header(REFERER, format!("{base}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
     let done = until_finished(&http, &base).await;
     assert_eq!(done.state, "rejected");
     assert_eq!((done.doc.approved, done.doc.published), (Some(false), None));
+}
+
+#[tokio::test]
+async fn cross_origin_post_is_refused() {
+    let base = serve("http-cross-origin").await;
+    let http = client();
+    let approve = format!("{base}/approve");
+    let evil = "http://evil.example";
+    refused(
+        http.post(&approve).header(ORIGIN, evil),
+        "cross-origin request",
+    )
+    .await;
+    // The `Origin` decides, whatever the `Referer` says; without `Origin`, the `Referer`.
+    let forged = http
+        .post(&approve)
+        .header(ORIGIN, evil)
+        .header(REFERER, format!("{base}/"));
+    refused(forged, "cross-origin request").await;
+    refused(
+        http.post(&approve).header(ORIGIN, "null"),
+        "cross-origin request",
+    )
+    .await;
+    refused(
+        http.post(&approve).header(REFERER, format!("{evil}/page")),
+        "cross-origin request",
+    )
+    .await;
+    // The same host on another port is another origin.
+    let port = base.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+    let other_port = format!("http://127.0.0.1:{}", port ^ 1);
+    refused(
+        http.post(&approve).header(ORIGIN, other_port),
+        "cross-origin request",
+    )
+    .await;
+    still_waiting(&http, &base).await;
+}
+
+#[tokio::test]
+async fn post_without_origin_or_referer_is_refused() {
+    let base = serve("http-no-origin").await;
+    let http = client();
+    for path in ["/approve", "/reject"] {
+        refused(
+            http.post(format!("{base}{path}")),
+            "no origin or referer header",
+        )
+        .await;
+    }
+    still_waiting(&http, &base).await;
+}
+
+/// DNS rebinding: a site points its own name at 127.0.0.1, so its page's requests reach the
+/// server from its own origin, with its name in `Host`.
+#[tokio::test]
+async fn another_host_is_refused() {
+    let base = serve("http-rebinding").await;
+    let port = base.rsplit(':').next().unwrap();
+    let http = client();
+    for host in ["evil.example".to_owned(), format!("evil.example:{port}")] {
+        let post = http
+            .post(format!("{base}/approve"))
+            .header(HOST, &host)
+            .header(ORIGIN, format!("http://{host}"));
+        refused(post, "not a host this server serves").await;
+        let read = http.get(format!("{base}/status")).header(HOST, &host);
+        refused(read, "not a host this server serves").await;
+    }
+    still_waiting(&http, &base).await;
+}
+
+#[tokio::test]
+async fn every_loopback_name_is_served() {
+    let base = serve("http-localhost").await;
+    let port = base.rsplit(':').next().unwrap();
+    let http = client();
+    for host in ["[::1]", "LOCALHOST", "localhost"].map(|name| format!("{name}:{port}")) {
+        let page = http.get(&base).header(HOST, &host).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{host}");
+    }
+    // The page at http://localhost:PORT/ posts with its own origin.
+    let localhost = format!("http://localhost:{port}");
+    let response = http
+        .post(format!("{base}/approve"))
+        .header(HOST, format!("localhost:{port}"))
+        .header(ORIGIN, &localhost)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(until_finished(&http, &base).await.state, "published");
+}
+
+#[tokio::test]
+async fn a_reverse_proxy_origin_is_served() {
+    let public = "https://review.example.com";
+    let base = serve_behind("http-proxy", Some(public)).await;
+    let http = client();
+    let approve = format!("{base}/approve");
+    // Behind a proxy that sends its upstream's `Host` (127.0.0.1:PORT), and one that passes
+    // the browser's on.
+    for host in [None, Some("review.example.com")] {
+        let mut evil = http.post(&approve).header(ORIGIN, "http://evil.example");
+        if let Some(host) = host {
+            evil = evil.header(HOST, host);
+        }
+        refused(evil, "cross-origin request").await;
+    }
+    still_waiting(&http, &base).await;
+    for host in [None, Some("review.example.com")] {
+        let mut own = http.post(&approve).header(ORIGIN, public);
+        if let Some(host) = host {
+            own = own.header(HOST, host);
+        }
+        let response = own.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{host:?}");
+    }
+    assert_eq!(until_finished(&http, &base).await.state, "published");
+}
+
+#[test]
+fn a_public_origin_is_scheme_and_host() {
+    for bad in [
+        "review.example.com",
+        "https://",
+        "https://review.example.com/review",
+        "ftp://x",
+    ] {
+        assert!(
+            SameOrigin::loopback(3000).with_public(bad).is_err(),
+            "{bad}"
+        );
+    }
+    for good in ["https://review.example.com/", "http://10.0.0.5:8080"] {
+        assert!(
+            SameOrigin::loopback(3000).with_public(good).is_ok(),
+            "{good}"
+        );
+    }
+}
+
+/// A fresh, empty directory, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir = std::env::temp_dir().join(format!(
+            "pocketflow-review-{name}-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[tokio::test]
+async fn open_db_makes_its_directory_owner_only() {
+    let scratch = Scratch::new("db");
+    let path = scratch
+        .0
+        .join("state")
+        .join("pocketflow-review")
+        .join("runs.db");
+    let db = flow::open_db(&path).await.unwrap();
+    let review = Review::new(db, "db-run");
+    review.start(TOPIC).await.unwrap();
+    assert!(path.is_file());
+    #[cfg(unix)]
+    for dir in [path.parent().unwrap(), &scratch.0.join("state")] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{}", dir.display());
+    }
+    assert!(flow::default_db().ends_with("pocketflow-review/runs.db"));
 }
 
 /// The screenshot's path: `review-approved.png` in `CARGO_TARGET_DIR`, or the workspace's
@@ -149,30 +381,6 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
     None
 }
 
-/// A fresh, empty profile directory for one browser, removed when dropped.
-struct Profile(PathBuf);
-
-impl Profile {
-    fn new() -> Profile {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "pocketflow-review-chromium-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Profile(dir)
-    }
-}
-
-impl Drop for Profile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[tokio::test]
 async fn approve_in_headless_chromium() {
     let Some((chromium, chromedriver)) = browser() else {
@@ -181,7 +389,7 @@ async fn approve_in_headless_chromium() {
     let started = Instant::now();
     let base = serve("browser-approve").await;
     let driver = Driver::start(&chromedriver, TIMEOUT).await.unwrap();
-    let profile = Profile::new();
+    let profile = Scratch::new("chromium");
     let session = driver.session(&chromium, &profile.0).await.unwrap();
     let result = approve_in(&session, &base).await;
     // Close the browser whatever happened, then report.
