@@ -82,7 +82,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("killed the first process (SIGKILL) after 300 ms");
 
     let db = Sqlite::open(&path).await?;
-    let journaled = db.items(RUN).await?;
+    // The journal of the run's version as the killed process left it.
+    let version = db.load(RUN).await?.map_or(0, |saved| saved.version);
+    let journaled = db.items(RUN, version).await?;
     let done = journaled.iter().filter(|(slot, _)| *slot > 0).count();
     println!("the journal holds the 40 pages and {done} results");
 

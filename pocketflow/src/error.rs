@@ -84,11 +84,40 @@ pub enum ErrorKind {
     /// durable run reports it as `Outcome::Interrupted` instead.
     Interrupted,
     /// A durable run could not read or write its checkpoints, or its checkpoint belongs to a
-    /// flow of another shape.
+    /// flow of another shape; `Error::durable_kind` (feature `durable`) says which.
     Durable,
     /// A distributed run could not use its queue (the server went away), or a worker could not
     /// run an item (no node registered under its name).
     Distributed,
+}
+
+/// What failed in the durable layer, for an error of kind [`ErrorKind::Durable`]: matched on
+/// to tell a run another process moved on from a database that went away. Also at
+/// `pocketflow::durable::DurableErrorKind`.
+///
+/// ```
+/// use pocketflow::DurableErrorKind;
+///
+/// let error = pocketflow::Error::durable_with(DurableErrorKind::NotFound, "no run `doc-41`".into());
+/// assert_eq!(error.durable_kind(), Some(DurableErrorKind::NotFound));
+/// assert_eq!(pocketflow::Error::durable("disk full".into()).durable_kind(), Some(DurableErrorKind::Backend));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DurableErrorKind {
+    /// The run was saved by a flow of another shape.
+    ShapeChanged,
+    /// Another process, or an `update`, moved the run on since this process loaded it: it
+    /// stopped without committing; running again goes on from the saved state.
+    Conflict,
+    /// The saved store, params, items or results no longer read as the current types, or a
+    /// value cannot be written as JSON that reads back (a non-finite float); the message names
+    /// the type and the JSON path.
+    Unreadable,
+    /// The database failed or went away.
+    Backend,
+    /// No such run, or no such step of it.
+    NotFound,
 }
 
 /// The error of a run: which node failed, in which phase, after how many attempts, with the
@@ -127,6 +156,7 @@ struct Details {
     attempts: u32,
     item: Option<usize>,
     limit: u64,
+    durable: Option<DurableErrorKind>,
     source: Option<BoxError>,
 }
 
@@ -140,6 +170,7 @@ impl Error {
             attempts: 0,
             item: None,
             limit: 0,
+            durable: None,
             source: None,
         }))
     }
@@ -185,9 +216,35 @@ impl Error {
     /// assert_eq!(error.to_string(), "durable run: disk full");
     /// ```
     pub fn durable(problem: BoxError) -> Error {
+        Error::durable_with(DurableErrorKind::Backend, problem)
+    }
+
+    /// An error of kind [`ErrorKind::Durable`] with a [`DurableErrorKind`] other than
+    /// `Backend`: a backend returns `NotFound` for a run it does not have.
+    ///
+    /// ```
+    /// use pocketflow::DurableErrorKind;
+    /// let error = pocketflow::Error::durable_with(DurableErrorKind::NotFound, "no run `x`".into());
+    /// assert_eq!(error.to_string(), "durable run: no run `x`");
+    /// ```
+    pub fn durable_with(kind: DurableErrorKind, problem: BoxError) -> Error {
         let mut error = Error::new(ErrorKind::Durable, "");
+        error.0.durable = Some(kind);
         error.0.source = Some(problem);
         error
+    }
+
+    /// What failed in the durable layer, for an error of kind [`ErrorKind::Durable`]; `None`
+    /// for every other kind.
+    ///
+    /// ```
+    /// use pocketflow::DurableErrorKind;
+    /// let conflict = pocketflow::Error::durable_with(DurableErrorKind::Conflict, "moved on".into());
+    /// assert_eq!(conflict.durable_kind(), Some(DurableErrorKind::Conflict));
+    /// assert_eq!(pocketflow::Error::distributed("gone".into()).durable_kind(), None);
+    /// ```
+    pub fn durable_kind(&self) -> Option<DurableErrorKind> {
+        self.0.durable
     }
 
     /// An error of kind [`ErrorKind::Distributed`]: the queue or a worker could not do its part,
@@ -432,6 +489,7 @@ impl fmt::Debug for Error {
             .field("phase", &details.phase)
             .field("attempts", &details.attempts)
             .field("item", &details.item)
+            .field("durable", &details.durable)
             .field("source", &details.source)
             .finish()
     }

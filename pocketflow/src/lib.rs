@@ -1,5 +1,10 @@
 #![doc = include_str!("guide.md")]
 
+// The conformance kit's flows are written with this crate's own macros, whose expansions name
+// `::pocketflow`.
+#[cfg(feature = "testing")]
+extern crate self as pocketflow;
+
 mod action;
 mod batch_flow;
 mod configure;
@@ -24,7 +29,7 @@ mod trace;
 pub use crate::action::{Action, ActionType, DefaultAction, IntoAction};
 pub use crate::batch_flow::BatchFlow;
 pub use crate::configure::{BatchNode, Configure, Configured};
-pub use crate::error::{BoxError, Error, ErrorKind, Phase, Result};
+pub use crate::error::{BoxError, DurableErrorKind, Error, ErrorKind, Phase, Result};
 pub use crate::flow::Flow;
 pub use crate::interrupt::Interrupt;
 pub use crate::node::{Node, NodeInfo, Run};

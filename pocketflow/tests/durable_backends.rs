@@ -28,6 +28,7 @@ fn checkpoint(step: u64, status: Status, node: &str, store: &str) -> Checkpoint 
     Checkpoint {
         status,
         step,
+        version: step,
         position: format!("[{step}]"),
         store: store.into(),
         shape: "flow(a,b;a-default-b)".into(),
@@ -52,6 +53,7 @@ async fn conformance<C: Checkpoints>(a: &C, b: &C) {
     interleaved_saves(a, b).await;
     interleaved_updates(a, b).await;
     item_journal(a, b).await;
+    journal_fenced_by_version(a, b).await;
     racing_conditional_saves(a, b).await;
 }
 
@@ -93,29 +95,83 @@ async fn race<C: Checkpoints>(db: &C, id: &str, node: &str, steps: u64) -> u64 {
 /// through any handle, and are gone after the run's next save.
 async fn item_journal<C: Checkpoints>(a: &C, b: &C) {
     let id = unique("journal");
+    assert!(!a.save_item(&id, 1, 0, "[1]").await.unwrap(), "no run yet");
     a.save(&id, &checkpoint(1, Status::Running, "a", "{}"))
         .await
         .unwrap();
-    a.save_item(&id, 2, "\"second\"").await.unwrap();
-    b.save_item(&id, 0, "[1,2]").await.unwrap();
-    a.save_item(&id, 2, "\"again\"").await.unwrap();
+    assert!(a.save_item(&id, 1, 2, "\"second\"").await.unwrap());
+    assert!(b.save_item(&id, 1, 0, "[1,2]").await.unwrap());
+    assert!(a.save_item(&id, 1, 2, "\"again\"").await.unwrap());
     assert_eq!(
-        b.items(&id).await.unwrap(),
+        b.items(&id, 1).await.unwrap(),
         [(0, "[1,2]".to_owned()), (2, "\"again\"".to_owned())]
     );
     let many: Vec<(u64, String)> = (3..400).map(|slot| (slot, slot.to_string())).collect();
-    b.save_items(&id, &many).await.unwrap();
-    a.save_items(&id, &[(2, "\"third\"".to_owned())])
-        .await
-        .unwrap();
-    let items = a.items(&id).await.unwrap();
+    assert!(b.save_items(&id, 1, &many).await.unwrap());
+    assert!(
+        a.save_items(&id, 1, &[(2, "\"third\"".to_owned())])
+            .await
+            .unwrap()
+    );
+    let items = a.items(&id, 1).await.unwrap();
     assert_eq!(items.len(), 2 + 397);
     assert_eq!(items[1], (2, "\"third\"".to_owned()));
     assert_eq!(items[398], (399, "399".to_owned()));
     b.save(&id, &checkpoint(2, Status::Running, "b", "{}"))
         .await
         .unwrap();
-    assert!(a.items(&id).await.unwrap().is_empty());
+    assert!(a.items(&id, 1).await.unwrap().is_empty());
+    assert!(a.items(&id, 2).await.unwrap().is_empty());
+}
+
+/// Journal rows belong to one version of the run: a write for another version (a process
+/// that lost a race, a late write after the run moved on) is refused and never read back, and
+/// an update moves the version on and drops the journal.
+async fn journal_fenced_by_version<C: Checkpoints>(a: &C, b: &C) {
+    let id = unique("fenced");
+    a.save(&id, &checkpoint(3, Status::Running, "a", "{}"))
+        .await
+        .unwrap();
+    assert!(a.save_item(&id, 3, 0, "[1]").await.unwrap());
+    assert!(!b.save_item(&id, 2, 1, "\"stale\"").await.unwrap());
+    assert!(
+        !b.save_items(&id, 4, &[(1, "\"early\"".to_owned())])
+            .await
+            .unwrap()
+    );
+    assert_eq!(a.items(&id, 3).await.unwrap(), [(0, "[1]".to_owned())]);
+    assert!(a.items(&id, 2).await.unwrap().is_empty());
+
+    b.update_store(&id, &mut |store| Ok(format!("[{store}]")))
+        .await
+        .unwrap();
+    let edited = a.load(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (edited.step, edited.version, edited.store.as_str()),
+        (3, 4, "[{}]")
+    );
+    assert!(
+        a.items(&id, 3).await.unwrap().is_empty(),
+        "the edit drops the journal"
+    );
+    assert!(a.items(&id, 4).await.unwrap().is_empty());
+    assert!(!a.save_item(&id, 3, 1, "\"late\"").await.unwrap());
+    // A commit expecting the version before the edit writes nothing.
+    let mut over = checkpoint(4, Status::Running, "b", "{}");
+    over.version = 4;
+    assert!(!a.save_after(&id, Some(3), &over).await.unwrap());
+    over.version = 5;
+    assert!(a.save_after(&id, Some(4), &over).await.unwrap());
+    assert_eq!(b.load(&id).await.unwrap().unwrap().version, 5);
+    let missing = unique("missing");
+    let error = a
+        .update_store(&missing, &mut |s| Ok(s.to_owned()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.durable_kind(),
+        Some(pocketflow::DurableErrorKind::NotFound)
+    );
 }
 
 async fn round_trip<C: Checkpoints>(a: &C, b: &C) {
@@ -126,6 +182,7 @@ async fn round_trip<C: Checkpoints>(a: &C, b: &C) {
     let full = Checkpoint {
         status: Status::Interrupted,
         step: 7,
+        version: 12,
         position: r#"{"path":[0,2],"items":[true,false]}"#.into(),
         store: r#"{"text":"quotes \" and 'single', émoji 🦀, newline\n","n":1.5,"big":18446744073709551615}"#.into(),
         shape: "flow(write,ask,publish;write-default-ask,ask-default-publish)".into(),
@@ -140,6 +197,7 @@ async fn round_trip<C: Checkpoints>(a: &C, b: &C) {
     let bare = Checkpoint {
         status: Status::Finished,
         step: u64::try_from(i64::MAX).unwrap(),
+        version: u64::try_from(i64::MAX).unwrap(),
         position: "null".into(),
         store: "{}".into(),
         shape: String::new(),
@@ -255,6 +313,7 @@ async fn update_store_atomic<C: Checkpoints>(a: &C, b: &C) {
         after,
         Checkpoint {
             store: r#"{"approved":true}"#.into(),
+            version: saved.version + 1,
             ..saved.clone()
         }
     );

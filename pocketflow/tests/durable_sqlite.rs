@@ -49,6 +49,7 @@ fn checkpoint(step: u64, store: &str) -> Checkpoint {
     Checkpoint {
         status: Status::Running,
         step,
+        version: step,
         position: format!("[{step}]"),
         store: store.into(),
         shape: "flow(a;a-again-a)".into(),
@@ -174,7 +175,7 @@ async fn concurrent_saves_on_one_handle_all_land() {
                 let id = format!("run-{task}");
                 for step in 1..=25 {
                     db.save(&id, &checkpoint(step, "{}")).await.unwrap();
-                    db.save_item(&id, step, "\"item\"").await.unwrap();
+                    assert!(db.save_item(&id, step, step, "\"item\"").await.unwrap());
                 }
             })
         })
@@ -186,7 +187,7 @@ async fn concurrent_saves_on_one_handle_all_land() {
     for task in 0..20 {
         let id = format!("run-{task}");
         assert_eq!(db.history(&id).await.unwrap().len(), 25);
-        assert_eq!(db.items(&id).await.unwrap().len(), 1);
+        assert_eq!(db.items(&id, 25).await.unwrap().len(), 1);
     }
 }
 
@@ -214,11 +215,14 @@ fn without_a_runtime_calls_run_on_the_callers_thread() {
             db.update_store("run", &mut |store| Ok(format!("{store}1")))
                 .await
                 .unwrap();
-            db.save_items("run", &[(0, "[1]".to_owned())])
-                .await
-                .unwrap();
+            // The update moved the run to version 2.
+            assert!(
+                db.save_items("run", 2, &[(0, "[1]".to_owned())])
+                    .await
+                    .unwrap()
+            );
             assert_eq!(db.load("run").await.unwrap().unwrap().store, "01");
-            assert_eq!(db.items("run").await.unwrap().len(), 1);
+            assert_eq!(db.items("run", 2).await.unwrap().len(), 1);
             assert_eq!(db.list().await.unwrap().len(), 1);
             assert_eq!(db.history("run").await.unwrap().len(), 1);
         });
@@ -267,9 +271,13 @@ async fn a_file_of_the_earlier_backend_keeps_working() {
     other(&file.0).execute_batch(EARLIER_FILE).unwrap();
     let db = Sqlite::open(&file.0).await.unwrap();
     let old = db.load("old").await.unwrap().unwrap();
-    assert_eq!((old.status, old.step), (Status::Interrupted, 3));
+    // Migrated: the run's version is its step plus one, and its journal belongs to it.
+    assert_eq!(
+        (old.status, old.step, old.version),
+        (Status::Interrupted, 3, 4)
+    );
     assert_eq!(old.store, r#"{"draft":"hi"}"#);
-    assert_eq!(db.items("old").await.unwrap(), [(0, "[1,2]".to_owned())]);
+    assert_eq!(db.items("old", 4).await.unwrap(), [(0, "[1,2]".to_owned())]);
     let listed = &db.list().await.unwrap()[0];
     assert_eq!(
         listed.updated,
@@ -285,6 +293,6 @@ async fn a_file_of_the_earlier_backend_keeps_working() {
         .map(|entry| entry.step)
         .collect();
     assert_eq!(steps, [2, 3, 4]);
-    assert!(db.items("old").await.unwrap().is_empty());
+    assert!(db.items("old", 4).await.unwrap().is_empty());
     assert_eq!(db.history("new").await.unwrap().len(), 1);
 }

@@ -440,12 +440,18 @@ impl Checkpoints for DiesAfter {
         self.db.history(id).await
     }
 
-    async fn save_item(&self, id: &str, slot: u64, value: &str) -> pocketflow::Result<()> {
-        self.db.save_item(id, slot, value).await
+    async fn save_item(
+        &self,
+        id: &str,
+        version: u64,
+        slot: u64,
+        value: &str,
+    ) -> pocketflow::Result<bool> {
+        self.db.save_item(id, version, slot, value).await
     }
 
-    async fn items(&self, id: &str) -> pocketflow::Result<Vec<(u64, String)>> {
-        self.db.items(id).await
+    async fn items(&self, id: &str, version: u64) -> pocketflow::Result<Vec<(u64, String)>> {
+        self.db.items(id, version).await
     }
 }
 

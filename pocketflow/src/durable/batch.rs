@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::journal::{Journal, Saver};
+use super::json;
 use crate::drive::retry::after_failure;
 use crate::drive::retry::exec_with_retries;
 use crate::drive::window::run_window;
@@ -113,34 +114,55 @@ choose!(
     drive_sync_batch
 );
 
-fn journal_error(what: &str, error: impl std::fmt::Display) -> Error {
-    Error::durable(format!("the batch's {what} cannot be journaled as JSON: {error}").into())
-}
+/// What a journal that no longer reads can do: nothing of it is needed to go on.
+const JOURNAL_WAY_OUT: &str =
+    "any `update` of the run drops its journal, and the batch then starts over from `prep`";
 
 /// The items and the results the step in progress journaled, if it got past `prep`.
 type Resumed<I, O> = Option<(Vec<I>, HashMap<usize, O>)>;
 
-async fn load_journal<S, I: DeserializeOwned, O: DeserializeOwned>(
+async fn load_journal<N: NodeInfo, S, I: DeserializeOwned, O: DeserializeOwned>(
     saver: &dyn Saver<S>,
 ) -> Result<Resumed<I, O>> {
     let mut journaled = saver.items().await?.into_iter();
     let Some((0, items)) = journaled.next() else {
         return Ok(None);
     };
-    let items = serde_json::from_str(&items).map_err(|e| journal_error("items", e))?;
+    let what = format!("the journaled items of batch node `{}`", N::NAME);
+    let items = json::decode(&items, &what, JOURNAL_WAY_OUT)?;
     let done = journaled
         .map(|(slot, output)| {
-            let output = serde_json::from_str(&output).map_err(|e| journal_error("results", e))?;
-            Ok((slot.saturating_sub(1) as usize, output))
+            let index = slot.saturating_sub(1) as usize;
+            let what = format!(
+                "the journaled result of item {index} of batch node `{}`",
+                N::NAME
+            );
+            Ok((index, json::decode(&output, &what, JOURNAL_WAY_OUT)?))
         })
         .collect::<Result<_>>()?;
     Ok(Some((items, done)))
 }
 
 /// Journals the batch's items, in slot 0.
-async fn journal_items<S, T: Serialize>(saver: &dyn Saver<S>, items: &T) -> Result<()> {
-    let json = serde_json::to_string(items).map_err(|e| journal_error("items", e))?;
+async fn journal_items<N: NodeInfo, S, T: Serialize>(
+    saver: &dyn Saver<S>,
+    items: &T,
+) -> Result<()> {
+    let json = json::encode(items)
+        .map_err(|e| json::unwritable(&format!("node `{}`", N::NAME), "the batch's items", e))?;
     saver.save_item(0, json).await
+}
+
+/// Item `index`'s result as JSON.
+fn encode_result<N: NodeInfo, T: Serialize>(index: usize, output: &T) -> Result<String> {
+    json::encode(output).map_err(|e| {
+        json::unwritable(
+            &format!("node `{}`", N::NAME),
+            &format!("the result of item {index}"),
+            e,
+        )
+        .on_item(index)
+    })
 }
 
 /// The results waiting to be journaled together, and who writes them.
@@ -155,13 +177,13 @@ impl Grouped {
     /// one statement. A fan-out of 10,000 results that come due together is a handful of writes
     /// instead of 10,000. A result whose write has not happened when the process dies is lost,
     /// and its item runs again: `exec` is at least once.
-    async fn journal<S, T: Serialize>(
+    async fn journal<N: NodeInfo, S, T: Serialize>(
         &self,
         saver: &dyn Saver<S>,
         index: usize,
         output: &T,
     ) -> Result<()> {
-        let json = serde_json::to_string(output).map_err(|e| journal_error("results", e))?;
+        let json = encode_result::<N, T>(index, output)?;
         let first = {
             let mut rows = self.rows.lock().unwrap_or_else(|p| p.into_inner());
             rows.push((index as u64 + 1, json));
@@ -202,12 +224,12 @@ where
     NodeRun::<N>::check(policy, Exec::Async)?;
     let span = NodeRun::<N>::span();
     trace::in_span(&span, async {
-        let (items, mut done) = match load_journal(saver).await? {
+        let (items, mut done) = match load_journal::<N, S, _, _>(saver).await? {
             Some(journaled) => journaled,
             None => {
                 let items = with_store!(N, store, Phase::Prep, |shared| node
                     .phase_prep(shared, params))?;
-                journal_items(saver, &items).await?;
+                journal_items::<N, S, _>(saver, &items).await?;
                 (items, HashMap::new())
             }
         };
@@ -235,7 +257,7 @@ where
                 );
                 let output = match output {
                     Ok(output) => grouped
-                        .journal(saver, index, &output)
+                        .journal::<N, S, _>(saver, index, &output)
                         .await
                         .map(|()| output),
                     Err(error) => Err(error.on_item(index)),
@@ -282,12 +304,12 @@ where
 {
     NodeRun::<N>::check(policy, Exec::Sync)?;
     let span = NodeRun::<N>::span();
-    let (items, mut done) = match load_journal(saver).await? {
+    let (items, mut done) = match load_journal::<N, S, _, _>(saver).await? {
         Some(journaled) => journaled,
         None => {
             let items = with_store_now!(N, span, store, Phase::Prep, |shared| node
                 .phase_prep(shared, params))?;
-            journal_items(saver, &items).await?;
+            journal_items::<N, S, _>(saver, &items).await?;
             (items, HashMap::new())
         }
     };
@@ -322,7 +344,7 @@ where
                     .map_err(|e| e.on_item(index))?
             }
         };
-        let json = serde_json::to_string(&output).map_err(|e| journal_error("results", e))?;
+        let json = encode_result::<N, _>(index, &output)?;
         unwritten.push((index as u64 + 1, json));
         if unwritten.len() >= 256 || written.elapsed() >= Duration::from_millis(100) {
             saver.save_items(std::mem::take(&mut unwritten)).await?;

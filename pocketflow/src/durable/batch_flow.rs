@@ -16,9 +16,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::journal::{Journal, Runs};
+use super::json::{self, Unwritable};
 use super::parallel::{RunsOf, run_in_parallel};
 use crate::drive::{NodeRun, drive_batch_flow, with_store};
-use crate::error::{Error, Phase, Result};
+use crate::error::{Phase, Result};
 use crate::node::Node;
 use crate::phases::BatchFlowPhases;
 use crate::progress::{self, Progress};
@@ -27,8 +28,8 @@ use crate::trace;
 
 /// How a batch flow's items are written into checkpoints and read back.
 pub struct ItemCodec<T> {
-    encode: fn(&T) -> serde_json::Result<Value>,
-    decode: fn(Value) -> serde_json::Result<T>,
+    encode: fn(&T) -> std::result::Result<Value, Unwritable>,
+    decode: fn(Value) -> Result<T>,
 }
 
 /// The item type `T` of a `#[batch_flow]`, as a value to choose its codec on:
@@ -51,8 +52,14 @@ pub trait UnjournaledItems<T> {
 impl<T: Serialize + DeserializeOwned> JournaledItems<T> for &&FlowItems<T> {
     fn codec(self) -> Option<ItemCodec<T>> {
         Some(ItemCodec {
-            encode: |item| serde_json::to_value(item),
-            decode: serde_json::from_value,
+            encode: |item| json::encode_value(item),
+            decode: |item| {
+                json::decode_value(
+                    item,
+                    "an item of a batch flow saved in the run's position",
+                    "resume it with the program that saved it, or start a new run",
+                )
+            },
         })
     }
 }
@@ -61,10 +68,6 @@ impl<T> UnjournaledItems<T> for &FlowItems<T> {
     fn codec(self) -> Option<ItemCodec<T>> {
         None
     }
-}
-
-fn items_error(error: serde_json::Error) -> Error {
-    Error::durable(format!("the batch flow's items cannot be journaled as JSON: {error}").into())
 }
 
 /// `BatchFlow::run_durable`: [`drive_batch_flow`] with a position inside the batch flow when its
@@ -97,8 +100,7 @@ where
                     .items
                     .iter()
                     .map(|item| (codec.decode)(item.clone()))
-                    .collect::<serde_json::Result<Vec<_>>>()
-                    .map_err(items_error)?;
+                    .collect::<Result<Vec<_>>>()?;
                 (items, resumed.items, resumed.next as usize, resumed.runs)
             }
             None => {
@@ -107,8 +109,14 @@ where
                 let saved = items
                     .iter()
                     .map(codec.encode)
-                    .collect::<serde_json::Result<Arc<[Value]>>>()
-                    .map_err(items_error)?;
+                    .collect::<std::result::Result<Arc<[Value]>, _>>()
+                    .map_err(|e| {
+                        json::unwritable(
+                            &format!("node `{}`", B::NAME),
+                            "the batch flow's items",
+                            e,
+                        )
+                    })?;
                 (items, saved, 0, Runs::default())
             }
         };

@@ -66,6 +66,7 @@ impl std::fmt::Display for Status {
 /// let checkpoint = Checkpoint {
 ///     status: Status::Running,
 ///     step: 1,
+///     version: 2,
 ///     position: "[1]".into(),
 ///     store: r#"{"count":1}"#.into(),
 ///     shape: "flow(a,b;a-default-b)".into(),
@@ -81,6 +82,12 @@ pub struct Checkpoint {
     pub status: Status,
     /// How many steps (node `post`s) the run has committed.
     pub step: u64,
+    /// How many times the run's row was written: each checkpoint the runtime saves has the
+    /// saved version plus one, and [`Checkpoints::update_store`] adds one in its transaction.
+    /// A process commits only over the version it loaded ([`Checkpoints::save_after`]) and
+    /// reads only the journal of that version ([`Checkpoints::items`]), so an edit made while
+    /// it runs is never written over.
+    pub version: u64,
     /// Where the run continues, as JSON (the path of steps through nested flows).
     pub position: String,
     /// The shared store after the last committed step, as JSON.
@@ -129,7 +136,18 @@ pub struct HistoryEntry {
 /// `sqlite` and `postgres`), or your own.
 ///
 /// Every method is one transaction: a checkpoint is written whole or not at all, whatever
-/// happens to the process meanwhile. Errors are [`Error::durable`](crate::Error::durable).
+/// happens to the process meanwhile. Errors are [`Error::durable`](crate::Error::durable)
+/// (kind `Backend`), or [`Error::durable_with`](crate::Error::durable_with) `NotFound` for a
+/// run that does not exist where one must.
+///
+/// Each run has a *version* ([`Checkpoint::version`]) that every write of the run moves on. The
+/// runtime relies on three promises, which the conformance kit of feature `testing`
+/// (`pocketflow::durable::testing`) checks against a backend at every call it makes:
+///
+/// - [`save_after`](Self::save_after) writes only over the version it was given, atomically;
+/// - [`update_store`](Self::update_store) adds one to the version and drops the journal, in the
+///   transaction of the edit;
+/// - journal rows are written only while the run is at their version, and read back only for it.
 ///
 /// ```
 /// use pocketflow::durable::{Checkpoint, Checkpoints, Memory, Status};
@@ -137,57 +155,61 @@ pub struct HistoryEntry {
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let db = Memory::new();
 /// let mut checkpoint = Checkpoint {
-///     status: Status::Running, step: 1, position: "[1]".into(), store: "0".into(),
+///     status: Status::Running, step: 1, version: 1, position: "[1]".into(), store: "0".into(),
 ///     shape: "s".into(), node: Some("a".into()), action: Some("default".into()), message: None,
 /// };
 /// db.save("run-1", &checkpoint).await.unwrap();
-/// checkpoint.step = 2;
-/// db.save("run-1", &checkpoint).await.unwrap();
-/// assert_eq!(db.load("run-1").await.unwrap().unwrap().step, 2);
-/// assert_eq!(db.history("run-1").await.unwrap().len(), 2);
+/// assert!(db.save_item("run-1", 1, 1, "\"done\"").await.unwrap());
+/// assert_eq!(db.items("run-1", 1).await.unwrap(), [(1, "\"done\"".to_owned())]);
+/// // An edit moves the version on: the journal of version 1 is gone, and cannot be written.
 /// db.update_store("run-1", &mut |store| Ok(format!("{store}1"))).await.unwrap();
-/// assert_eq!(db.load("run-1").await.unwrap().unwrap().store, "01");
-/// assert_eq!(db.list().await.unwrap()[0].id, "run-1");
-/// db.save_item("run-1", 1, "\"done\"").await.unwrap();
-/// assert_eq!(db.items("run-1").await.unwrap(), [(1, "\"done\"".to_owned())]);
+/// let saved = db.load("run-1").await.unwrap().unwrap();
+/// assert_eq!((saved.store.as_str(), saved.version), ("01", 2));
+/// assert!(db.items("run-1", 1).await.unwrap().is_empty());
+/// assert!(!db.save_item("run-1", 1, 2, "\"late\"").await.unwrap());
+/// checkpoint.step = 2;
+/// checkpoint.version = 3;
 /// db.save("run-1", &checkpoint).await.unwrap();
-/// assert!(db.items("run-1").await.unwrap().is_empty());
+/// assert_eq!(db.history("run-1").await.unwrap().len(), 2);
+/// assert_eq!(db.list().await.unwrap()[0].id, "run-1");
 /// # });
 /// ```
 pub trait Checkpoints: Send + Sync {
     /// The last checkpoint of `run_id`, or `None` for a run never saved.
     fn load(&self, run_id: &str) -> impl Future<Output = Result<Option<Checkpoint>>> + Send;
 
-    /// Makes `checkpoint` the run's current one and appends it to the run's history, in one
-    /// transaction.
+    /// Makes `checkpoint` the run's current one (its version as given), appends it to the
+    /// run's history and drops the run's journal, in one transaction.
     fn save(
         &self,
         run_id: &str,
         checkpoint: &Checkpoint,
     ) -> impl Future<Output = Result<()>> + Send;
 
-    /// Saves `checkpoint` as [`save`](Checkpoints::save) does, only if the run's saved step is
-    /// still `expected` (`None`: the run has no checkpoint yet), and returns whether it did:
-    /// `false`, with nothing written, when another process has moved the run on since. Durable
-    /// runs save through it, so two processes that resume one run id at once cannot both
-    /// commit a step.
+    /// Saves `checkpoint` as [`save`](Checkpoints::save) does, only if the run's saved
+    /// [version](Checkpoint::version) is still `expected` (`None`: the run has no checkpoint
+    /// yet), and returns whether it did: `false`, with nothing written, when another process or
+    /// an [`update_store`](Self::update_store) has moved the run on since. Durable runs save
+    /// through it, so two processes that resume one run id at once cannot both commit a step,
+    /// and an edit is never written over.
     ///
     /// The default loads, compares and saves in separate calls, between which another process
-    /// can slip: a backend that can do it in one transaction should (`Memory`, `Sqlite` and
-    /// `Postgres` do).
+    /// can slip: a backend must do it in one transaction (`Memory`, `Sqlite` and `Postgres`
+    /// do); the conformance kit (feature `testing`) shows the difference.
     ///
     /// ```
     /// # use pocketflow::durable::{Checkpoint, Checkpoints, Memory, Status};
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let db = Memory::new();
     /// let mut checkpoint = Checkpoint {
-    ///     status: Status::Running, step: 1, position: "[1]".into(), store: "0".into(),
+    ///     status: Status::Running, step: 1, version: 1, position: "[1]".into(), store: "0".into(),
     ///     shape: "s".into(), node: Some("a".into()), action: Some("default".into()), message: None,
     /// };
     /// assert!(db.save_after("run-1", None, &checkpoint).await.unwrap());
     /// checkpoint.step = 2;
+    /// checkpoint.version = 2;
     /// assert!(db.save_after("run-1", Some(1), &checkpoint).await.unwrap());
-    /// // A second process that also resumed at step 1 is too late.
+    /// // A second process that also resumed at version 1 is too late.
     /// assert!(!db.save_after("run-1", Some(1), &checkpoint).await.unwrap());
     /// assert!(!db.save_after("run-1", None, &checkpoint).await.unwrap());
     /// assert_eq!(db.history("run-1").await.unwrap().len(), 2);
@@ -200,7 +222,7 @@ pub trait Checkpoints: Send + Sync {
         checkpoint: &Checkpoint,
     ) -> impl Future<Output = Result<bool>> + Send {
         async move {
-            let saved = self.load(run_id).await?.map(|saved| saved.step);
+            let saved = self.load(run_id).await?.map(|saved| saved.version);
             if saved != expected {
                 return Ok(false);
             }
@@ -208,8 +230,9 @@ pub trait Checkpoints: Send + Sync {
         }
     }
 
-    /// Replaces the saved store of `run_id` with what `edit` makes of it, in one transaction;
-    /// an error (from `edit`, or for a run never saved) changes nothing.
+    /// Replaces the saved store of `run_id` with what `edit` makes of it, adds one to the
+    /// run's version and drops its journal, in one transaction; an error (from `edit`, or
+    /// `NotFound` for a run never saved) changes nothing.
     fn update_store(
         &self,
         run_id: &str,
@@ -222,34 +245,43 @@ pub trait Checkpoints: Send + Sync {
     /// The checkpoints of `run_id`, oldest first (empty for a run never saved).
     fn history(&self, run_id: &str) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send;
 
-    /// Journals one piece of the step in progress of `run_id`, replacing what `slot` held: a
+    /// Journals one piece of the step in progress of `run_id`, replacing what `slot` held, if
+    /// the run is still at `version` (in the same transaction), and returns whether it did. A
     /// batch node keeps its items in slot 0 and the exec result of item `i` in slot `i + 1`, so
     /// that a resumed batch does not call `prep` again and runs `exec` only for the items with
-    /// no result. The run's next [`save`](Self::save) deletes them, in its transaction (the
-    /// step's `post` has then committed).
+    /// no result. The run's next save or update drops them, in its transaction.
     fn save_item(
         &self,
         run_id: &str,
+        version: u64,
         slot: u64,
         value: &str,
-    ) -> impl Future<Output = Result<()>> + Send;
+    ) -> impl Future<Output = Result<bool>> + Send;
 
-    /// Journals several pieces at once, as [`save_item`](Self::save_item) does each: a batch's
-    /// results that finish together are written together. The default saves them one by one;
-    /// a database backend writes them in one statement.
+    /// Journals several pieces at once, as [`save_item`](Self::save_item) does each, all or
+    /// none: a batch's results that finish together are written together. The default saves
+    /// them one by one; a database backend writes them in one transaction.
     fn save_items(
         &self,
         run_id: &str,
+        version: u64,
         items: &[(u64, String)],
-    ) -> impl Future<Output = Result<()>> + Send {
+    ) -> impl Future<Output = Result<bool>> + Send {
         async move {
             for (slot, value) in items {
-                self.save_item(run_id, *slot, value).await?;
+                if !self.save_item(run_id, version, *slot, value).await? {
+                    return Ok(false);
+                }
             }
-            Ok(())
+            Ok(true)
         }
     }
 
-    /// The pieces journaled since the last [`save`](Self::save) of `run_id`, by slot.
-    fn items(&self, run_id: &str) -> impl Future<Output = Result<Vec<(u64, String)>>> + Send;
+    /// The pieces journaled for `version` of `run_id`, by slot: none when the run has moved on
+    /// from that version.
+    fn items(
+        &self,
+        run_id: &str,
+        version: u64,
+    ) -> impl Future<Output = Result<Vec<(u64, String)>>> + Send;
 }

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use super::checkpoints::{Checkpoint, Checkpoints, HistoryEntry, RunInfo};
-use crate::error::{Error, Result};
+use crate::error::{DurableErrorKind, Error, Result};
 
 /// A [`Checkpoints`] backend in memory: runs survive an interrupt and a dropped run future, not
 /// the process. Clones share the same runs.
@@ -29,6 +29,7 @@ struct Run {
     current: Checkpoint,
     updated: SystemTime,
     history: Vec<HistoryEntry>,
+    /// The journal of the run's current version: any write of the run clears it.
     items: BTreeMap<u64, String>,
 }
 
@@ -46,7 +47,7 @@ impl Memory {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Saves `checkpoint` as the run's current one, unless `refused` by the step saved now
+    /// Saves `checkpoint` as the run's current one, unless `refused` by the version saved now
     /// (`None` for a run never saved): one lock, so nothing slips between the two.
     fn save_unless(
         &self,
@@ -63,7 +64,7 @@ impl Memory {
             time: now,
         };
         let mut runs = self.runs();
-        if refused(runs.get(run_id).map(|run| run.current.step)) {
+        if refused(runs.get(run_id).map(|run| run.current.version)) {
             return false;
         }
         match runs.get_mut(run_id) {
@@ -114,10 +115,15 @@ impl Checkpoints for Memory {
         edit: &mut (dyn FnMut(&str) -> Result<String> + Send),
     ) -> Result<()> {
         let mut runs = self.runs();
-        let run = runs
-            .get_mut(run_id)
-            .ok_or_else(|| Error::durable(format!("no run `{run_id}` to update").into()))?;
+        let run = runs.get_mut(run_id).ok_or_else(|| {
+            Error::durable_with(
+                DurableErrorKind::NotFound,
+                format!("no run `{run_id}` to update").into(),
+            )
+        })?;
         run.current.store = edit(&run.current.store)?;
+        run.current.version += 1;
+        run.items.clear();
         run.updated = SystemTime::now();
         Ok(())
     }
@@ -138,22 +144,42 @@ impl Checkpoints for Memory {
         Ok(list)
     }
 
-    async fn save_item(&self, run_id: &str, slot: u64, value: &str) -> Result<()> {
+    async fn save_item(&self, run_id: &str, version: u64, slot: u64, value: &str) -> Result<bool> {
         let mut runs = self.runs();
-        let run = runs
-            .get_mut(run_id)
-            .ok_or_else(|| Error::durable(format!("no run `{run_id}` to journal in").into()))?;
-        run.items.insert(slot, value.to_owned());
-        Ok(())
+        match runs.get_mut(run_id) {
+            Some(run) if run.current.version == version => {
+                run.items.insert(slot, value.to_owned());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
-    async fn items(&self, run_id: &str) -> Result<Vec<(u64, String)>> {
-        Ok(self.runs().get(run_id).map_or_else(Vec::new, |run| {
-            run.items
+    async fn save_items(
+        &self,
+        run_id: &str,
+        version: u64,
+        items: &[(u64, String)],
+    ) -> Result<bool> {
+        let mut runs = self.runs();
+        match runs.get_mut(run_id) {
+            Some(run) if run.current.version == version => {
+                run.items.extend(items.iter().cloned());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn items(&self, run_id: &str, version: u64) -> Result<Vec<(u64, String)>> {
+        Ok(match self.runs().get(run_id) {
+            Some(run) if run.current.version == version => run
+                .items
                 .iter()
                 .map(|(slot, value)| (*slot, value.clone()))
-                .collect()
-        }))
+                .collect(),
+            _ => Vec::new(),
+        })
     }
 
     async fn history(&self, run_id: &str) -> Result<Vec<HistoryEntry>> {

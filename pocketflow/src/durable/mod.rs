@@ -15,6 +15,7 @@ pub mod batch_flow;
 mod checkpoints;
 #[doc(hidden)]
 pub mod journal;
+mod json;
 mod memory;
 mod parallel;
 #[cfg(feature = "postgres")]
@@ -22,6 +23,8 @@ mod postgres;
 mod run;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use self::checkpoints::{Checkpoint, Checkpoints, HistoryEntry, RunInfo, Status};
 pub use self::memory::Memory;
@@ -30,6 +33,7 @@ pub use self::postgres::Postgres;
 pub use self::run::{DurableRun, Interruption, Outcome};
 #[cfg(feature = "sqlite")]
 pub use self::sqlite::{Durability, Sqlite};
+pub use crate::error::DurableErrorKind;
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;

@@ -1,5 +1,7 @@
 //! Durable runs in PostgreSQL: for many processes, on many machines, sharing their runs.
 
+use std::future::Future;
+
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgRow};
 
@@ -35,7 +37,7 @@ use crate::error::Result;
 /// let db = Postgres::connect(&url).await?;
 /// let id = format!("doc-{}", std::process::id());
 /// let checkpoint = Checkpoint {
-///     status: Status::Running, step: 1, position: "[1]".into(), store: r#"{"n":1}"#.into(),
+///     status: Status::Running, step: 1, version: 1, position: "[1]".into(), store: r#"{"n":1}"#.into(),
 ///     shape: "s".into(), node: Some("a".into()), action: Some("default".into()), message: None,
 /// };
 /// db.save(&id, &checkpoint).await?;
@@ -55,7 +57,12 @@ pub struct Postgres {
 /// EXISTS` alone may race on the catalog): the key of a transaction-level advisory lock.
 const SCHEMA_LOCK: i64 = 0x706f_636b_6574_666c; // "pocketfl"
 
-const TABLES: &str = "
+/// The schema version this program writes, kept in the one row of table `pocketflow_schema`;
+/// a database without that table has schema 1 (the first release's tables) or none at all.
+const SCHEMA_VERSION: i64 = 2;
+
+/// Schema 1: the tables of the first release.
+const SCHEMA_1: &str = "
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
     status TEXT NOT NULL,
@@ -86,10 +93,28 @@ CREATE TABLE IF NOT EXISTS items (
 ";
 
 /// Created once the tables are known to be this backend's.
-const INDEXES: &str = "
+const SCHEMA_1_INDEXES: &str = "
 CREATE INDEX IF NOT EXISTS history_run_id ON history (run_id, id);
 CREATE INDEX IF NOT EXISTS runs_updated_at ON runs (updated_at);
 ";
+
+/// `MIGRATIONS[i]` takes a database from schema `i + 1` to `i + 2`, as the SQLite backend's do.
+///
+/// 2: runs and journal rows carry the run's version (see `Checkpoint::version`).
+const MIGRATIONS: [&str; 1] = ["
+ALTER TABLE runs ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+UPDATE runs SET version = step + 1;
+ALTER TABLE items ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+UPDATE items SET version = coalesce((SELECT version FROM runs WHERE runs.id = items.run_id), 0);
+"];
+
+/// Why the schema could not be made ready.
+enum Refused {
+    /// A table of this name is not pocketflow's.
+    Foreign(&'static str),
+    /// A pocketflow database of a newer schema than this program's.
+    Newer(i64),
+}
 
 /// Microseconds since the Unix epoch of a `timestamptz` column.
 macro_rules! micros {
@@ -147,15 +172,19 @@ impl Postgres {
     /// ```
     pub async fn from_pool(pool: PgPool) -> Result<Postgres> {
         let db = Postgres { pool };
-        let foreign = db.create_schema().await.map_err(db_error(
+        let refused = db.create_schema().await.map_err(db_error(
             "cannot create the pocketflow tables in PostgreSQL",
         ))?;
-        match foreign {
+        match refused {
             None => Ok(db),
-            Some(table) => Err(problem(format_args!(
+            Some(Refused::Foreign(table)) => Err(problem(format_args!(
                 "the PostgreSQL database is not pocketflow's: its table `{table}` has other \
                  columns than pocketflow's ({})",
                 sql::columns_of(table)
+            ))),
+            Some(Refused::Newer(version)) => Err(problem(format_args!(
+                "the PostgreSQL database was written by a newer pocketflow (schema version \
+                 {version}; this one reads up to {SCHEMA_VERSION}): use that version or a later one"
             ))),
         }
     }
@@ -181,16 +210,38 @@ impl Postgres {
     }
 
     /// In one transaction, under an advisory lock so that processes connecting at once take
-    /// turns: the tables when missing, a check that tables of those names made by something
-    /// else (`CREATE TABLE IF NOT EXISTS` leaves them as they are) are not taken for ours, then
-    /// the indexes. `Some(table)` names a foreign table; nothing is changed then.
-    async fn create_schema(&self) -> std::result::Result<Option<&'static str>, sqlx::Error> {
+    /// turns: schema 1's tables when missing; tables of those names made by something else
+    /// (`CREATE TABLE IF NOT EXISTS` leaves them as they are) are refused; an older schema is
+    /// migrated step by step to [`SCHEMA_VERSION`]; a newer one is refused. A refusal changes
+    /// nothing.
+    async fn create_schema(&self) -> std::result::Result<Option<Refused>, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(SCHEMA_LOCK)
             .execute(&mut *tx)
             .await?;
-        sqlx::raw_sql(TABLES).execute(&mut *tx).await?;
+        let versioned: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = 'pocketflow_schema')",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let version: i64 = if versioned {
+            sqlx::query_scalar("SELECT coalesce(max(version), 0) FROM pocketflow_schema")
+                .fetch_one(&mut *tx)
+                .await?
+        } else {
+            0
+        };
+        if version > SCHEMA_VERSION {
+            tx.rollback().await?;
+            return Ok(Some(Refused::Newer(version)));
+        }
+        if version == SCHEMA_VERSION {
+            tx.commit().await?;
+            return Ok(None);
+        }
+        sqlx::raw_sql(SCHEMA_1).execute(&mut *tx).await?;
         for (table, expected) in sql::TABLES {
             let found: Vec<String> = sqlx::query_scalar(
                 "SELECT column_name::text FROM information_schema.columns \
@@ -201,28 +252,69 @@ impl Postgres {
             .await?;
             if !sql::missing_columns(expected, &found).is_empty() {
                 tx.rollback().await?;
-                return Ok(Some(table));
+                return Ok(Some(Refused::Foreign(table)));
             }
         }
-        sqlx::raw_sql(INDEXES).execute(&mut *tx).await?;
+        sqlx::raw_sql(SCHEMA_1_INDEXES).execute(&mut *tx).await?;
+        for migration in &MIGRATIONS[version.max(1) as usize - 1..] {
+            sqlx::raw_sql(*migration).execute(&mut *tx).await?;
+        }
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS pocketflow_schema (version BIGINT NOT NULL); \
+             DELETE FROM pocketflow_schema;",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO pocketflow_schema (version) VALUES ($1)")
+            .bind(SCHEMA_VERSION)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(None)
     }
 }
 
-fn read_checkpoint(row: &PgRow) -> std::result::Result<(String, i64, Checkpoint), sqlx::Error> {
+/// Runs `work`, one backend call's statements, on a task of its own. A caller dropped mid-call
+/// (a timeout, a cancelled run) then never leaves a statement half sent: sqlx would return that
+/// connection to the pool inside an open transaction, still holding the run's row lock, and
+/// every other process writing the run would wait on it until the connection closed. The
+/// statements run to their end, whole, as a slow network would have let them.
+async fn detached<T: Send + 'static>(
+    work: impl Future<Output = std::result::Result<T, sqlx::Error>> + Send + 'static,
+) -> std::result::Result<T, sqlx::Error> {
+    match tokio::spawn(work).await {
+        Ok(done) => done,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(_) => Err(sqlx::Error::WorkerCrashed),
+    }
+}
+
+/// The error of a backend task that panicked or was cancelled with its runtime.
+fn joined(error: tokio::task::JoinError) -> crate::Error {
+    if error.is_panic() {
+        std::panic::resume_unwind(error.into_panic());
+    }
+    problem("PostgreSQL: the runtime shut down during the call")
+}
+
+/// A run's row: its status, step and version still unchecked, the rest as `load` returns it.
+type LoadedRow = (String, i64, i64, Checkpoint);
+
+fn read_checkpoint(row: &PgRow) -> std::result::Result<LoadedRow, sqlx::Error> {
     Ok((
         row.try_get(0)?,
         row.try_get(1)?,
+        row.try_get(2)?,
         Checkpoint {
             status: Status::Running,
             step: 0,
-            position: row.try_get(2)?,
-            store: row.try_get(3)?,
-            shape: row.try_get(4)?,
-            node: row.try_get(5)?,
-            action: row.try_get(6)?,
-            message: row.try_get(7)?,
+            version: 0,
+            position: row.try_get(3)?,
+            store: row.try_get(4)?,
+            shape: row.try_get(5)?,
+            node: row.try_get(6)?,
+            action: row.try_get(7)?,
+            message: row.try_get(8)?,
         },
     ))
 }
@@ -232,8 +324,8 @@ enum Condition {
     Always,
     /// Only for a run never saved.
     New,
-    /// Only while the run's saved step is this one.
-    AtStep(i64),
+    /// Only while the run's saved version is this one.
+    AtVersion(i64),
 }
 
 impl Postgres {
@@ -246,12 +338,13 @@ impl Postgres {
         checkpoint: &Checkpoint,
     ) -> Result<bool> {
         let step = sql::step_to_db(run_id, checkpoint.step)?;
+        let version = sql::step_to_db(run_id, checkpoint.version)?;
         macro_rules! insert {
             ($conflict:literal) => {
                 concat!(
                     "INSERT INTO runs (id, status, step, position, store, shape, node, action, \
-                     message, updated_at) VALUES ($1, $2, $3, $4, $5::json, $6, $7, $8, $9, \
-                     clock_timestamp()) ",
+                     message, version, updated_at) VALUES ($1, $2, $3, $4, $5::json, $6, $7, \
+                     $8, $9, $10, clock_timestamp()) ",
                     $conflict
                 )
             };
@@ -261,17 +354,20 @@ impl Postgres {
                 "ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
                  step = excluded.step, position = excluded.position, store = excluded.store, \
                  shape = excluded.shape, node = excluded.node, action = excluded.action, \
-                 message = excluded.message, updated_at = excluded.updated_at"
+                 message = excluded.message, version = excluded.version, \
+                 updated_at = excluded.updated_at"
             ),
             Condition::New => insert!("ON CONFLICT (id) DO NOTHING"),
-            Condition::AtStep(_) => {
+            Condition::AtVersion(_) => {
                 "UPDATE runs SET status = $2, step = $3, position = $4, store = $5::json, \
-                 shape = $6, node = $7, action = $8, message = $9, \
-                 updated_at = clock_timestamp() WHERE id = $1 AND step = $10"
+                 shape = $6, node = $7, action = $8, message = $9, version = $10, \
+                 updated_at = clock_timestamp() WHERE id = $1 AND version = $11"
             }
         };
-        let result: std::result::Result<bool, sqlx::Error> = async {
-            let mut tx = self.pool.begin().await?;
+        let (pool, id, checkpoint) = (self.pool.clone(), run_id.to_owned(), checkpoint.clone());
+        let result = detached(async move {
+            let run_id = id.as_str();
+            let mut tx = pool.begin().await?;
             let mut query = sqlx::query(statement)
                 .bind(run_id)
                 .bind(checkpoint.status.as_str())
@@ -281,8 +377,9 @@ impl Postgres {
                 .bind(&checkpoint.shape)
                 .bind(&checkpoint.node)
                 .bind(&checkpoint.action)
-                .bind(&checkpoint.message);
-            if let Condition::AtStep(expected) = condition {
+                .bind(&checkpoint.message)
+                .bind(version);
+            if let Condition::AtVersion(expected) = condition {
                 query = query.bind(expected);
             }
             if query.execute(&mut *tx).await?.rows_affected() == 0 {
@@ -301,27 +398,48 @@ impl Postgres {
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await.map(|()| true)
-        }
+        })
         .await;
         result.map_err(db_error(format_args!("PostgreSQL: saving run `{run_id}`")))
+    }
+}
+
+impl Postgres {
+    /// Whether run `run_id` is at `version` now.
+    async fn at_version(&self, run_id: &str, version: i64) -> Result<bool> {
+        let (pool, id) = (self.pool.clone(), run_id.to_owned());
+        detached(async move {
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM runs WHERE id = $1 AND version = $2)")
+                .bind(id)
+                .bind(version)
+                .fetch_one(&pool)
+                .await
+        })
+        .await
+        .map_err(db_error(format_args!("PostgreSQL: loading run `{run_id}`")))
     }
 }
 
 impl Checkpoints for Postgres {
     async fn load(&self, run_id: &str) -> Result<Option<Checkpoint>> {
         let failed = || db_error(format!("PostgreSQL: loading run `{run_id}`"));
-        let row = sqlx::query(
-            "SELECT status, step, position, store::text, shape, node, action, message \
-             FROM runs WHERE id = $1",
-        )
-        .bind(run_id)
-        .fetch_optional(&self.pool)
+        let (pool, id) = (self.pool.clone(), run_id.to_owned());
+        let row = detached(async move {
+            sqlx::query(
+                "SELECT status, step, version, position, store::text, shape, node, action, \
+                 message FROM runs WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&pool)
+            .await
+        })
         .await
         .map_err(failed())?;
         let Some(row) = row else { return Ok(None) };
-        let (status, step, mut checkpoint) = read_checkpoint(&row).map_err(failed())?;
+        let (status, step, version, mut checkpoint) = read_checkpoint(&row).map_err(failed())?;
         checkpoint.status = sql::status(run_id, &status)?;
         checkpoint.step = sql::step_from_db(run_id, step)?;
+        checkpoint.version = sql::step_from_db(run_id, version)?;
         Ok(Some(checkpoint))
     }
 
@@ -339,7 +457,7 @@ impl Checkpoints for Postgres {
     ) -> Result<bool> {
         let condition = match expected {
             None => Condition::New,
-            Some(step) => Condition::AtStep(sql::step_to_db(run_id, step)?),
+            Some(version) => Condition::AtVersion(sql::step_to_db(run_id, version)?),
         };
         self.save_if(run_id, condition, checkpoint).await
     }
@@ -350,40 +468,79 @@ impl Checkpoints for Postgres {
         edit: &mut (dyn FnMut(&str) -> Result<String> + Send),
     ) -> Result<()> {
         let failed = || db_error(format!("PostgreSQL: updating the store of `{run_id}`"));
-        let mut tx = self.pool.begin().await.map_err(failed())?;
-        // FOR UPDATE: the row stays locked until commit, so no other writer can come between
-        // this read and this write.
-        let store: Option<String> =
-            sqlx::query_scalar("SELECT store::text FROM runs WHERE id = $1 FOR UPDATE")
-                .bind(run_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(failed())?;
+        // The transaction lives on a task of its own, which hands the store over and waits
+        // for the edit: a caller dropped meanwhile drops the sender, and the task rolls back.
+        let (store_tx, store_rx) = tokio::sync::oneshot::channel();
+        let (edited_tx, edited_rx) = tokio::sync::oneshot::channel::<String>();
+        let (pool, id) = (self.pool.clone(), run_id.to_owned());
+        let task = tokio::spawn(async move {
+            let mut tx = pool.begin().await?;
+            // FOR UPDATE: the row stays locked until commit, so no other writer can come
+            // between this read and this write.
+            let store: Option<String> =
+                sqlx::query_scalar("SELECT store::text FROM runs WHERE id = $1 FOR UPDATE")
+                    .bind(&id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let found = store.is_some();
+            if store_tx.send(store).is_err() || !found {
+                return tx.rollback().await.map(|()| false);
+            }
+            let Ok(store) = edited_rx.await else {
+                return tx.rollback().await.map(|()| false);
+            };
+            // The version moves on, so that no process that loaded the run before can commit
+            // over the edit; the old version's journal goes.
+            sqlx::query(
+                "UPDATE runs SET store = $1::json, updated_at = clock_timestamp(), \
+                 version = version + 1 WHERE id = $2",
+            )
+            .bind(store)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM items WHERE run_id = $1")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await.map(|()| true)
+        });
+        let Ok(store) = store_rx.await else {
+            // The task ended without a store: its error says why.
+            return match task.await {
+                Ok(Err(error)) => Err(failed()(error)),
+                Ok(Ok(_)) => Err(problem(format_args!(
+                    "PostgreSQL: updating the store of `{run_id}`: the transaction ended early"
+                ))),
+                Err(error) => Err(joined(error)),
+            };
+        };
         let Some(store) = store else {
-            return Err(problem(format_args!(
+            return Err(sql::not_found(format_args!(
                 "PostgreSQL: no run `{run_id}` to update"
             )));
         };
-        // An error here drops `tx`, which rolls back.
+        // An error here drops `edited_tx`, and the task rolls back.
         let store = edit(&store)?;
-        sqlx::query(
-            "UPDATE runs SET store = $1::json, updated_at = clock_timestamp() WHERE id = $2",
-        )
-        .bind(store)
-        .bind(run_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(failed())?;
-        tx.commit().await.map_err(failed())
+        let _ = edited_tx.send(store);
+        match task.await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(error)) => Err(failed()(error)),
+            Err(error) => Err(joined(error)),
+        }
     }
 
     async fn list(&self) -> Result<Vec<RunInfo>> {
-        sqlx::query_as::<_, sql::RunRow>(concat!(
-            "SELECT id, status, step, node, ",
-            micros!("updated_at"),
-            " FROM runs ORDER BY updated_at DESC, id"
-        ))
-        .fetch_all(&self.pool)
+        let pool = self.pool.clone();
+        detached(async move {
+            sqlx::query_as::<_, sql::RunRow>(concat!(
+                "SELECT id, status, step, node, ",
+                micros!("updated_at"),
+                " FROM runs ORDER BY updated_at DESC, id"
+            ))
+            .fetch_all(&pool)
+            .await
+        })
         .await
         .map_err(db_error("PostgreSQL: listing runs"))?
         .into_iter()
@@ -391,67 +548,86 @@ impl Checkpoints for Postgres {
         .collect()
     }
 
-    async fn save_item(&self, run_id: &str, slot: u64, value: &str) -> Result<()> {
-        let slot = sql::step_to_db(run_id, slot)?;
-        sqlx::query(
-            "INSERT INTO items (run_id, slot, value) VALUES ($1, $2, $3) \
-             ON CONFLICT (run_id, slot) DO UPDATE SET value = excluded.value",
-        )
-        .bind(run_id)
-        .bind(slot)
-        .bind(value)
-        .execute(&self.pool)
-        .await
-        .map(drop)
-        .map_err(db_error(format_args!(
-            "PostgreSQL: journaling in run `{run_id}`"
-        )))
+    async fn save_item(&self, run_id: &str, version: u64, slot: u64, value: &str) -> Result<bool> {
+        self.save_items(run_id, version, &[(slot, value.to_owned())])
+            .await
     }
 
-    async fn save_items(&self, run_id: &str, items: &[(u64, String)]) -> Result<()> {
+    async fn save_items(
+        &self,
+        run_id: &str,
+        version: u64,
+        items: &[(u64, String)],
+    ) -> Result<bool> {
+        let version = sql::step_to_db(run_id, version)?;
+        if items.is_empty() {
+            return self.at_version(run_id, version).await;
+        }
         let slots = items
             .iter()
             .map(|(slot, _)| sql::step_to_db(run_id, *slot))
             .collect::<Result<Vec<i64>>>()?;
-        let values: Vec<&str> = items.iter().map(|(_, value)| value.as_str()).collect();
-        sqlx::query(
-            "INSERT INTO items (run_id, slot, value) \
-             SELECT $1, slot, value FROM UNNEST($2::bigint[], $3::text[]) AS new (slot, value) \
-             ON CONFLICT (run_id, slot) DO UPDATE SET value = excluded.value",
-        )
-        .bind(run_id)
-        .bind(slots)
-        .bind(values)
-        .execute(&self.pool)
+        // The run's row is the fence, locked FOR SHARE until this commits: a save or an update
+        // that moves the version on waits for it, then drops its rows; one that came first
+        // makes the row fail the version test, and nothing is written.
+        let values: Vec<String> = items.iter().map(|(_, value)| value.clone()).collect();
+        let (pool, id) = (self.pool.clone(), run_id.to_owned());
+        let written = detached(async move {
+            sqlx::query(
+                "WITH fence AS (SELECT 1 FROM runs WHERE id = $1 AND version = $2 FOR SHARE) \
+                 INSERT INTO items (run_id, slot, value, version) \
+                 SELECT $1, slot, value, $2 \
+                 FROM UNNEST($3::bigint[], $4::text[]) AS new (slot, value), fence \
+                 ON CONFLICT (run_id, slot) DO UPDATE \
+                 SET value = excluded.value, version = excluded.version",
+            )
+            .bind(id)
+            .bind(version)
+            .bind(slots)
+            .bind(values)
+            .execute(&pool)
+            .await
+        })
         .await
-        .map(drop)
         .map_err(db_error(format_args!(
             "PostgreSQL: journaling in run `{run_id}`"
-        )))
+        )))?;
+        Ok(written.rows_affected() > 0)
     }
 
-    async fn items(&self, run_id: &str) -> Result<Vec<(u64, String)>> {
-        let rows: Vec<(i64, String)> =
-            sqlx::query_as("SELECT slot, value FROM items WHERE run_id = $1 ORDER BY slot")
-                .bind(run_id)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_error(format_args!(
-                    "PostgreSQL: reading the journal of `{run_id}`"
-                )))?;
+    async fn items(&self, run_id: &str, version: u64) -> Result<Vec<(u64, String)>> {
+        let version = sql::step_to_db(run_id, version)?;
+        let (pool, id) = (self.pool.clone(), run_id.to_owned());
+        let rows: Vec<(i64, String)> = detached(async move {
+            sqlx::query_as(
+                "SELECT slot, value FROM items WHERE run_id = $1 AND version = $2 ORDER BY slot",
+            )
+            .bind(id)
+            .bind(version)
+            .fetch_all(&pool)
+            .await
+        })
+        .await
+        .map_err(db_error(format_args!(
+            "PostgreSQL: reading the journal of `{run_id}`"
+        )))?;
         rows.into_iter()
             .map(|(slot, value)| Ok((sql::step_from_db(run_id, slot)?, value)))
             .collect()
     }
 
     async fn history(&self, run_id: &str) -> Result<Vec<HistoryEntry>> {
-        sqlx::query_as::<_, sql::HistoryRow>(concat!(
-            "SELECT step, status, node, action, ",
-            micros!("at"),
-            " FROM history WHERE run_id = $1 ORDER BY id"
-        ))
-        .bind(run_id)
-        .fetch_all(&self.pool)
+        let (pool, id) = (self.pool.clone(), run_id.to_owned());
+        detached(async move {
+            sqlx::query_as::<_, sql::HistoryRow>(concat!(
+                "SELECT step, status, node, action, ",
+                micros!("at"),
+                " FROM history WHERE run_id = $1 ORDER BY id"
+            ))
+            .bind(id)
+            .fetch_all(&pool)
+            .await
+        })
         .await
         .map_err(db_error(format_args!(
             "PostgreSQL: reading the history of `{run_id}`"

@@ -8,8 +8,9 @@ use serde::de::DeserializeOwned;
 
 use super::checkpoints::{Checkpoint, Checkpoints, Status};
 use super::journal::{Journal, Pending, Position, Saver, Step};
+use super::json;
 use crate::action::{Action, ActionType};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{DurableErrorKind, Error, ErrorKind, Result};
 use crate::node::{Node, NodeInfo};
 use crate::store::Store;
 
@@ -105,7 +106,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
 
     /// Runs with `()` params: from the start when the id has no checkpoint (on `shared` as
     /// given), else from the saved position on the saved store (which replaces `shared`); a
-    /// finished run runs nothing and returns its action again.
+    /// finished run runs nothing, hands back its final store and returns its action again.
     pub async fn run<S>(&self, shared: &mut S) -> Result<Outcome>
     where
         N: Node<S, ()>,
@@ -122,27 +123,35 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
         P: Sync,
     {
         let shape = shape_of(self.node);
-        let (resume, step, store) = match self.checkpoints.load(&self.id).await? {
+        let saver = match self.checkpoints.load(&self.id).await? {
             None => {
-                let store = to_json(shared)?;
+                let store = json::encode(shared).map_err(|e| {
+                    json::unwritable(
+                        &format!("run `{}`", self.id),
+                        "the shared store passed in",
+                        e,
+                    )
+                })?;
                 let start = Checkpoint {
                     status: Status::Running,
                     step: 0,
+                    version: 1,
                     position: "[]".into(),
-                    store: store.clone(),
+                    store,
                     shape: shape.clone(),
                     node: None,
                     action: None,
                     message: None,
                 };
                 if !self.checkpoints.save_after(&self.id, None, &start).await? {
-                    return Err(moved_on(&self.id));
+                    return Err(conflict(self.checkpoints, &self.id, None).await);
                 }
-                (Position::default(), 0, store)
+                RunSaver::new(self, &shape, start)
             }
             Some(saved) => {
                 if saved.shape != shape {
-                    return Err(Error::durable(
+                    return Err(Error::durable_with(
+                        DurableErrorKind::ShapeChanged,
                         format!(
                             "run `{}` was saved by a flow of another shape; resume it with the flow that started it, or use a new run id",
                             self.id
@@ -150,87 +159,97 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
                         .into(),
                     ));
                 }
+                // Whatever its status, the run hands back its saved store.
+                *shared = read_store(&self.id, &saved.store)?;
                 if saved.status == Status::Finished {
                     return Ok(Outcome::Finished(Action::from(
                         saved.action.unwrap_or_default(),
                     )));
                 }
-                *shared = from_json(&saved.store, &self.id)?;
-                let position: Position = serde_json::from_str(&saved.position).map_err(|e| {
-                    Error::durable(
-                        format!("run `{}` has an unreadable position: {e}", self.id).into(),
-                    )
-                })?;
-                (position, saved.step, saved.store)
+                RunSaver::new(self, &shape, saved)
             }
         };
-        let saver = RunSaver {
-            checkpoints: self.checkpoints,
-            id: &self.id,
-            shape: &shape,
-            step: AtomicU64::new(step),
-            last: Mutex::new((
-                store,
-                serde_json::to_string(&resume).map_err(position_error)?,
-            )),
-        };
+        let resume: Position = json::decode(
+            &saver.last().1,
+            &format!("the saved position of run `{}`", self.id),
+            "resume it with the program that saved it",
+        )?;
         let mut journal = Journal::new(&saver, resume);
-        let result = self
+        let ran = self
             .node
             .run_durable(Store::exclusive(shared), params, &mut journal)
             .await;
-        let (status, message, node) = match &result {
-            Ok(_) => (Status::Finished, None, None),
-            Err(error) => match error.interrupt() {
-                Some(interrupt) => (
-                    Status::Interrupted,
-                    Some(interrupt.reason().to_owned()),
-                    Some(step_name(error)),
-                ),
-                None => (
-                    Status::Failed,
-                    Some(error.to_string()),
-                    Some(step_name(error)),
-                ),
-            },
+        let noted = journal.take_step();
+        let noted_node = noted.as_ref().map(|step| step.node.clone());
+        // The last post is the run's last step: its checkpoint holds the final store, which
+        // must read back like any other.
+        let result = ran.and_then(|action| match json::encode(shared) {
+            Ok(store) => Ok((action, store)),
+            Err(problem) => Err(json::unwritable(
+                &format!("step `{}`", noted_node.as_deref().unwrap_or(N::NAME)),
+                "the shared store",
+                problem,
+            )),
+        });
+        let result = match result {
+            // Nothing can be committed over a run that moved on.
+            Err(error) if error.durable_kind() == Some(DurableErrorKind::Conflict) => {
+                return Err(error);
+            }
+            other => other,
         };
-        let (position, store, action) = match &result {
-            // The last post is the run's last step: the checkpoint says so, with the store.
-            Ok(action) => (
-                "[]".to_owned(),
-                to_json(shared)?,
-                Some(action.label().to_owned()),
-            ),
+        let (last_store, last_position) = saver.last();
+        let mut checkpoint = Checkpoint {
+            status: Status::Finished,
+            step: saver.step.load(Ordering::Relaxed),
+            version: saver.version.load(Ordering::Relaxed) + 1,
+            position: "[]".to_owned(),
+            store: last_store,
+            shape: shape.clone(),
+            node: noted_node,
+            action: noted.and_then(|step| step.action),
+            message: None,
+        };
+        match &result {
+            Ok((action, store)) => {
+                checkpoint.step += 1;
+                checkpoint.store.clone_from(store);
+                checkpoint.action = Some(action.label().to_owned());
+            }
             // The run stays where the last step left it (before the node that stopped it), on
             // that step's store.
-            Err(_) => {
-                let (store, position) = saver.last();
-                (position, store, None)
+            Err(error) => {
+                checkpoint.position = last_position;
+                checkpoint.status = match error.interrupt() {
+                    Some(interrupt) => {
+                        checkpoint.message = Some(interrupt.reason().to_owned());
+                        Status::Interrupted
+                    }
+                    None => {
+                        checkpoint.message = Some(error.to_string());
+                        Status::Failed
+                    }
+                };
+                if let Some(name) = step_name(error) {
+                    checkpoint.node = Some(name);
+                }
             }
-        };
-        let noted = journal.take_step();
-        // A finished run's last post is its last step; a stopped run took no step here.
-        let step_count = saver.step.load(Ordering::Relaxed) + u64::from(result.is_ok());
-        let checkpoint = Checkpoint {
-            status,
-            step: step_count,
-            position,
-            store,
-            shape: shape.clone(),
-            node: node.or_else(|| noted.as_ref().map(|step| step.node.clone())),
-            action: action.or_else(|| noted.and_then(|step| step.action)),
-            message,
-        };
-        let last_step = saver.step.load(Ordering::Relaxed);
+        }
+        let expected = saver.version.load(Ordering::Relaxed);
         if !self
             .checkpoints
-            .save_after(&self.id, Some(last_step), &checkpoint)
+            .save_after(&self.id, Some(expected), &checkpoint)
             .await?
         {
-            return Err(moved_on(&self.id));
+            return Err(conflict(
+                self.checkpoints,
+                &self.id,
+                Some(saver.step.load(Ordering::Relaxed)),
+            )
+            .await);
         }
         match result {
-            Ok(action) => Ok(Outcome::Finished(action.into_action())),
+            Ok((action, _)) => Ok(Outcome::Finished(action.into_action())),
             Err(error) if error.kind() == ErrorKind::Interrupted => {
                 Ok(Outcome::Interrupted(Interruption {
                     node: checkpoint.node.unwrap_or_default(),
@@ -242,31 +261,99 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
     }
 
     /// Edits the saved store of this run in one transaction: for a person's answer while the
-    /// run waits at an interrupt, or a fix before a failed run is retried.
+    /// run waits at an interrupt, or a fix before a failed run is retried. It commits at once,
+    /// whatever a process running this id is doing: that process cannot commit over it (its
+    /// next commit fails with a [`Conflict`](DurableErrorKind::Conflict) error) and running
+    /// the run again starts from the edited store.
+    ///
+    /// A store that no longer reads as `S` is an [`Unreadable`](DurableErrorKind::Unreadable)
+    /// error naming the type and the JSON path; [`update_json`](Self::update_json) repairs it.
     pub async fn update<S>(&self, edit: impl FnOnce(&mut S) + Send) -> Result<()>
     where
         S: Serialize + DeserializeOwned,
     {
-        let id = &self.id;
-        let mut edit = Some(edit);
+        let (mut edit, id) = (Some(edit), self.id.as_str());
         self.checkpoints
             .update_store(id, &mut |store| {
-                let mut shared: S = from_json(store, id)?;
+                let mut shared: S = read_store(id, store)?;
                 if let Some(edit) = edit.take() {
                     edit(&mut shared);
                 }
-                to_json(&shared)
+                json::encode(&shared).map_err(|e| {
+                    json::unwritable(&format!("`update` of run `{id}`"), "the edited store", e)
+                })
+            })
+            .await
+    }
+
+    /// Edits the saved store of this run as JSON, in one transaction, without reading it as
+    /// the current shared type: how a store saved by an older program (a renamed field, a
+    /// changed type) is migrated, or an [`Unreadable`](DurableErrorKind::Unreadable) one
+    /// repaired. Fenced as [`update`](Self::update) is.
+    ///
+    /// ```
+    /// use pocketflow::prelude::*;
+    /// use pocketflow::durable::{Checkpoints, Memory};
+    ///
+    /// #[derive(Default, serde::Serialize, serde::Deserialize)]
+    /// struct Doc { title: String }
+    /// struct Title;
+    /// #[node]
+    /// impl Title { fn post(&self, doc: &mut Doc) { doc.title = "draft".into(); } }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let db = Memory::new();
+    /// let run = Title.durable(&db, "doc-1");
+    /// run.run(&mut Doc::default()).await.unwrap();
+    /// run.update_json(|doc| doc["title"] = "final".into()).await.unwrap();
+    /// assert_eq!(db.load("doc-1").await.unwrap().unwrap().store, r#"{"title":"final"}"#);
+    /// # });
+    /// ```
+    pub async fn update_json(
+        &self,
+        edit: impl FnOnce(&mut serde_json::Value) + Send,
+    ) -> Result<()> {
+        let (mut edit, id) = (Some(edit), self.id.as_str());
+        self.checkpoints
+            .update_store(id, &mut |store| {
+                let mut value: serde_json::Value = json::decode(
+                    store,
+                    &format!("the saved store of run `{id}`"),
+                    "it is not JSON; fix it with the database's own tools",
+                )?;
+                if let Some(edit) = edit.take() {
+                    edit(&mut value);
+                }
+                json::encode(&value).map_err(|e| {
+                    json::unwritable(
+                        &format!("`update_json` of run `{id}`"),
+                        "the edited store",
+                        e,
+                    )
+                })
             })
             .await
     }
 }
 
-/// The name an error gives of the step it stopped at: the flow path of steps, or the node.
-fn step_name(error: &Error) -> String {
-    if error.path().is_empty() {
-        error.node().to_owned()
+/// The saved store of run `id` as an `S`.
+fn read_store<S: DeserializeOwned>(id: &str, store: &str) -> Result<S> {
+    json::decode(
+        store,
+        &format!("the saved store of run `{id}`"),
+        "repair it with `update_json`, or run it with the program that saved it",
+    )
+}
+
+/// The name an error gives of the step it stopped at: the flow path of steps, or the node;
+/// `None` for an error of the durable layer, which names its step in its message.
+fn step_name(error: &Error) -> Option<String> {
+    if !error.path().is_empty() {
+        Some(error.path().join("."))
+    } else if !error.node().is_empty() {
+        Some(error.node().to_owned())
     } else {
-        error.path().join(".")
+        None
     }
 }
 
@@ -281,33 +368,56 @@ fn shape_of<N: NodeInfo + ?Sized>(node: &N) -> String {
     format!("{}:{hash:016x}", N::NAME)
 }
 
-fn to_json<S: Serialize + ?Sized>(shared: &S) -> Result<String> {
-    serde_json::to_string(shared).map_err(|e| {
-        Error::durable(format!("the shared store cannot be saved as JSON: {e}").into())
-    })
-}
-
-fn from_json<S: DeserializeOwned>(store: &str, id: &str) -> Result<S> {
-    serde_json::from_str(store).map_err(|e| {
-        Error::durable(
-            format!("the saved store of run `{id}` does not read as this flow's shared type: {e}")
-                .into(),
+/// The error of a commit refused because run `id` moved on from the version this process
+/// loaded, at step `loaded` (`None`: it found no run). It says whether an edit or another
+/// process did it, as far as the saved run tells: an edit moves the version and not the step.
+async fn conflict<C: Checkpoints>(checkpoints: &C, id: &str, loaded: Option<u64>) -> Error {
+    let saved = checkpoints.load(id).await.ok().flatten();
+    let by = match (saved, loaded) {
+        (Some(saved), Some(step)) if saved.step == step => {
+            "was edited (by `update` or `update_json`)"
+        }
+        _ => "was moved on by another process running it at the same time",
+    };
+    Error::durable_with(
+        DurableErrorKind::Conflict,
+        format!(
+            "run `{id}` {by} since this process loaded it; this one stopped without committing: \
+             run it again to go on from the saved state"
         )
-    })
+        .into(),
+    )
 }
 
-/// Writes the checkpoints of one run.
+/// Writes the checkpoints and journal of one run, each only over the version it last saw.
 struct RunSaver<'r, C> {
     checkpoints: &'r C,
     id: &'r str,
     shape: &'r str,
+    /// The steps committed, and the run's version, as this process last loaded or saved them.
     step: AtomicU64,
+    version: AtomicU64,
     /// The store and position of the last checkpoint, which an interrupted or failed run goes
     /// back to.
     last: Mutex<(String, String)>,
 }
 
-impl<C> RunSaver<'_, C> {
+impl<'r, C> RunSaver<'r, C> {
+    fn new<N: ?Sized>(
+        run: &'r DurableRun<'_, N, C>,
+        shape: &'r str,
+        saved: Checkpoint,
+    ) -> RunSaver<'r, C> {
+        RunSaver {
+            checkpoints: run.checkpoints,
+            id: &run.id,
+            shape,
+            step: AtomicU64::new(saved.step),
+            version: AtomicU64::new(saved.version),
+            last: Mutex::new((saved.store, saved.position)),
+        }
+    }
+
     fn last(&self) -> (String, String) {
         self.last
             .lock()
@@ -316,37 +426,38 @@ impl<C> RunSaver<'_, C> {
     }
 }
 
-/// Another process saved a step of run `id` since this one loaded or saved it: two ran it at
-/// once, and this one stops rather than commit a step over the other's.
-fn moved_on(id: &str) -> Error {
-    Error::durable(
-        format!(
-            "run `{id}` was moved on by another process running it at the same time; this one \
-             stopped without saving, run it again to go on from where the other left it"
-        )
-        .into(),
-    )
-}
-
-fn position_error(error: serde_json::Error) -> Error {
-    Error::durable(format!("the run's position cannot be saved: {error}").into())
-}
-
 impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
     fn save<'s>(&'s self, store: &S, position: &Position, step: Option<Step>) -> Pending<'s, ()> {
-        let prepared = to_json(store).and_then(|store| {
-            let position = serde_json::to_string(position).map_err(position_error)?;
-            Ok((store, position))
-        });
+        let name = || {
+            format!(
+                "step `{}`",
+                step.as_ref().map_or("", |step| step.node.as_str())
+            )
+        };
+        let prepared = json::encode(store)
+            .map_err(|e| json::unwritable(&name(), "the shared store", e))
+            .and_then(|store| {
+                // Positions hold integers and `serde_json::Value`s, which cannot hold a
+                // non-finite float: nothing to check.
+                let position = serde_json::to_string(position).map_err(|e| {
+                    json::unwritable(&name(), "the run's position", json::Unwritable::from(e))
+                })?;
+                Ok((store, position))
+            });
         Box::pin(async move {
             let (store, position) = prepared?;
             let (node, action, posts) = match step {
                 Some(step) => (Some(step.node), step.action, step.posts),
                 None => (None, None, 1),
             };
+            let (last_step, last_version) = (
+                self.step.load(Ordering::Relaxed),
+                self.version.load(Ordering::Relaxed),
+            );
             let checkpoint = Checkpoint {
                 status: Status::Running,
-                step: self.step.load(Ordering::Relaxed) + posts,
+                step: last_step + posts,
+                version: last_version + 1,
                 position,
                 store,
                 shape: self.shape.to_owned(),
@@ -354,15 +465,15 @@ impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
                 action,
                 message: None,
             };
-            let last_step = self.step.load(Ordering::Relaxed);
             if !self
                 .checkpoints
-                .save_after(self.id, Some(last_step), &checkpoint)
+                .save_after(self.id, Some(last_version), &checkpoint)
                 .await?
             {
-                return Err(moved_on(self.id));
+                return Err(conflict(self.checkpoints, self.id, Some(last_step)).await);
             }
             self.step.store(checkpoint.step, Ordering::Relaxed);
+            self.version.store(checkpoint.version, Ordering::Relaxed);
             *self
                 .last
                 .lock()
@@ -373,14 +484,47 @@ impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
     }
 
     fn save_item<'s>(&'s self, slot: u64, value: String) -> Pending<'s, ()> {
-        Box::pin(async move { self.checkpoints.save_item(self.id, slot, &value).await })
+        Box::pin(async move {
+            let version = self.version.load(Ordering::Relaxed);
+            if self
+                .checkpoints
+                .save_item(self.id, version, slot, &value)
+                .await?
+            {
+                return Ok(());
+            }
+            Err(conflict(
+                self.checkpoints,
+                self.id,
+                Some(self.step.load(Ordering::Relaxed)),
+            )
+            .await)
+        })
     }
 
     fn save_items(&self, items: Vec<(u64, String)>) -> Pending<'_, ()> {
-        Box::pin(async move { self.checkpoints.save_items(self.id, &items).await })
+        Box::pin(async move {
+            let version = self.version.load(Ordering::Relaxed);
+            if self
+                .checkpoints
+                .save_items(self.id, version, &items)
+                .await?
+            {
+                return Ok(());
+            }
+            Err(conflict(
+                self.checkpoints,
+                self.id,
+                Some(self.step.load(Ordering::Relaxed)),
+            )
+            .await)
+        })
     }
 
     fn items(&self) -> Pending<'_, Vec<(u64, String)>> {
-        Box::pin(self.checkpoints.items(self.id))
+        Box::pin(
+            self.checkpoints
+                .items(self.id, self.version.load(Ordering::Relaxed)),
+        )
     }
 }

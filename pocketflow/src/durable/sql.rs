@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::checkpoints::{HistoryEntry, RunInfo, Status};
-use crate::error::{BoxError, Error};
+use crate::error::{BoxError, DurableErrorKind, Error};
 
 /// A database error with what the backend was doing: `saving run `x`: <the driver's message>`.
 #[derive(Debug)]
@@ -44,6 +44,17 @@ pub(crate) fn problem(context: impl fmt::Display) -> Error {
         context: context.to_string(),
         source: None,
     }))
+}
+
+/// An [`Error::durable_with`] `NotFound` with a message only.
+pub(crate) fn not_found(context: impl fmt::Display) -> Error {
+    Error::durable_with(
+        DurableErrorKind::NotFound,
+        Box::new(SqlError {
+            context: context.to_string(),
+            source: None,
+        }),
+    )
 }
 
 pub(crate) fn status(run_id: &str, text: &str) -> Result<Status, Error> {

@@ -69,7 +69,7 @@ pub enum Durability {
 /// let path = std::env::temp_dir().join(format!("pocketflow-doc-{}.db", std::process::id()));
 /// let db = Sqlite::open(&path).await?;
 /// let checkpoint = Checkpoint {
-///     status: Status::Running, step: 1, position: "[1]".into(), store: r#"{"n":1}"#.into(),
+///     status: Status::Running, step: 1, version: 1, position: "[1]".into(), store: r#"{"n":1}"#.into(),
 ///     shape: "s".into(), node: Some("a".into()), action: Some("default".into()), message: None,
 /// };
 /// db.save("run-1", &checkpoint).await?;
@@ -86,6 +86,14 @@ pub struct Sqlite {
     db: Arc<Db>,
     /// The file's path, or `:memory:`, for error messages.
     name: Arc<Path>,
+}
+
+/// A checkpoint's step and version as SQLite integers.
+fn counts(run_id: &str, checkpoint: &Checkpoint) -> Result<queries::Counts> {
+    Ok(queries::Counts {
+        step: sql::step_to_db(run_id, checkpoint.step)?,
+        version: sql::step_to_db(run_id, checkpoint.version)?,
+    })
 }
 
 fn now_millis() -> i64 {
@@ -187,6 +195,12 @@ impl Sqlite {
         opened: std::result::Result<rusqlite::Connection, Refused>,
     ) -> Result<rusqlite::Connection> {
         opened.map_err(|refused| match refused {
+            Refused::Newer(version) => problem(format_args!(
+                "`{}` was written by a newer pocketflow (schema version {version}; this one \
+                 reads up to {}): open it with that version or a later one",
+                name.display(),
+                schema::SCHEMA_VERSION
+            )),
             Refused::Foreign(table) => problem(format_args!(
                 "`{}` is not a pocketflow database: its table `{table}` has other columns than \
                  pocketflow's ({})",
@@ -228,23 +242,24 @@ impl Checkpoints for Sqlite {
             )
             .await
             .map_err(self.failed(format_args!("loading run `{run_id}`")))?;
-        let Some((status, step, mut checkpoint)) = row else {
+        let Some((status, step, version, mut checkpoint)) = row else {
             return Ok(None);
         };
         checkpoint.status = sql::status(run_id, &status)?;
         checkpoint.step = sql::step_from_db(run_id, step)?;
+        checkpoint.version = sql::step_from_db(run_id, version)?;
         Ok(Some(checkpoint))
     }
 
     async fn save(&self, run_id: &str, checkpoint: &Checkpoint) -> Result<()> {
-        let step = sql::step_to_db(run_id, checkpoint.step)?;
+        let counts = counts(run_id, checkpoint)?;
         let now = now_millis();
         self.db
             .write(
-                |conn| queries::save(conn, run_id, checkpoint, step, now),
+                |conn| queries::save(conn, run_id, checkpoint, counts, now),
                 || {
                     let (id, checkpoint) = (run_id.to_owned(), checkpoint.clone());
-                    move |conn| queries::save(conn, &id, &checkpoint, step, now)
+                    move |conn| queries::save(conn, &id, &checkpoint, counts, now)
                 },
             )
             .await
@@ -257,17 +272,17 @@ impl Checkpoints for Sqlite {
         expected: Option<u64>,
         checkpoint: &Checkpoint,
     ) -> Result<bool> {
-        let step = sql::step_to_db(run_id, checkpoint.step)?;
+        let counts = counts(run_id, checkpoint)?;
         let expected = expected
             .map(|expected| sql::step_to_db(run_id, expected))
             .transpose()?;
         let now = now_millis();
         self.db
             .write(
-                |conn| queries::save_after(conn, run_id, expected, checkpoint, step, now),
+                |conn| queries::save_after(conn, run_id, expected, checkpoint, counts, now),
                 || {
                     let (id, checkpoint) = (run_id.to_owned(), checkpoint.clone());
-                    move |conn| queries::save_after(conn, &id, expected, &checkpoint, step, now)
+                    move |conn| queries::save_after(conn, &id, expected, &checkpoint, counts, now)
                 },
             )
             .await
@@ -300,7 +315,7 @@ impl Checkpoints for Sqlite {
             .await
             .map_err(failed)?;
         let Some(store) = store else {
-            return Err(problem(
+            return Err(sql::not_found(
                 self.context(format_args!("no run `{run_id}` to update")),
             ));
         };
@@ -335,28 +350,35 @@ impl Checkpoints for Sqlite {
             .collect()
     }
 
-    async fn save_item(&self, run_id: &str, slot: u64, value: &str) -> Result<()> {
+    async fn save_item(&self, run_id: &str, version: u64, slot: u64, value: &str) -> Result<bool> {
+        let version = sql::step_to_db(run_id, version)?;
         let slot = sql::step_to_db(run_id, slot)?;
         self.db
             .write(
-                |conn| queries::save_item(conn, run_id, slot, value),
+                |conn| queries::save_item(conn, run_id, version, slot, value),
                 || {
                     let (id, value) = (run_id.to_owned(), value.to_owned());
-                    move |conn| queries::save_item(conn, &id, slot, &value)
+                    move |conn| queries::save_item(conn, &id, version, slot, &value)
                 },
             )
             .await
             .map_err(self.failed(format_args!("journaling in run `{run_id}`")))
     }
 
-    async fn save_items(&self, run_id: &str, items: &[(u64, String)]) -> Result<()> {
+    async fn save_items(
+        &self,
+        run_id: &str,
+        version: u64,
+        items: &[(u64, String)],
+    ) -> Result<bool> {
+        let version = sql::step_to_db(run_id, version)?;
         let rows = items
             .iter()
             .map(|(slot, value)| Ok((sql::step_to_db(run_id, *slot)?, value.as_str())))
             .collect::<Result<Vec<(i64, &str)>>>()?;
         self.db
             .write(
-                |conn| queries::save_items(conn, run_id, &rows),
+                |conn| queries::save_items(conn, run_id, version, &rows),
                 || {
                     let id = run_id.to_owned();
                     let owned: Vec<(i64, String)> = rows
@@ -368,7 +390,7 @@ impl Checkpoints for Sqlite {
                             .iter()
                             .map(|(slot, value)| (*slot, value.as_str()))
                             .collect();
-                        queries::save_items(conn, &id, &rows)
+                        queries::save_items(conn, &id, version, &rows)
                     }
                 },
             )
@@ -376,13 +398,14 @@ impl Checkpoints for Sqlite {
             .map_err(self.failed(format_args!("journaling in run `{run_id}`")))
     }
 
-    async fn items(&self, run_id: &str) -> Result<Vec<(u64, String)>> {
+    async fn items(&self, run_id: &str, version: u64) -> Result<Vec<(u64, String)>> {
+        let version = sql::step_to_db(run_id, version)?;
         self.db
             .read(
-                |conn| queries::items(conn, run_id),
+                |conn| queries::items(conn, run_id, version),
                 || {
                     let id = run_id.to_owned();
-                    move |conn| queries::items(conn, &id)
+                    move |conn| queries::items(conn, &id, version)
                 },
             )
             .await

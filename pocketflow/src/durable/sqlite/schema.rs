@@ -12,12 +12,18 @@ use crate::durable::sql;
 /// How long a statement on a blocking thread waits for another connection's write lock.
 pub(super) const WAIT: Duration = Duration::from_secs(5);
 
+/// The schema version this program writes, kept in the file's `PRAGMA user_version`: 0 is a
+/// new file, or one written before versions were kept (schema 1, whose tables it then has).
+pub(super) const SCHEMA_VERSION: i64 = 2;
+
+/// Schema 1: the tables of the first release.
+///
 /// `history.id` has no `AUTOINCREMENT`: that keyword makes every insert update a row of
 /// `sqlite_sequence` too, one more page in the log per checkpoint (5 instead of 4, about 5 us
 /// of the 20 a step costs here). Ids still grow with every row (SQLite takes the largest plus
 /// one) and pocketflow never deletes history; files made with `AUTOINCREMENT` by earlier
 /// versions keep it, and both are read and written alike.
-const TABLES: &str = "
+const SCHEMA_1: &str = "
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY NOT NULL,
     status TEXT NOT NULL,
@@ -47,21 +53,38 @@ CREATE TABLE IF NOT EXISTS items (
 );
 ";
 
-/// Created once the tables are known to be this backend's.
-const INDEXES: &str = "
+/// What schema 1 adds once its tables are known to be this backend's. Triggers and indexes
+/// are made only here and in the migrations, never on an open with `IF NOT EXISTS`, which
+/// would keep an older body.
+const SCHEMA_1_INDEXES: &str = "
 CREATE INDEX IF NOT EXISTS history_run_id ON history (run_id, id);
 CREATE INDEX IF NOT EXISTS runs_updated_at ON runs (updated_at);
-CREATE TRIGGER IF NOT EXISTS runs_history_insert AFTER INSERT ON runs BEGIN
+DROP TRIGGER IF EXISTS runs_history_insert;
+DROP TRIGGER IF EXISTS runs_history_update;
+CREATE TRIGGER runs_history_insert AFTER INSERT ON runs BEGIN
     INSERT INTO history (run_id, step, status, node, action, at)
     VALUES (NEW.id, NEW.step, NEW.status, NEW.node, NEW.action, NEW.updated_at);
     DELETE FROM items WHERE run_id = NEW.id;
 END;
-CREATE TRIGGER IF NOT EXISTS runs_history_update AFTER UPDATE OF step ON runs BEGIN
+CREATE TRIGGER runs_history_update AFTER UPDATE OF step ON runs BEGIN
     INSERT INTO history (run_id, step, status, node, action, at)
     VALUES (NEW.id, NEW.step, NEW.status, NEW.node, NEW.action, NEW.updated_at);
     DELETE FROM items WHERE run_id = NEW.id;
 END;
 ";
+
+/// `MIGRATIONS[i]` takes a file from schema `i + 1` to `i + 2`.
+///
+/// 2: runs and journal rows carry the run's version, which every write of the run moves on: a
+/// process commits only over the version it loaded, and reads only its own version's journal.
+/// A run's rows so far get the version `step + 1` (what the runtime would have given them), its
+/// journal rows the run's.
+const MIGRATIONS: [&str; 1] = ["
+ALTER TABLE runs ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+UPDATE runs SET version = step + 1;
+ALTER TABLE items ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+UPDATE items SET version = coalesce((SELECT version FROM runs WHERE runs.id = items.run_id), 0);
+"];
 
 /// Why a file could not be opened as a pocketflow database.
 pub(super) enum Refused {
@@ -69,6 +92,8 @@ pub(super) enum Refused {
     Sqlite(rusqlite::Error),
     /// An SQLite database whose table of this name is not pocketflow's.
     Foreign(&'static str),
+    /// A pocketflow database of a newer schema than this program's.
+    Newer(i64),
     /// The blocking thread that opened it panicked or was cancelled.
     Thread(tokio::task::JoinError),
 }
@@ -145,13 +170,21 @@ fn retry_busy<T>(mut attempt: impl FnMut() -> Result<T, Refused>) -> Result<T, R
     }
 }
 
-/// In one transaction: the tables when missing, a check that tables of those names made by
-/// something else (`CREATE TABLE IF NOT EXISTS` leaves them as they are) are not taken for
-/// ours, then the indexes and triggers. A foreign table changes nothing.
+/// In one transaction: a new file gets schema 1's tables; tables of those names made by
+/// something else (`CREATE TABLE IF NOT EXISTS` leaves them as they are) are refused; an older
+/// schema is migrated step by step to [`SCHEMA_VERSION`]; a newer one is refused. A refusal or
+/// a failed step changes nothing.
 fn create_schema(conn: &Connection) -> Result<(), Refused> {
     // Rolled back when dropped uncommitted.
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
-    tx.execute_batch(TABLES)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(Refused::Newer(version));
+    }
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    tx.execute_batch(SCHEMA_1)?;
     for (table, expected) in sql::TABLES {
         let found = tx
             .prepare("SELECT name FROM pragma_table_info(?1)")?
@@ -161,7 +194,13 @@ fn create_schema(conn: &Connection) -> Result<(), Refused> {
             return Err(Refused::Foreign(table));
         }
     }
-    tx.execute_batch(INDEXES)?;
+    if version == 0 {
+        tx.execute_batch(SCHEMA_1_INDEXES)?;
+    }
+    for migration in &MIGRATIONS[version.max(1) as usize - 1..] {
+        tx.execute_batch(migration)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
     Ok(())
 }
