@@ -345,49 +345,28 @@ impl ser::Serializer for Finite {
     }
 }
 
-impl ser::SerializeSeq for Elements {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Found> {
-        self.next(value)
-    }
-    fn end(self) -> Result<(), Found> {
-        Ok(())
-    }
+/// The sequence-like compounds: each element is walked with its index.
+macro_rules! walk_elements {
+    ($($compound:ident :: $method:ident),*) => {$(
+        impl ser::$compound for Elements {
+            type Ok = ();
+            type Error = Found;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Found> {
+                self.next(value)
+            }
+            fn end(self) -> Result<(), Found> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Elements {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Found> {
-        self.next(value)
-    }
-    fn end(self) -> Result<(), Found> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for Elements {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Found> {
-        self.next(value)
-    }
-    fn end(self) -> Result<(), Found> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleVariant for Elements {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Found> {
-        self.next(value)
-    }
-    fn end(self) -> Result<(), Found> {
-        Ok(())
-    }
-}
+walk_elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for Elements {
     type Ok = ();
@@ -416,39 +395,29 @@ impl ser::SerializeMap for Elements {
     }
 }
 
-impl ser::SerializeStruct for Fields {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        name: &'static str,
-        value: &T,
-    ) -> Result<(), Found> {
-        value
-            .serialize(Finite)
-            .map_err(|found| found.within(Segment::Field(name)))
-    }
-    fn end(self) -> Result<(), Found> {
-        Ok(())
-    }
+/// The struct-like compounds: each field is walked with its name.
+macro_rules! walk_fields {
+    ($($compound:ident),*) => {$(
+        impl ser::$compound for Fields {
+            type Ok = ();
+            type Error = Found;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                name: &'static str,
+                value: &T,
+            ) -> Result<(), Found> {
+                value
+                    .serialize(Finite)
+                    .map_err(|found| found.within(Segment::Field(name)))
+            }
+            fn end(self) -> Result<(), Found> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Fields {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        name: &'static str,
-        value: &T,
-    ) -> Result<(), Found> {
-        value
-            .serialize(Finite)
-            .map_err(|found| found.within(Segment::Field(name)))
-    }
-    fn end(self) -> Result<(), Found> {
-        Ok(())
-    }
-}
+walk_fields!(SerializeStruct, SerializeStructVariant);
 
 #[cfg(test)]
 mod tests {

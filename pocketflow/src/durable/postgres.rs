@@ -15,10 +15,14 @@ use crate::error::Result;
 /// The tables, created in the connection's current schema when missing, are readable with
 /// `psql`:
 ///
-/// - `runs(id, status, step, position, store, shape, node, action, message, updated_at)`: one
-///   row per run, its last checkpoint; `store` is of type `json`, holding the shared store as
-///   the runtime wrote it (`select store->'draft' from runs where id = 'doc-42'`).
+/// - `runs(id, status, step, position, store, shape, node, action, message, updated_at,
+///   version)`: one row per run, its last checkpoint; `store` is of type `json`, holding the
+///   shared store as the runtime wrote it (`select store->'draft' from runs where id =
+///   'doc-42'`); `version` counts the run's writes.
 /// - `history(id, run_id, step, status, node, action, at)`: one row per checkpoint, in order.
+/// - `items(run_id, slot, value, version)`: what the step in progress journaled.
+/// - `pocketflow_schema(version)`: the schema's version (2). Tables of an older one are
+///   migrated on connect, in one transaction; a newer one is refused.
 ///
 /// Times (`updated_at`, `at`) are `timestamptz`, taken from the database server's clock, so
 /// that runs written from several machines list in one order.

@@ -418,6 +418,18 @@ impl<'r, C> RunSaver<'r, C> {
         }
     }
 
+    /// A journal write refused because the run moved on: this process stops.
+    async fn journaled(&self, written: bool) -> Result<()>
+    where
+        C: Checkpoints,
+    {
+        if written {
+            return Ok(());
+        }
+        let loaded = self.step.load(Ordering::Relaxed);
+        Err(conflict(self.checkpoints, self.id, Some(loaded)).await)
+    }
+
     fn last(&self) -> (String, String) {
         self.last
             .lock()
@@ -486,38 +498,16 @@ impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
     fn save_item<'s>(&'s self, slot: u64, value: String) -> Pending<'s, ()> {
         Box::pin(async move {
             let version = self.version.load(Ordering::Relaxed);
-            if self
-                .checkpoints
-                .save_item(self.id, version, slot, &value)
-                .await?
-            {
-                return Ok(());
-            }
-            Err(conflict(
-                self.checkpoints,
-                self.id,
-                Some(self.step.load(Ordering::Relaxed)),
-            )
-            .await)
+            let written = self.checkpoints.save_item(self.id, version, slot, &value);
+            self.journaled(written.await?).await
         })
     }
 
     fn save_items(&self, items: Vec<(u64, String)>) -> Pending<'_, ()> {
         Box::pin(async move {
             let version = self.version.load(Ordering::Relaxed);
-            if self
-                .checkpoints
-                .save_items(self.id, version, &items)
-                .await?
-            {
-                return Ok(());
-            }
-            Err(conflict(
-                self.checkpoints,
-                self.id,
-                Some(self.step.load(Ordering::Relaxed)),
-            )
-            .await)
+            let written = self.checkpoints.save_items(self.id, version, &items);
+            self.journaled(written.await?).await
         })
     }
 

@@ -46,12 +46,15 @@ pub enum Durability {
 ///
 /// The file holds three tables, readable with the `sqlite3` shell:
 ///
-/// - `runs(id, status, step, position, store, shape, node, action, message, updated_at)`: one
-///   row per run, its last checkpoint; `store` is the shared store as JSON text
-///   (`sqlite3 runs.db 'select store from runs'`).
+/// - `runs(id, status, step, position, store, shape, node, action, message, updated_at,
+///   version)`: one row per run, its last checkpoint; `store` is the shared store as JSON text
+///   (`sqlite3 runs.db 'select store from runs'`); `version` counts the run's writes.
 /// - `history(id, run_id, step, status, node, action, at)`: one row per checkpoint, in order.
-/// - `items(run_id, slot, value)`: what the step in progress journaled (a batch node's items
-///   and results), cleared by the run's next checkpoint.
+/// - `items(run_id, slot, value, version)`: what the step in progress journaled (a batch node's
+///   items and results), for the run's version; cleared by the run's next write.
+///
+/// `PRAGMA user_version` is the schema's version (2); a file of an older one (0: written before
+/// versions were kept) is migrated when opened, in one transaction, and a newer one refused.
 ///
 /// Times (`updated_at`, `at`) are Unix milliseconds:
 /// `select id, datetime(updated_at / 1000, 'unixepoch') from runs`.
