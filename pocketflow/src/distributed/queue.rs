@@ -26,9 +26,9 @@ tokio::task_local! {
 /// How often a run job may start: its first time plus recoveries after a worker died holding
 /// it. A run that fails in a node is not retried by the queue (its checkpoint says failed; run
 /// it again on purpose), so this bounds only crashes.
-const RUN_STARTS: usize = 25;
+pub(crate) const RUN_STARTS: usize = 25;
 /// The same for an item: a worker answers failures itself, so only crashes count.
-const ITEM_STARTS: usize = 25;
+pub(crate) const ITEM_STARTS: usize = 25;
 /// Reading answers: as soon as one arrives, then backing off to this while none do.
 const FIRST_PAUSE: Duration = Duration::from_millis(2);
 const LONGEST_PAUSE: Duration = Duration::from_millis(100);
@@ -57,7 +57,11 @@ struct Inner {
     name: String,
     heartbeat: Duration,
     poll: Duration,
+    item_timeout: Duration,
 }
+
+/// How long a caller waits for the next answer from its distributed items by default.
+const ITEM_TIMEOUT: Duration = Duration::from_secs(600);
 
 #[derive(Clone)]
 enum Server {
@@ -122,6 +126,7 @@ impl Queue {
                 name: "pocketflow".into(),
                 heartbeat: Duration::from_secs(5),
                 poll: Duration::from_millis(20),
+                item_timeout: ITEM_TIMEOUT,
             }),
         }
     }
@@ -157,6 +162,29 @@ impl Queue {
         }
     }
 
+    /// How long a caller waits for the next answer from its distributed items (10 minutes by
+    /// default): when no item of a batch finishes for that long (no worker registers the node,
+    /// the workers are down, the queue's server lost its data), the batch node fails with an
+    /// [`Error`] of kind [`Distributed`](crate::ErrorKind::Distributed) naming the node and the
+    /// queue, and its run lets go of its lock. Make it longer than your slowest item's `exec`
+    /// with its retries.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> pocketflow::Result<()> {
+    /// use std::time::Duration;
+    /// let queue = pocketflow::distributed::Queue::connect("redis://127.0.0.1/")
+    ///     .await?
+    ///     .item_timeout(Duration::from_secs(60));
+    /// # Ok(()) }
+    /// ```
+    pub fn item_timeout(self, timeout: Duration) -> Queue {
+        let mut inner = Arc::unwrap_or_clone(self.inner);
+        inner.item_timeout = timeout;
+        Queue {
+            inner: Arc::new(inner),
+        }
+    }
+
     pub(crate) fn poll(&self) -> Duration {
         self.inner.poll
     }
@@ -181,8 +209,15 @@ impl Queue {
             store: json(serde_json::to_value(store))?,
             params: json(serde_json::to_value(params))?,
         };
+        self.enqueue_run_job(job, Duration::ZERO).await
+    }
+
+    /// Queues `job`, to be taken no sooner than `after` from now.
+    pub(crate) async fn enqueue_run_job(&self, job: RunJob, after: Duration) -> Result<()> {
         let mut storage = self.storage::<RunJob>("runs");
-        storage.push(vec![(new_task_id(), job)], RUN_STARTS).await
+        storage
+            .push_after(vec![(new_task_id(), job)], RUN_STARTS, after)
+            .await
     }
 
     /// Runs `future` with this queue as the one its distributed batch nodes send their items
@@ -232,7 +267,11 @@ impl Queue {
         let mut waiting: HashMap<String, (TaskId, usize)> = HashMap::new();
         let mut next = 0;
         let mut pause = FIRST_PAUSE;
+        let mut progressed = tokio::time::Instant::now();
         while next < items.len() || !waiting.is_empty() {
+            if progressed.elapsed() >= self.inner.item_timeout {
+                return Err(self.items_timed_out(N::REGISTERED_AS, waiting.len()));
+            }
             let room = limit.saturating_sub(waiting.len()).min(items.len() - next);
             if room > 0 {
                 let mut jobs = Vec::with_capacity(room);
@@ -253,6 +292,7 @@ impl Queue {
             pause = if answers.is_empty() {
                 (pause * 2).min(LONGEST_PAUSE)
             } else {
+                progressed = tokio::time::Instant::now();
                 FIRST_PAUSE
             };
             for answer in answers {
@@ -264,6 +304,22 @@ impl Queue {
             }
         }
         Ok(outputs.into_iter().flatten().collect())
+    }
+}
+
+impl Queue {
+    /// The error of a batch whose `waiting` items of node `node` made no progress for the
+    /// item timeout.
+    fn items_timed_out(&self, node: &str, waiting: usize) -> Error {
+        Error::distributed(
+            format!(
+                "no item of `{node}` finished for {:?} on queue `{}.items` ({waiting} still \
+                 queued or running): no worker registers `{node}`, the workers are down, or the \
+                 queue's server lost them; see `Queue::item_timeout`",
+                self.inner.item_timeout, self.inner.name
+            )
+            .into(),
+        )
     }
 }
 
@@ -317,11 +373,23 @@ where
 {
     /// Queues `jobs`, each under its task id, each started at most `starts` times.
     pub(crate) async fn push(&mut self, jobs: Vec<(TaskId, T)>, starts: usize) -> Result<()> {
+        self.push_after(jobs, starts, Duration::ZERO).await
+    }
+
+    /// As [`push`](Self::push), the jobs to be taken no sooner than `after` from now.
+    pub(crate) async fn push_after(
+        &mut self,
+        jobs: Vec<(TaskId, T)>,
+        starts: usize,
+        after: Duration,
+    ) -> Result<()> {
         let tasks = jobs.into_iter().map(|(id, job)| {
-            TaskBuilder::new(job)
-                .task_id(id)
-                .max_attempts(starts)
-                .build()
+            let task = TaskBuilder::new(job).task_id(id).max_attempts(starts);
+            if after.is_zero() {
+                task.build()
+            } else {
+                task.run_after(after).build()
+            }
         });
         let mut tasks = futures::stream::iter(tasks);
         let pushed = match self {

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::Duration;
 
-use apalis::prelude::{BackendExt, BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
+use apalis::prelude::{Attempt, BackendExt, BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde::Serialize;
@@ -15,9 +16,9 @@ use serde_json::{Value, json};
 
 use super::items::Distributed;
 use super::jobs::{ItemAnswer, ItemJob, RunJob};
-use super::queue::{Queue, Storage};
+use super::queue::{ITEM_STARTS, Queue, RUN_STARTS, Storage};
 use crate::drive::retry::exec_with_retries;
-use crate::durable::{Outcome, Postgres};
+use crate::durable::{Checkpoints, Outcome, Postgres, Status};
 use crate::error::{Error, ErrorKind, Result};
 use crate::node::{Node, Run};
 
@@ -27,11 +28,21 @@ use crate::node::{Node, Run};
 ///
 /// - A run job executes as a durable run on the [`checkpoints`](Self::checkpoints) (Postgres,
 ///   shared by every worker). A run is never executed by two workers at once: a worker takes a
-///   Postgres advisory lock on the run id first, and a job whose run is held elsewhere is done
-///   without running. A worker that dies releases the lock with its connection; the queue gives
-///   its job to another worker after three missed heartbeats, which resumes the run from its
-///   last checkpoint. The distributed nodes of a run send their items to the same queue.
-/// - An item job runs the node's `exec` with the node's retries and fallback. A job for a node
+///   Postgres advisory lock on the run id first, on a connection of its own (not one of the
+///   checkpoints' pool, which the run's steps need), so each run in flight holds one server
+///   connection besides the pool's. A job whose run is held elsewhere is queued again, to be
+///   taken a second later, until the lock is free. A worker that dies releases the lock with
+///   its connection; the queue gives its job to another worker after three missed heartbeats,
+///   which resumes the run from its last checkpoint. The distributed nodes of a run send their
+///   items to the same queue.
+/// - A fleet stays up whatever a job does. A run whose code panics, or that cannot reach its
+///   checkpoints or queue, fails its job, which the queue starts again; a run job is started at
+///   most 25 times (crashes of the workers that held it count), the last failing start marks
+///   the run failed with its error (running it again retries it). A panic in an item's `exec`
+///   is that item's failure, answered to the caller.
+/// - An item job runs the node's `exec` with the retries, timeout and fallback of the node's
+///   attribute (`#[batch_node(.., max_retries = 3)]`): a run-time policy of the caller
+///   (`with_max_retries` and the like) does not travel with the item. A job for a node
 ///   this worker does not register fails the caller's batch with an error naming the node and
 ///   the ones registered: every worker of a queue that takes items should register every
 ///   distributed node of the fleet (or give fleets their own [`Queue::named`]).
@@ -236,7 +247,18 @@ impl Worker {
 async fn item_job(
     job: ItemJob,
     registry: Data<Arc<Registry>>,
+    attempt: Attempt,
 ) -> std::result::Result<ItemAnswer, BoxDynError> {
+    if attempt.current() > ITEM_STARTS {
+        return Ok(ItemAnswer::Failed {
+            attempts: 0,
+            message: format!(
+                "the item was started {} times without an answer (each start crashed its \
+                 worker); given up",
+                attempt.current() - 1
+            ),
+        });
+    }
     {
         let Some(node) = registry.nodes.get(job.node.as_str()) else {
             let mut registered: Vec<String> =
@@ -261,38 +283,89 @@ async fn item_job(
 
 /// A run job: the durable run of the registered flow, under the run's lock. A run that ends,
 /// stops for a person or fails in a node is an answer; a run that cannot reach its checkpoints
-/// or queue fails the job, which the queue starts again later.
+/// or queue, or whose code panics, fails the job, which the queue starts again (at most
+/// [`RUN_STARTS`](super::queue::RUN_STARTS) times: the last start that fails marks the run
+/// failed with its error). A run whose lock another worker holds is queued again for later.
 async fn run_job(
     job: RunJob,
     registry: Data<Arc<Registry>>,
+    attempt: Attempt,
 ) -> std::result::Result<Value, BoxDynError> {
-    {
-        let Some(flow) = registry.flows.get(&job.flow) else {
-            let mut registered: Vec<&String> = registry.flows.keys().collect();
-            registered.sort();
-            return Ok(
-                json!({ "unknown_flow": job.flow, "worker": registry.worker, "registered": registered }),
-            );
-        };
-        let Some(db) = &registry.checkpoints else {
-            return Err("the worker has no checkpoints".into());
-        };
-        let Some(lock) = db.lock_run(&job.run).await? else {
-            return Ok(json!({ "busy": job.run }));
-        };
-        let outcome = registry.queue.with_workers(flow.run(&job, db)).await;
-        lock.release().await;
-        match outcome {
-            Ok(Outcome::Finished(action)) => Ok(json!({ "finished": action.to_string() })),
-            Ok(Outcome::Interrupted(why)) => {
-                Ok(json!({ "interrupted": why.node(), "reason": why.reason() }))
-            }
-            Err(error) if matches!(error.kind(), ErrorKind::Durable | ErrorKind::Distributed) => {
-                Err(error.into())
-            }
-            Err(error) => Ok(json!({ "failed": error.to_string() })),
-        }
+    let Some(flow) = registry.flows.get(&job.flow) else {
+        let mut registered: Vec<&String> = registry.flows.keys().collect();
+        registered.sort();
+        return Ok(
+            json!({ "unknown_flow": job.flow, "worker": registry.worker, "registered": registered }),
+        );
+    };
+    let Some(db) = &registry.checkpoints else {
+        return Err("the worker has no checkpoints".into());
+    };
+    // Orphaned starts (a worker that died holding the job) count too: a run that kills every
+    // worker that takes it ends here, failed, instead of going round the fleet for ever.
+    let starts = attempt.current();
+    if starts > RUN_STARTS {
+        let why = format!(
+            "run `{}` was started {} times without ending; given up (every start crashed its \
+             worker or failed to reach the database)",
+            job.run,
+            starts - 1
+        );
+        mark_failed(db, &job.run, &why).await?;
+        return Ok(json!({ "failed": why }));
     }
+    let Some(lock) = db.lock_run(&job.run).await? else {
+        // Held by a worker still running it, or by one whose connection the server has not
+        // yet seen die: tried again later, never dropped.
+        registry
+            .queue
+            .enqueue_run_job(job.clone(), BUSY_RETRY)
+            .await?;
+        return Ok(json!({ "busy": job.run, "again_in_ms": BUSY_RETRY.as_millis() as u64 }));
+    };
+    let run = AssertUnwindSafe(registry.queue.with_workers(flow.run(&job, db)));
+    let outcome = run.catch_unwind().await;
+    lock.release().await;
+    let failed = match outcome {
+        Ok(Ok(Outcome::Finished(action))) => return Ok(json!({ "finished": action.to_string() })),
+        Ok(Ok(Outcome::Interrupted(why))) => {
+            return Ok(json!({ "interrupted": why.node(), "reason": why.reason() }));
+        }
+        Ok(Err(error)) if !matches!(error.kind(), ErrorKind::Durable | ErrorKind::Distributed) => {
+            return Ok(json!({ "failed": error.to_string() }));
+        }
+        Ok(Err(error)) => error.to_string(),
+        Err(panic) => format!(
+            "run `{}` panicked on worker `{}`: {}",
+            job.run,
+            registry.worker,
+            panic_text(&*panic)
+        ),
+    };
+    if starts >= RUN_STARTS {
+        mark_failed(db, &job.run, &failed).await?;
+        return Ok(json!({ "failed": failed }));
+    }
+    Err(failed.into())
+}
+
+/// How long a run job whose run is locked by another worker waits before it is taken again.
+const BUSY_RETRY: Duration = Duration::from_secs(1);
+
+/// Marks run `id` failed with `why`, unless it ended meanwhile: its next `run` retries it.
+async fn mark_failed(db: &Postgres, id: &str, why: &str) -> Result<()> {
+    let Some(mut saved) = db.load(id).await? else {
+        return Ok(());
+    };
+    if saved.status == Status::Finished {
+        return Ok(());
+    }
+    let expected = saved.version;
+    saved.status = Status::Failed;
+    saved.message = Some(why.to_owned());
+    saved.version += 1;
+    // Moved on meanwhile (an update, another worker): that writer's state stands.
+    db.save_after(id, Some(expected), &saved).await.map(drop)
 }
 
 fn panic_text(panic: &(dyn std::any::Any + Send)) -> &str {

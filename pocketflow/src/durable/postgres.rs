@@ -194,23 +194,32 @@ impl Postgres {
     }
 
     /// Takes the run `run_id` for this process, if no other session holds it: a session-level
-    /// advisory lock on a connection of its own, held until [`RunLock::release`], and released
-    /// by the server when the process dies (its connection closes). `None`: another holds it.
+    /// advisory lock on a connection of its own, opened for it outside the pool (a pooled one
+    /// held for a whole run would leave the run's own checkpoints waiting for a connection once
+    /// as many runs as the pool has connections are in flight), held until
+    /// [`RunLock::release`], and released by the server when the process dies (its connection
+    /// closes). `None`: another holds it.
     #[cfg(feature = "distributed")]
     pub(crate) async fn lock_run(&self, run_id: &str) -> Result<Option<RunLock>> {
+        use sqlx::Connection;
+
         let context = || format!("PostgreSQL: taking the lock of run `{run_id}`");
-        let mut connection = self.pool.acquire().await.map_err(db_error(context()))?;
+        let options = self.pool.connect_options();
+        let mut connection = sqlx::PgConnection::connect_with(&options)
+            .await
+            .map_err(db_error(context()))?;
         let key = format!("pocketflow.run:{run_id}");
         let taken: bool =
             sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtextextended($1, 0))")
                 .bind(&key)
-                .fetch_one(&mut *connection)
+                .fetch_one(&mut connection)
                 .await
                 .map_err(db_error(context()))?;
-        Ok(taken.then(|| RunLock {
-            connection: Some(connection),
-            key,
-        }))
+        if !taken {
+            let _ = connection.close().await;
+            return Ok(None);
+        }
+        Ok(Some(RunLock { connection }))
     }
 
     /// In one transaction, under an advisory lock so that processes connecting at once take
@@ -645,34 +654,16 @@ impl Checkpoints for Postgres {
 /// A run taken by [`Postgres::lock_run`].
 #[cfg(feature = "distributed")]
 pub(crate) struct RunLock {
-    connection: Option<sqlx::pool::PoolConnection<sqlx::Postgres>>,
-    key: String,
+    /// Dropped unreleased (the run's future was dropped), it closes its socket and the server
+    /// releases the lock with the session.
+    connection: sqlx::PgConnection,
 }
 
 #[cfg(feature = "distributed")]
 impl RunLock {
-    /// Gives the run back. When the unlock cannot be sent, the connection is closed instead,
-    /// which releases the lock as well.
-    pub(crate) async fn release(mut self) {
-        if let Some(mut connection) = self.connection.take() {
-            let unlocked = sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 0))")
-                .bind(&self.key)
-                .execute(&mut *connection)
-                .await;
-            if unlocked.is_err() {
-                connection.close_on_drop();
-            }
-        }
-    }
-}
-
-#[cfg(feature = "distributed")]
-impl Drop for RunLock {
-    /// Not released (the run's future was dropped): the connection goes, and the lock with it,
-    /// rather than back to the pool still holding it.
-    fn drop(&mut self) {
-        if let Some(connection) = &mut self.connection {
-            connection.close_on_drop();
-        }
+    /// Gives the run back: closing the lock's own connection releases it.
+    pub(crate) async fn release(self) {
+        use sqlx::Connection;
+        let _ = self.connection.close().await;
     }
 }

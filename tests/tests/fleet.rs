@@ -1,0 +1,252 @@
+//! A fleet that stays up whatever a job does (SPEC section 11): workers in this process on the
+//! real Postgres (`PG_URL`) and Redis (`REDIS_URL`) that `.ci/run` starts, each test on a queue
+//! of its own.
+
+use std::time::{Duration, Instant};
+
+use pocketflow::ErrorKind;
+use pocketflow::distributed::{Queue, Worker};
+use pocketflow::durable::{Checkpoints, Postgres, Status};
+use pocketflow::prelude::*;
+use pocketflow_tests::server_url;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+struct Book {
+    pages: Vec<u64>,
+    posts: Vec<String>,
+}
+
+/// A step that takes a second in `exec`.
+struct Slow;
+
+#[node]
+impl Slow {
+    async fn exec(&self) {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+
+    fn post(&self, book: &mut Book) {
+        book.posts.push("slow".into());
+    }
+}
+
+/// A step whose `post` panics on a book with page 13.
+struct Poison;
+
+#[node]
+impl Poison {
+    fn post(&self, book: &mut Book) {
+        assert!(!book.pages.contains(&13), "page 13 poisons the run");
+        book.posts.push("poison-free".into());
+    }
+}
+
+fn unique(test: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{test}-{}-{nanos}", std::process::id())
+}
+
+async fn queue(variable: &str, test: &str) -> Option<Queue> {
+    let url = server_url(variable)?;
+    Some(Queue::connect(&url).await.unwrap().named(unique(test)))
+}
+
+async fn checkpoints() -> Option<Postgres> {
+    let url = server_url("PG_URL")?;
+    Some(Postgres::connect(&url).await.unwrap())
+}
+
+/// Waits up to `within` for run `id` to reach `status`.
+async fn wait_for(db: &Postgres, id: &str, status: Status, within: Duration) -> Book {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if let Some(saved) = db.load(id).await.unwrap()
+            && saved.status == status
+        {
+            return serde_json::from_str(&saved.store).unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let saved = db.load(id).await.unwrap();
+    panic!("run {id} is not {status} after {within:?}: {saved:?}");
+}
+
+/// One worker with the documented settings (32 runs at once) on a default pool of checkpoints
+/// (10 connections): twelve runs of a second each all finish. Each run's lock used to pin a
+/// pooled connection for the whole run, and the runs' own checkpoints then waited for one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twelve_one_second_runs_finish_on_one_default_worker() {
+    let (Some(queue), Some(db)) = (queue("PG_URL", "twelve").await, checkpoints().await) else {
+        return;
+    };
+    let slow = Slow;
+    let worker = Worker::new(unique("twelve-worker"), &queue)
+        .concurrency(32)
+        .checkpoints(&db)
+        .flow("slow", flow! { slow });
+    let worker = tokio::spawn(worker.run());
+    let ids: Vec<String> = (0..12).map(|i| unique(&format!("twelve-{i}"))).collect();
+    for id in &ids {
+        queue
+            .enqueue_run("slow", id, &Book::default(), &())
+            .await
+            .unwrap();
+    }
+    for id in &ids {
+        let book = wait_for(&db, id, Status::Finished, Duration::from_secs(20)).await;
+        assert_eq!(book.posts, ["slow"]);
+    }
+    assert!(!worker.is_finished());
+    worker.abort();
+}
+
+/// A run whose `post` panics fails its job as an attempt, again and again on both workers,
+/// until its starts are used up and the run is marked failed; the workers stay up and the runs
+/// beside it finish.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poison_run_ends_failed_and_the_workers_stay_up() {
+    let (Some(queue), Some(db)) = (queue("PG_URL", "poison").await, checkpoints().await) else {
+        return;
+    };
+    let workers: Vec<_> = ["left", "right"]
+        .into_iter()
+        .map(|name| {
+            let poison = Poison;
+            let worker = Worker::new(unique(name), &queue)
+                .checkpoints(&db)
+                .flow("poison", flow! { poison });
+            tokio::spawn(worker.run())
+        })
+        .collect();
+    let poisoned = unique("poisoned");
+    let poison = Book {
+        pages: vec![13],
+        ..Book::default()
+    };
+    queue
+        .enqueue_run("poison", &poisoned, &poison, &())
+        .await
+        .unwrap();
+    let healthy: Vec<String> = (0..4).map(|i| unique(&format!("healthy-{i}"))).collect();
+    for id in &healthy {
+        queue
+            .enqueue_run("poison", id, &Book::default(), &())
+            .await
+            .unwrap();
+    }
+    for id in &healthy {
+        let book = wait_for(&db, id, Status::Finished, Duration::from_secs(20)).await;
+        assert_eq!(book.posts, ["poison-free"]);
+    }
+    wait_for(&db, &poisoned, Status::Failed, Duration::from_secs(60)).await;
+    let saved = db.load(&poisoned).await.unwrap().unwrap();
+    let message = saved.message.unwrap_or_default();
+    assert!(message.contains("page 13 poisons the run"), "{message}");
+    for worker in &workers {
+        assert!(!worker.is_finished(), "a worker stopped");
+    }
+    for worker in workers {
+        worker.abort();
+    }
+}
+
+/// A run whose lock another session holds (a worker that lost its network, still holding it
+/// until the server notices) is queued again, not dropped: it runs once the lock is let go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_lock_is_held_runs_once_it_is_released() {
+    let (Some(queue), Some(db)) = (queue("PG_URL", "busy").await, checkpoints().await) else {
+        return;
+    };
+    let id = unique("busy-run");
+    let url = server_url("PG_URL").unwrap();
+    let holder = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    let mut held = holder.acquire().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock(hashtextextended($1, 0))")
+        .bind(format!("pocketflow.run:{id}"))
+        .execute(&mut *held)
+        .await
+        .unwrap();
+
+    let slow = Slow;
+    let worker = Worker::new(unique("busy-worker"), &queue)
+        .checkpoints(&db)
+        .flow("slow", flow! { slow });
+    let worker = tokio::spawn(worker.run());
+    queue
+        .enqueue_run("slow", &id, &Book::default(), &())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        db.load(&id).await.unwrap().is_none(),
+        "ran under a held lock"
+    );
+    sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 0))")
+        .bind(format!("pocketflow.run:{id}"))
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    let book = wait_for(&db, &id, Status::Finished, Duration::from_secs(15)).await;
+    assert_eq!(book.posts, ["slow"]);
+    worker.abort();
+}
+
+/// Items of a node no worker registers.
+struct Orphaned;
+
+#[batch_node(parallel, distributed = "nobody-runs-this")]
+impl Orphaned {
+    fn prep(&self, book: &Book) -> Vec<u64> {
+        book.pages.clone()
+    }
+
+    async fn exec(&self, page: &u64) -> u64 {
+        *page
+    }
+}
+
+async fn items_with_no_worker_time_out(queue: Queue) {
+    let queue = queue.item_timeout(Duration::from_secs(2));
+    let orphaned = Orphaned;
+    let flow = flow! { orphaned };
+    let mut book = Book {
+        pages: vec![1, 2, 3],
+        ..Book::default()
+    };
+    let start = Instant::now();
+    let error = queue.with_workers(flow.run(&mut book)).await.unwrap_err();
+    assert!(start.elapsed() >= Duration::from_secs(2));
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert_eq!(error.kind(), ErrorKind::Distributed);
+    let message = error.to_string();
+    assert!(
+        message.contains("no item of `nobody-runs-this` finished for 2s"),
+        "{message}"
+    );
+    assert!(
+        message.contains(".items` (3 still queued or running)"),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_no_worker_takes_time_out_on_redis() {
+    if let Some(queue) = queue("REDIS_URL", "timeout").await {
+        items_with_no_worker_time_out(queue).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_no_worker_takes_time_out_on_postgres() {
+    if let Some(queue) = queue("PG_URL", "timeout").await {
+        items_with_no_worker_time_out(queue).await;
+    }
+}
