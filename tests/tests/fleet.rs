@@ -250,3 +250,85 @@ async fn items_no_worker_takes_time_out_on_postgres() {
         items_with_no_worker_time_out(queue).await;
     }
 }
+
+/// Pages doubled on the workers.
+struct Double;
+
+#[batch_node(parallel, distributed = "double-pages")]
+impl Double {
+    fn prep(&self, book: &Book) -> Vec<u64> {
+        book.pages.clone()
+    }
+
+    async fn exec(&self, page: &u64) -> u64 {
+        page * 2
+    }
+
+    fn post(&self, book: &mut Book, _: Vec<u64>, doubled: Vec<u64>) {
+        book.pages = doubled;
+    }
+}
+
+/// A job that does not decode (written by another program, or an older one) is failed with its
+/// error; the worker goes on with the next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undecodable_job_is_failed_and_the_worker_goes_on() {
+    let Some(url) = server_url("PG_URL") else {
+        return;
+    };
+    let name = unique("undecodable");
+    let queue = Queue::connect(&url).await.unwrap().named(&name);
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    // Task ids as apalis reads them back: ULIDs, here made of digits.
+    let ids = [0, 1].map(|i| format!("01KB{:022}", (nanos + i) % 10u128.pow(22)));
+    for (id, job) in ids.iter().zip(["not json at all", r#"{"node":7}"#]) {
+        sqlx::query(
+            "INSERT INTO apalis.jobs (job, id, job_type, status, attempts, max_attempts, run_at) \
+             VALUES ($1, $2, $3, 'Pending', 0, 25, now())",
+        )
+        .bind(job.as_bytes())
+        .bind(id)
+        .bind(format!("{name}.items"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let worker = tokio::spawn(Worker::new(unique("decoder"), &queue).node(Double).run());
+    let double = Double;
+    let flow = flow! { double };
+    let mut book = Book {
+        pages: vec![1, 2, 3],
+        ..Book::default()
+    };
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        queue.with_workers(flow.run(&mut book)),
+    )
+    .await
+    .expect("the items were answered")
+    .unwrap();
+    assert_eq!(book.pages, [2, 4, 6]);
+    assert!(
+        !worker.is_finished(),
+        "the worker stopped: {:?}",
+        worker.await
+    );
+    for id in &ids {
+        let (status, result): (String, serde_json::Value) =
+            sqlx::query_as("SELECT status, last_result FROM apalis.jobs WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(status, "Failed");
+        assert!(
+            result.to_string().contains("the job does not decode"),
+            "{result}"
+        );
+    }
+    worker.abort();
+}

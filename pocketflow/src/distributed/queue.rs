@@ -308,6 +308,55 @@ impl Queue {
 }
 
 impl Queue {
+    /// After the apalis worker `worker` of the `kind` queue stopped on a job it could not
+    /// decode: on Postgres, fails every job of the queue locked by that worker whose payload
+    /// does not read as a `T` (with the decoding error as its result, and no attempts left),
+    /// and puts the others it held back in the queue, so that a restarted worker takes them.
+    /// Returns how many were failed; `None` on Redis, where jobs are not reclaimed this way.
+    pub(crate) async fn fail_undecodable<T: DeserializeOwned>(
+        &self,
+        kind: &str,
+        worker: &str,
+    ) -> Result<Option<usize>> {
+        let Server::Postgres(pool) = &self.inner.server else {
+            return Ok(None);
+        };
+        let failed = |e| queue_error("cannot reclaim the jobs of a stopped worker", e);
+        let queue = format!("{}.{kind}", self.inner.name);
+        let held: Vec<(String, Vec<u8>)> = sqlx::query_as(
+            "SELECT id, job FROM apalis.jobs WHERE job_type = $1 AND lock_by = $2 \
+             AND status IN ('Queued', 'Running')",
+        )
+        .bind(&queue)
+        .bind(worker)
+        .fetch_all(pool)
+        .await
+        .map_err(failed)?;
+        let mut undecodable = 0;
+        for (id, job) in held {
+            let reclaim = match serde_json::from_slice::<T>(&job) {
+                Ok(_) => sqlx::query(
+                    "UPDATE apalis.jobs SET status = 'Pending', lock_by = NULL, lock_at = NULL \
+                     WHERE id = $1",
+                )
+                .bind(id),
+                Err(error) => {
+                    undecodable += 1;
+                    let result =
+                        serde_json::json!({ "Err": format!("the job does not decode: {error}") });
+                    sqlx::query(
+                        "UPDATE apalis.jobs SET status = 'Failed', attempts = max_attempts, \
+                         last_result = $2, done_at = now(), lock_by = NULL WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(result)
+                }
+            };
+            reclaim.execute(pool).await.map_err(failed)?;
+        }
+        Ok(Some(undecodable))
+    }
+
     /// The error of a batch whose `waiting` items of node `node` made no progress for the
     /// item timeout.
     fn items_timed_out(&self, node: &str, waiting: usize) -> Error {

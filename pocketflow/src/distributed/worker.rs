@@ -7,7 +7,9 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
-use apalis::prelude::{Attempt, BackendExt, BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
+use apalis::prelude::{
+    Attempt, BackendExt, BoxDynError, Data, WorkerBuilder, WorkerBuilderExt, WorkerError,
+};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde::Serialize;
@@ -118,7 +120,7 @@ macro_rules! take_jobs {
                     .await
             }
         };
-        stopped.map_err(|e| Error::distributed(format!("worker `{name}` stopped: {e}").into()))
+        stopped
     }};
 }
 
@@ -216,30 +218,72 @@ impl Worker {
             if registry.nodes.is_empty() {
                 return Ok(());
             }
-            take_jobs!(
-                format!("{}.items", self.name),
-                self.queue.storage::<ItemJob>("items"),
-                self.queue.poll(),
-                self.concurrency,
-                registry,
-                item_job
-            )
+            let name = format!("{}.items", self.name);
+            loop {
+                let stopped = take_jobs!(
+                    name.clone(),
+                    self.queue.storage::<ItemJob>("items"),
+                    self.queue.poll(),
+                    self.concurrency,
+                    registry,
+                    item_job
+                );
+                if !restart_after::<ItemJob>(&self.queue, "items", &name, stopped).await? {
+                    return Ok(());
+                }
+            }
         };
         let runs = async {
             if registry.flows.is_empty() {
                 return Ok(());
             }
-            take_jobs!(
-                format!("{}.runs", self.name),
-                self.queue.storage::<RunJob>("runs"),
-                self.queue.poll(),
-                self.concurrency,
-                registry,
-                run_job
-            )
+            let name = format!("{}.runs", self.name);
+            loop {
+                let stopped = take_jobs!(
+                    name.clone(),
+                    self.queue.storage::<RunJob>("runs"),
+                    self.queue.poll(),
+                    self.concurrency,
+                    registry,
+                    run_job
+                );
+                if !restart_after::<RunJob>(&self.queue, "runs", &name, stopped).await? {
+                    return Ok(());
+                }
+            }
         };
         futures::future::try_join(items, runs).await.map(|_| ())
     }
+}
+
+/// Whether the apalis worker `name` of the `kind` queue, which stopped as `stopped` says, is to
+/// be started again: apalis stops a worker at a job whose payload does not decode (written by
+/// another program or another version). On Postgres that job is failed with the decoding error
+/// and the worker goes on; any other stop is the worker's error.
+async fn restart_after<T: DeserializeOwned>(
+    queue: &Queue,
+    kind: &str,
+    name: &str,
+    stopped: std::result::Result<(), WorkerError>,
+) -> Result<bool> {
+    let Err(error) = stopped else {
+        return Ok(false);
+    };
+    // apalis's `DurableError::CodecError`, whose type parameters are the backend's own: told
+    // by its text.
+    let undecodable = matches!(&error, WorkerError::BackendError(source)
+        if source.to_string().starts_with("Task decoding error"));
+    if undecodable && let Some(failed) = queue.fail_undecodable::<T>(kind, name).await? {
+        tracing::warn!(
+            worker = name,
+            failed,
+            "failed jobs that do not decode: {error}"
+        );
+        return Ok(true);
+    }
+    Err(Error::distributed(
+        format!("worker `{name}` stopped: {error}").into(),
+    ))
 }
 
 /// An item job: the node's `exec` with its retries and fallback, always answered (a failure
