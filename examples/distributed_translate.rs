@@ -76,8 +76,12 @@ async fn queue() -> pocketflow::Result<Queue> {
 }
 
 async fn worker(name: String) -> pocketflow::Result<()> {
-    let queue = queue().await?;
-    let mut worker = Worker::new(name.as_str(), &queue).node(Translate);
+    // An idle worker asks for jobs every 5 ms (the default is 20 ms): the latency of an item
+    // queued while all workers wait, against 200 small queries a second per idle worker.
+    let queue = queue().await?.poll_interval(Duration::from_millis(5));
+    let mut worker = Worker::new(name.as_str(), &queue)
+        .concurrency(256)
+        .node(Translate);
     if let Ok(pg) = std::env::var("PG_URL") {
         let translate = Translate;
         let db = Postgres::connect(&pg).await?;

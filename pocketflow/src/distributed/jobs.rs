@@ -4,11 +4,14 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// One item of a distributed batch node: run the node registered as `node` on `item`.
+/// A few items of a distributed batch node: run the node registered as `node` on each of
+/// `items`, at once, and answer one [`ItemAnswer`] per item, in order. Items travel a few to a
+/// job so that the queue's own work (a push, a fetch, an acknowledgement, a status read per
+/// job) is shared by them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ItemJob {
     pub(crate) node: String,
-    pub(crate) item: Value,
+    pub(crate) items: Vec<Value>,
 }
 
 /// A durable run of the flow registered as `flow`, with the run id, the store it starts from

@@ -29,6 +29,10 @@ tokio::task_local! {
 pub(crate) const RUN_STARTS: usize = 25;
 /// The same for an item: a worker answers failures itself, so only crashes count.
 pub(crate) const ITEM_STARTS: usize = 25;
+/// The most items one job carries: the queue's work per job (a push, a fetch, an
+/// acknowledgement, a status read) is shared by them, and a worker runs them at once. A job
+/// lost with its worker runs all of its items again.
+const ITEMS_PER_JOB: usize = 8;
 /// Reading answers: as soon as one arrives, then backing off to this while none do.
 const FIRST_PAUSE: Duration = Duration::from_millis(2);
 const LONGEST_PAUSE: Duration = Duration::from_millis(100);
@@ -233,12 +237,19 @@ impl Queue {
 
     /// The apalis storage of the `kind` queue (`runs` or `items`).
     pub(crate) fn storage<T>(&self, kind: &str) -> Storage<T> {
+        self.storage_fetching(kind, 10)
+    }
+
+    /// The apalis storage of the `kind` queue for a worker that fetches up to `batch` jobs per
+    /// poll.
+    pub(crate) fn storage_fetching<T>(&self, kind: &str, batch: usize) -> Storage<T> {
         let queue = format!("{}.{kind}", self.inner.name);
         let heartbeat = self.inner.heartbeat;
         match &self.inner.server {
             Server::Postgres(pool) => {
                 let config = apalis_postgres::Config::default()
                     .queue(queue)
+                    .batch_size(batch)
                     .heartbeat_interval(heartbeat)
                     .missed_heartbeats(missed_heartbeats(heartbeat));
                 Storage::Postgres(PostgresStorage::new(pool).with_config(config))
@@ -246,6 +257,7 @@ impl Queue {
             Server::Redis(connection) => {
                 let config = apalis_redis::Config::default()
                     .queue(queue)
+                    .batch_size(batch)
                     .heartbeat_interval(heartbeat)
                     .missed_heartbeats(missed_heartbeats(heartbeat));
                 Storage::Redis(RedisStorage::new(connection.clone()).with_config(config))
@@ -254,7 +266,8 @@ impl Queue {
     }
 
     /// The caller's side of a distributed batch: every item goes to the items queue, at most
-    /// `limit` queued and unanswered, and the outputs come back in item order.
+    /// `limit` queued and unanswered, a few to a job ([`ITEMS_PER_JOB`]), and the outputs come
+    /// back in item order.
     pub(crate) async fn run_items<N: Distributed>(
         &self,
         items: &[N::Item],
@@ -263,32 +276,48 @@ impl Queue {
     ) -> Result<Vec<N::Output>> {
         let mut storage = self.storage::<ItemJob>("items");
         let mut outputs: Vec<Option<N::Output>> = items.iter().map(|_| None).collect();
-        // Unanswered items by task id: an answer is taken once, whatever apalis replays.
-        let mut waiting: HashMap<String, (TaskId, usize)> = HashMap::new();
+        // Unanswered jobs by task id, with their items' indices: an answer is taken once,
+        // whatever apalis replays.
+        let mut waiting: HashMap<String, (TaskId, Vec<usize>)> = HashMap::new();
+        let mut in_flight = 0;
         let mut next = 0;
         let mut pause = FIRST_PAUSE;
         let mut progressed = tokio::time::Instant::now();
         while next < items.len() || !waiting.is_empty() {
             if progressed.elapsed() >= self.inner.item_timeout {
-                return Err(self.items_timed_out(N::REGISTERED_AS, waiting.len()));
+                return Err(self.items_timed_out(N::REGISTERED_AS, in_flight));
             }
-            let room = limit.saturating_sub(waiting.len()).min(items.len() - next);
+            let room = limit.saturating_sub(in_flight).min(items.len() - next);
             if room > 0 {
-                let mut jobs = Vec::with_capacity(room);
-                for (index, item) in items.iter().enumerate().skip(next).take(room) {
-                    let item = serde_json::to_value(item)
-                        .map_err(|e| queue_error(&format!("item {index} is not JSON"), e))?;
+                // Spread over jobs so that every worker gets some: no job bigger than needed.
+                let per_job = room.div_ceil(room.div_ceil(ITEMS_PER_JOB));
+                let mut jobs = Vec::new();
+                for chunk in (next..next + room).collect::<Vec<_>>().chunks(per_job) {
+                    let values = chunk
+                        .iter()
+                        .map(|&index| {
+                            serde_json::to_value(&items[index])
+                                .map_err(|e| queue_error(&format!("item {index} is not JSON"), e))
+                        })
+                        .collect::<Result<Vec<_>>>()?;
                     let id = new_task_id();
-                    waiting.insert(id.to_string(), (id.clone(), index));
+                    waiting.insert(id.to_string(), (id.clone(), chunk.to_vec()));
                     let node = N::REGISTERED_AS.to_owned();
-                    jobs.push((id, ItemJob { node, item }));
+                    jobs.push((
+                        id,
+                        ItemJob {
+                            node,
+                            items: values,
+                        },
+                    ));
                 }
                 storage.push(jobs, ITEM_STARTS).await?;
                 next += room;
+                in_flight += room;
             }
             tokio::time::sleep(pause).await;
             let ids = waiting.values().map(|(id, _)| id.clone()).collect();
-            let answers: Vec<TaskResult<ItemAnswer>> = storage.finished(ids).await?;
+            let answers: Vec<TaskResult<Vec<ItemAnswer>>> = storage.finished(ids).await?;
             pause = if answers.is_empty() {
                 (pause * 2).min(LONGEST_PAUSE)
             } else {
@@ -296,11 +325,28 @@ impl Queue {
                 FIRST_PAUSE
             };
             for answer in answers {
-                let Some((_, index)) = waiting.remove(&answer.task_id.to_string()) else {
+                let Some((_, indices)) = waiting.remove(&answer.task_id.to_string()) else {
                     continue;
                 };
-                outputs[index] = Some(output_of::<N>(index, answer.result)?);
-                progress::item_done(progress);
+                in_flight -= indices.len();
+                let per_item: Vec<std::result::Result<ItemAnswer, String>> = match answer.result {
+                    Ok(answers) if answers.len() == indices.len() => {
+                        answers.into_iter().map(Ok).collect()
+                    }
+                    Ok(answers) => {
+                        let wrong = format!(
+                            "the worker answered {} items of a job of {}",
+                            answers.len(),
+                            indices.len()
+                        );
+                        indices.iter().map(|_| Err(wrong.clone())).collect()
+                    }
+                    Err(message) => indices.iter().map(|_| Err(message.clone())).collect(),
+                };
+                for (index, answer) in indices.into_iter().zip(per_item) {
+                    outputs[index] = Some(output_of::<N>(index, answer)?);
+                    progress::item_done(progress);
+                }
             }
         }
         Ok(outputs.into_iter().flatten().collect())

@@ -42,7 +42,9 @@ use crate::node::{Node, Run};
 ///   most 25 times (crashes of the workers that held it count), the last failing start marks
 ///   the run failed with its error (running it again retries it). A panic in an item's `exec`
 ///   is that item's failure, answered to the caller.
-/// - An item job runs the node's `exec` with the retries, timeout and fallback of the node's
+/// - Items travel up to 8 to a job (the queue's work per job is shared by them); a worker runs
+///   at most [`concurrency`](Self::concurrency) items' `exec` at once, whatever their jobs.
+/// - An item runs the node's `exec` with the retries, timeout and fallback of the node's
 ///   attribute (`#[batch_node(.., max_retries = 3)]`): a run-time policy of the caller
 ///   (`with_max_retries` and the like) does not travel with the item. A job for a node
 ///   this worker does not register fails the caller's batch with an error naming the node and
@@ -92,6 +94,8 @@ struct Registry {
     checkpoints: Option<Postgres>,
     nodes: HashMap<&'static str, Arc<dyn RemoteNode>>,
     flows: HashMap<String, Arc<dyn RemoteFlow>>,
+    /// One permit per item that may run its `exec` at once: jobs carry several items.
+    item_slots: tokio::sync::Semaphore,
 }
 
 /// Runs one apalis worker named `$name` on `$storage` (a [`Storage`] of concrete job type),
@@ -138,7 +142,7 @@ impl Worker {
         }
     }
 
-    /// Runs at most `jobs` jobs of each kind (runs, items) at once (at least 1).
+    /// Runs at most `jobs` runs, and at most `jobs` items' `exec`, at once (at least 1).
     pub fn concurrency(mut self, jobs: usize) -> Worker {
         self.concurrency = jobs.max(1);
         self
@@ -211,6 +215,7 @@ impl Worker {
             checkpoints: self.checkpoints,
             nodes: self.nodes,
             flows: self.flows,
+            item_slots: tokio::sync::Semaphore::new(self.concurrency),
         });
         // A worker takes the jobs of the kinds it registers: one with flows only leaves the
         // items to the workers with nodes.
@@ -222,7 +227,8 @@ impl Worker {
             loop {
                 let stopped = take_jobs!(
                     name.clone(),
-                    self.queue.storage::<ItemJob>("items"),
+                    self.queue
+                        .storage_fetching::<ItemJob>("items", self.concurrency),
                     self.queue.poll(),
                     self.concurrency,
                     registry,
@@ -241,7 +247,8 @@ impl Worker {
             loop {
                 let stopped = take_jobs!(
                     name.clone(),
-                    self.queue.storage::<RunJob>("runs"),
+                    self.queue
+                        .storage_fetching::<RunJob>("runs", self.concurrency),
                     self.queue.poll(),
                     self.concurrency,
                     registry,
@@ -286,43 +293,48 @@ async fn restart_after<T: DeserializeOwned>(
     ))
 }
 
-/// An item job: the node's `exec` with its retries and fallback, always answered (a failure
-/// too), so that the queue never runs it again for a failure the node already retried.
+/// An item job: the node's `exec` on each of its items at once, each with the node's retries
+/// and fallback, each always answered (a failure too), so that the queue never runs it again
+/// for a failure the node already retried.
 async fn item_job(
     job: ItemJob,
     registry: Data<Arc<Registry>>,
     attempt: Attempt,
-) -> std::result::Result<ItemAnswer, BoxDynError> {
+) -> std::result::Result<Vec<ItemAnswer>, BoxDynError> {
+    let answer_all = |answer: ItemAnswer| job.items.iter().map(|_| answer.clone()).collect();
     if attempt.current() > ITEM_STARTS {
-        return Ok(ItemAnswer::Failed {
+        return Ok(answer_all(ItemAnswer::Failed {
             attempts: 0,
             message: format!(
                 "the item was started {} times without an answer (each start crashed its \
                  worker); given up",
                 attempt.current() - 1
             ),
-        });
+        }));
     }
-    {
-        let Some(node) = registry.nodes.get(job.node.as_str()) else {
-            let mut registered: Vec<String> =
-                registry.nodes.keys().map(|name| name.to_string()).collect();
-            registered.sort();
-            return Ok(ItemAnswer::UnknownNode {
-                worker: registry.worker.clone(),
-                registered,
-            });
-        };
-        let answer = AssertUnwindSafe(node.exec(job.item)).catch_unwind().await;
-        Ok(answer.unwrap_or_else(|panic| ItemAnswer::Failed {
+    let Some(node) = registry.nodes.get(job.node.as_str()) else {
+        let mut registered: Vec<String> =
+            registry.nodes.keys().map(|name| name.to_string()).collect();
+        registered.sort();
+        return Ok(answer_all(ItemAnswer::UnknownNode {
+            worker: registry.worker.clone(),
+            registered,
+        }));
+    };
+    let answers = job.items.into_iter().map(|item| async {
+        // Never closed: the registry owns it.
+        let _slot = registry.item_slots.acquire().await;
+        let answer = AssertUnwindSafe(node.exec(item)).catch_unwind().await;
+        answer.unwrap_or_else(|panic| ItemAnswer::Failed {
             attempts: 1,
             message: format!(
                 "exec panicked on worker `{}`: {}",
                 registry.worker,
                 panic_text(&*panic)
             ),
-        }))
-    }
+        })
+    });
+    Ok(futures::future::join_all(answers).await)
 }
 
 /// A run job: the durable run of the registered flow, under the run's lock. A run that ends,
