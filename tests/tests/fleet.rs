@@ -269,35 +269,21 @@ impl Double {
     }
 }
 
-/// A job that does not decode (written by another program, or an older one) is failed with its
-/// error; the worker goes on with the next.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_undecodable_job_is_failed_and_the_worker_goes_on() {
-    let Some(url) = server_url("PG_URL") else {
-        return;
-    };
-    let name = unique("undecodable");
-    let queue = Queue::connect(&url).await.unwrap().named(&name);
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+/// Two task ids as apalis reads them back (ULIDs, here made of digits), for jobs written by
+/// hand: one that is not JSON, one of another shape.
+fn bad_jobs() -> [(String, &'static str); 2] {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    // Task ids as apalis reads them back: ULIDs, here made of digits.
-    let ids = [0, 1].map(|i| format!("01KB{:022}", (nanos + i) % 10u128.pow(22)));
-    for (id, job) in ids.iter().zip(["not json at all", r#"{"node":7}"#]) {
-        sqlx::query(
-            "INSERT INTO apalis.jobs (job, id, job_type, status, attempts, max_attempts, run_at) \
-             VALUES ($1, $2, $3, 'Pending', 0, 25, now())",
-        )
-        .bind(job.as_bytes())
-        .bind(id)
-        .bind(format!("{name}.items"))
-        .execute(&pool)
-        .await
-        .unwrap();
-    }
-    let worker = tokio::spawn(Worker::new(unique("decoder"), &queue).node(Double).run());
+    let id = |i| format!("01KB{:022}", (nanos + i) % 10u128.pow(22));
+    [(id(0), "not json at all"), (id(1), r#"{"node":7}"#)]
+}
+
+/// Runs three items through `queue` beside the bad jobs already on it: the items are answered
+/// and the worker is still up.
+async fn answered_beside_bad_jobs(queue: &Queue) {
+    let worker = tokio::spawn(Worker::new(unique("decoder"), queue).node(Double).run());
     let double = Double;
     let flow = flow! { double };
     let mut book = Book {
@@ -317,7 +303,34 @@ async fn an_undecodable_job_is_failed_and_the_worker_goes_on() {
         "the worker stopped: {:?}",
         worker.await
     );
-    for id in &ids {
+    worker.abort();
+}
+
+/// A job that does not decode (written by another program, or another version) is failed with
+/// its error; the worker goes on with the next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undecodable_job_is_failed_and_the_worker_goes_on_on_postgres() {
+    let Some(url) = server_url("PG_URL") else {
+        return;
+    };
+    let name = unique("undecodable");
+    let queue = Queue::connect(&url).await.unwrap().named(&name);
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let bad = bad_jobs();
+    for (id, job) in &bad {
+        sqlx::query(
+            "INSERT INTO apalis.jobs (job, id, job_type, status, attempts, max_attempts, run_at) \
+             VALUES ($1, $2, $3, 'Pending', 0, 25, now())",
+        )
+        .bind(job.as_bytes())
+        .bind(id)
+        .bind(format!("{name}.items"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    answered_beside_bad_jobs(&queue).await;
+    for (id, _) in &bad {
         let (status, result): (String, serde_json::Value) =
             sqlx::query_as("SELECT status, last_result FROM apalis.jobs WHERE id = $1")
                 .bind(id)
@@ -330,5 +343,49 @@ async fn an_undecodable_job_is_failed_and_the_worker_goes_on() {
             "{result}"
         );
     }
-    worker.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undecodable_job_is_failed_and_the_worker_goes_on_on_redis() {
+    let Some(url) = server_url("REDIS_URL") else {
+        return;
+    };
+    let name = unique("undecodable");
+    let queue = Queue::connect(&url).await.unwrap().named(&name);
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let bad = bad_jobs();
+    for (id, job) in &bad {
+        redis::pipe()
+            .cmd("HSET")
+            .arg(format!("{name}.items:data"))
+            .arg(id)
+            .arg(job.as_bytes())
+            .cmd("HSET")
+            .arg(format!("{name}.items:meta:{id}"))
+            .arg("attempts")
+            .arg(0)
+            .arg("max_attempts")
+            .arg(25)
+            .arg("status")
+            .arg("Pending")
+            .cmd("RPUSH")
+            .arg(format!("{name}.items:active"))
+            .arg(id)
+            .query_async::<()>(&mut conn)
+            .await
+            .unwrap();
+    }
+    answered_beside_bad_jobs(&queue).await;
+    for (id, _) in &bad {
+        let (status, result): (String, String) = redis::cmd("HMGET")
+            .arg(format!("{name}.items:meta:{id}"))
+            .arg("status")
+            .arg("result")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(status, "Failed");
+        assert!(result.contains("the job does not decode"), "{result}");
+    }
 }

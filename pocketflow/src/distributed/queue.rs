@@ -355,52 +355,107 @@ impl Queue {
 
 impl Queue {
     /// After the apalis worker `worker` of the `kind` queue stopped on a job it could not
-    /// decode: on Postgres, fails every job of the queue locked by that worker whose payload
-    /// does not read as a `T` (with the decoding error as its result, and no attempts left),
-    /// and puts the others it held back in the queue, so that a restarted worker takes them.
-    /// Returns how many were failed; `None` on Redis, where jobs are not reclaimed this way.
+    /// decode: fails every job that worker held whose payload does not read as a `T` (with
+    /// the decoding error as its result, and no attempts left) and puts the others back in
+    /// the queue, so that a restarted worker takes them. Returns how many were failed.
     pub(crate) async fn fail_undecodable<T: DeserializeOwned>(
         &self,
         kind: &str,
         worker: &str,
-    ) -> Result<Option<usize>> {
-        let Server::Postgres(pool) = &self.inner.server else {
-            return Ok(None);
-        };
-        let failed = |e| queue_error("cannot reclaim the jobs of a stopped worker", e);
+    ) -> Result<usize> {
         let queue = format!("{}.{kind}", self.inner.name);
-        let held: Vec<(String, Vec<u8>)> = sqlx::query_as(
-            "SELECT id, job FROM apalis.jobs WHERE job_type = $1 AND lock_by = $2 \
-             AND status IN ('Queued', 'Running')",
-        )
-        .bind(&queue)
-        .bind(worker)
-        .fetch_all(pool)
-        .await
-        .map_err(failed)?;
+        let failed = |e: &dyn std::fmt::Display| {
+            queue_error("cannot reclaim the jobs of a stopped worker", e)
+        };
+        let why = |error: serde_json::Error| serde_json::json!({ "Err": format!("the job does not decode: {error}") });
         let mut undecodable = 0;
-        for (id, job) in held {
-            let reclaim = match serde_json::from_slice::<T>(&job) {
-                Ok(_) => sqlx::query(
-                    "UPDATE apalis.jobs SET status = 'Pending', lock_by = NULL, lock_at = NULL \
-                     WHERE id = $1",
+        match &self.inner.server {
+            Server::Postgres(pool) => {
+                let held: Vec<(String, Vec<u8>)> = sqlx::query_as(
+                    "SELECT id, job FROM apalis.jobs WHERE job_type = $1 AND lock_by = $2 \
+                     AND status IN ('Queued', 'Running')",
                 )
-                .bind(id),
-                Err(error) => {
-                    undecodable += 1;
-                    let result =
-                        serde_json::json!({ "Err": format!("the job does not decode: {error}") });
-                    sqlx::query(
-                        "UPDATE apalis.jobs SET status = 'Failed', attempts = max_attempts, \
-                         last_result = $2, done_at = now(), lock_by = NULL WHERE id = $1",
-                    )
-                    .bind(id)
-                    .bind(result)
+                .bind(&queue)
+                .bind(worker)
+                .fetch_all(pool)
+                .await
+                .map_err(|e| failed(&e))?;
+                for (id, job) in held {
+                    let reclaim = match serde_json::from_slice::<T>(&job) {
+                        Ok(_) => sqlx::query(
+                            "UPDATE apalis.jobs SET status = 'Pending', lock_by = NULL, \
+                             lock_at = NULL WHERE id = $1",
+                        )
+                        .bind(id),
+                        Err(error) => {
+                            undecodable += 1;
+                            sqlx::query(
+                                "UPDATE apalis.jobs SET status = 'Failed', \
+                                 attempts = max_attempts, last_result = $2, done_at = now(), \
+                                 lock_by = NULL WHERE id = $1",
+                            )
+                            .bind(id)
+                            .bind(why(error))
+                        }
+                    };
+                    reclaim.execute(pool).await.map_err(|e| failed(&e))?;
                 }
-            };
-            reclaim.execute(pool).await.map_err(failed)?;
+            }
+            Server::Redis(connection) => {
+                // apalis-redis's keys: the worker's in-flight set, the payloads, the queue,
+                // the dead set and each job's metadata hash.
+                let mut conn = connection.clone();
+                let inflight = format!("{queue}:inflight:{worker}");
+                let ids: Vec<String> = redis::cmd("SMEMBERS")
+                    .arg(&inflight)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(|e| failed(&e))?;
+                for id in ids {
+                    let job: Option<Vec<u8>> = redis::cmd("HGET")
+                        .arg(format!("{queue}:data"))
+                        .arg(&id)
+                        .query_async(&mut conn)
+                        .await
+                        .map_err(|e| failed(&e))?;
+                    let decoded = job.map(|job| serde_json::from_slice::<T>(&job).map(drop));
+                    let mut reclaim = redis::pipe();
+                    reclaim.atomic().cmd("SREM").arg(&inflight).arg(&id);
+                    match decoded {
+                        Some(Ok(())) => {
+                            reclaim.cmd("LPUSH").arg(format!("{queue}:active")).arg(&id);
+                        }
+                        Some(Err(error)) => {
+                            undecodable += 1;
+                            let now = std::time::SystemTime::now()
+                                .duration_since(std::time::UNIX_EPOCH)
+                                .map_or(0, |since| since.as_secs());
+                            reclaim
+                                .cmd("SADD")
+                                .arg(format!("{queue}:dead"))
+                                .arg(&id)
+                                .cmd("HSET")
+                                .arg(format!("{queue}:meta:{id}"))
+                                .arg("result")
+                                .arg(why(error).to_string())
+                                .arg("status")
+                                .arg("Failed")
+                                .arg("attempts")
+                                .arg(ITEM_STARTS.max(RUN_STARTS))
+                                .arg("done_at")
+                                .arg(now);
+                        }
+                        // No payload: nothing to run or fail.
+                        None => {}
+                    }
+                    reclaim
+                        .query_async::<()>(&mut conn)
+                        .await
+                        .map_err(|e| failed(&e))?;
+                }
+            }
         }
-        Ok(Some(undecodable))
+        Ok(undecodable)
     }
 
     /// The error of a batch whose `waiting` items of node `node` made no progress for the

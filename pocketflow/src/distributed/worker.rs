@@ -223,8 +223,8 @@ impl Worker {
             if registry.nodes.is_empty() {
                 return Ok(());
             }
-            let name = format!("{}.items", self.name);
-            loop {
+            let mut name = format!("{}.items", self.name);
+            for restart in 1_u64.. {
                 let stopped = take_jobs!(
                     name.clone(),
                     self.queue
@@ -235,16 +235,18 @@ impl Worker {
                     item_job
                 );
                 if !restart_after::<ItemJob>(&self.queue, "items", &name, stopped).await? {
-                    return Ok(());
+                    break;
                 }
+                name = format!("{}.items.{restart}", self.name);
             }
+            Ok(())
         };
         let runs = async {
             if registry.flows.is_empty() {
                 return Ok(());
             }
-            let name = format!("{}.runs", self.name);
-            loop {
+            let mut name = format!("{}.runs", self.name);
+            for restart in 1_u64.. {
                 let stopped = take_jobs!(
                     name.clone(),
                     self.queue
@@ -255,9 +257,11 @@ impl Worker {
                     run_job
                 );
                 if !restart_after::<RunJob>(&self.queue, "runs", &name, stopped).await? {
-                    return Ok(());
+                    break;
                 }
+                name = format!("{}.runs.{restart}", self.name);
             }
+            Ok(())
         };
         futures::future::try_join(items, runs).await.map(|_| ())
     }
@@ -265,8 +269,9 @@ impl Worker {
 
 /// Whether the apalis worker `name` of the `kind` queue, which stopped as `stopped` says, is to
 /// be started again: apalis stops a worker at a job whose payload does not decode (written by
-/// another program or another version). On Postgres that job is failed with the decoding error
-/// and the worker goes on; any other stop is the worker's error.
+/// another program or another version). That job is failed with the decoding error and the
+/// worker goes on, under a new name (apalis-redis refuses a name still seen alive); any other
+/// stop is the worker's error.
 async fn restart_after<T: DeserializeOwned>(
     queue: &Queue,
     kind: &str,
@@ -280,7 +285,8 @@ async fn restart_after<T: DeserializeOwned>(
     // by its text.
     let undecodable = matches!(&error, WorkerError::BackendError(source)
         if source.to_string().starts_with("Task decoding error"));
-    if undecodable && let Some(failed) = queue.fail_undecodable::<T>(kind, name).await? {
+    if undecodable {
+        let failed = queue.fail_undecodable::<T>(kind, name).await?;
         tracing::warn!(
             worker = name,
             failed,
