@@ -389,3 +389,149 @@ async fn an_undecodable_job_is_failed_and_the_worker_goes_on_on_redis() {
         assert!(result.contains("the job does not decode"), "{result}");
     }
 }
+
+/// Pages looked at slowly on the workers: 200 ms each.
+struct Slowly;
+
+#[batch_node(parallel, distributed = "slowly")]
+impl Slowly {
+    fn prep(&self, book: &Book) -> Vec<u64> {
+        book.pages.clone()
+    }
+
+    async fn exec(&self, page: &u64) -> u64 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        *page
+    }
+}
+
+/// A Redis server of this test's own on `port`, with no persistence: a restart loses the queue.
+fn start_forgetful_redis(port: u16) -> Option<std::process::Child> {
+    let child = std::process::Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    match child {
+        Ok(child) => Some(child),
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must have redis-server: {e}"
+            );
+            eprintln!("skipped: cannot start redis-server: {e}");
+            None
+        }
+    }
+}
+
+async fn redis_queue_at(url: &str) -> Queue {
+    for _ in 0..200 {
+        if let Ok(queue) = Queue::connect(url).await {
+            return queue
+                .named("forgetful")
+                .item_timeout(Duration::from_secs(2));
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("redis at {url} did not start");
+}
+
+/// The queue's Redis restarts without persistence in the middle of a batch: its items are
+/// gone. The caller gets an error (the server gone, or no progress for the item timeout),
+/// never a hang.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_restarted_without_its_data_mid_batch_is_an_error_not_a_hang() {
+    let port = 57_000 + (std::process::id() % 400) as u16;
+    let url = format!("redis://127.0.0.1:{port}/");
+    let Some(mut redis) = start_forgetful_redis(port) else {
+        return;
+    };
+    let queue = redis_queue_at(&url).await;
+    let worker = tokio::spawn(
+        Worker::new("slow", &queue)
+            .concurrency(2)
+            .node(Slowly)
+            .run(),
+    );
+    let slowly = Slowly;
+    let flow = flow! { slowly };
+    let mut book = Book {
+        pages: (0..40).collect(),
+        ..Book::default()
+    };
+    let start = Instant::now();
+    let running = queue.with_workers(flow.run(&mut book));
+    let restart = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        redis.kill().unwrap();
+        redis.wait().unwrap();
+        start_forgetful_redis(port).unwrap()
+    };
+    let (outcome, mut restarted) = tokio::join!(
+        tokio::time::timeout(Duration::from_secs(30), running),
+        restart
+    );
+    let error = outcome.expect("the caller returned").unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Distributed, "{error}");
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        start.elapsed()
+    );
+    worker.abort();
+    restarted.kill().unwrap();
+    restarted.wait().unwrap();
+}
+
+/// The queue's Redis loses its data mid-batch without dropping the connection (as a restart
+/// the client reconnects across does): no answer will come, and the item timeout ends the
+/// wait with an error naming the node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_that_lost_its_data_mid_batch_ends_in_the_item_timeout() {
+    let port = 57_400 + (std::process::id() % 400) as u16;
+    let url = format!("redis://127.0.0.1:{port}/");
+    let Some(mut redis) = start_forgetful_redis(port) else {
+        return;
+    };
+    let queue = redis_queue_at(&url).await;
+    let worker = tokio::spawn(
+        Worker::new("slow", &queue)
+            .concurrency(2)
+            .node(Slowly)
+            .run(),
+    );
+    let slowly = Slowly;
+    let flow = flow! { slowly };
+    let mut book = Book {
+        pages: (0..40).collect(),
+        ..Book::default()
+    };
+    let start = Instant::now();
+    let running = queue.with_workers(flow.run(&mut book));
+    let forget = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let client = redis::Client::open(url.as_str()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        redis::cmd("FLUSHALL")
+            .query_async::<()>(&mut conn)
+            .await
+            .unwrap();
+    };
+    let (outcome, ()) = tokio::join!(
+        tokio::time::timeout(Duration::from_secs(30), running),
+        forget
+    );
+    let error = outcome.expect("the caller returned").unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Distributed, "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("no item of `slowly` finished for 2s"),
+        "{message}"
+    );
+    assert!(start.elapsed() >= Duration::from_secs(2));
+    worker.abort();
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+}
