@@ -535,3 +535,64 @@ async fn a_redis_that_lost_its_data_mid_batch_ends_in_the_item_timeout() {
     redis.kill().unwrap();
     redis.wait().unwrap();
 }
+
+/// On Redis a job put back after its worker died keeps apalis's attempt count, so a job that
+/// kills every worker taking it would go round the fleet for ever: pocketflow counts the starts
+/// itself, and the 26th start gives up. Here the job has been started 25 times already.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_started_too_often_on_redis_is_given_up() {
+    let Some(url) = server_url("REDIS_URL") else {
+        return;
+    };
+    let name = unique("starts");
+    let queue = Queue::connect(&url).await.unwrap().named(&name);
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let (id, _) = bad_jobs().into_iter().next().unwrap();
+    redis::pipe()
+        .cmd("HSET")
+        .arg(format!("{name}.items:data"))
+        .arg(&id)
+        .arg(br#"{"node":"double-pages","items":[21]}"#)
+        .cmd("HSET")
+        .arg(format!("{name}.items:meta:{id}"))
+        .arg("attempts")
+        .arg(0)
+        .arg("max_attempts")
+        .arg(25)
+        .arg("status")
+        .arg("Pending")
+        .arg("pocketflow_starts")
+        .arg(25)
+        .cmd("RPUSH")
+        .arg(format!("{name}.items:active"))
+        .arg(&id)
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap();
+    let worker = tokio::spawn(Worker::new(unique("counter"), &queue).node(Double).run());
+    let start = Instant::now();
+    let result = loop {
+        let (status, result): (Option<String>, Option<String>) = redis::cmd("HMGET")
+            .arg(format!("{name}.items:meta:{id}"))
+            .arg("status")
+            .arg("result")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        if status.as_deref() == Some("Done") {
+            break result.unwrap_or_default();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "not answered: {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        result.contains("started 25 times without an answer"),
+        "{result}"
+    );
+    assert!(!result.contains("42"), "the item ran: {result}");
+    worker.abort();
+}

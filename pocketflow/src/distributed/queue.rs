@@ -458,6 +458,24 @@ impl Queue {
         Ok(undecodable)
     }
 
+    /// How many times the job `task` of the `kind` queue has been started, this start
+    /// included, when apalis's own count does not tell: on Redis, a job put back after its
+    /// worker died keeps its attempt count, so pocketflow counts starts in the job's metadata
+    /// hash. `None` on Postgres, where apalis counts them.
+    pub(crate) async fn count_start(&self, kind: &str, task: &TaskId) -> Result<Option<usize>> {
+        let Server::Redis(connection) = &self.inner.server else {
+            return Ok(None);
+        };
+        let starts: usize = redis::cmd("HINCRBY")
+            .arg(format!("{}.{kind}:meta:{task}", self.inner.name))
+            .arg("pocketflow_starts")
+            .arg(1)
+            .query_async(&mut connection.clone())
+            .await
+            .map_err(|e| queue_error("cannot count the job's starts", e))?;
+        Ok(Some(starts))
+    }
+
     /// The error of a batch whose `waiting` items of node `node` made no progress for the
     /// item timeout.
     fn items_timed_out(&self, node: &str, waiting: usize) -> Error {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apalis::prelude::{
-    Attempt, BackendExt, BoxDynError, Data, WorkerBuilder, WorkerBuilderExt, WorkerError,
+    Attempt, BackendExt, BoxDynError, Data, TaskId, WorkerBuilder, WorkerBuilderExt, WorkerError,
 };
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -306,15 +306,18 @@ async fn item_job(
     job: ItemJob,
     registry: Data<Arc<Registry>>,
     attempt: Attempt,
+    task: TaskId,
 ) -> std::result::Result<Vec<ItemAnswer>, BoxDynError> {
     let answer_all = |answer: ItemAnswer| job.items.iter().map(|_| answer.clone()).collect();
-    if attempt.current() > ITEM_STARTS {
+    let starts = registry.queue.count_start("items", &task).await?;
+    let starts = starts.unwrap_or_else(|| attempt.current());
+    if starts > ITEM_STARTS {
         return Ok(answer_all(ItemAnswer::Failed {
             attempts: 0,
             message: format!(
                 "the item was started {} times without an answer (each start crashed its \
                  worker); given up",
-                attempt.current() - 1
+                starts - 1
             ),
         }));
     }
@@ -352,6 +355,7 @@ async fn run_job(
     job: RunJob,
     registry: Data<Arc<Registry>>,
     attempt: Attempt,
+    task: TaskId,
 ) -> std::result::Result<Value, BoxDynError> {
     let Some(flow) = registry.flows.get(&job.flow) else {
         let mut registered: Vec<&String> = registry.flows.keys().collect();
@@ -365,7 +369,8 @@ async fn run_job(
     };
     // Orphaned starts (a worker that died holding the job) count too: a run that kills every
     // worker that takes it ends here, failed, instead of going round the fleet for ever.
-    let starts = attempt.current();
+    let starts = registry.queue.count_start("runs", &task).await?;
+    let starts = starts.unwrap_or_else(|| attempt.current());
     if starts > RUN_STARTS {
         let why = format!(
             "run `{}` was started {} times without ending; given up (every start crashed its \
