@@ -596,3 +596,59 @@ async fn a_job_started_too_often_on_redis_is_given_up() {
     assert!(!result.contains("42"), "the item ran: {result}");
     worker.abort();
 }
+
+static NAN_EXECS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+struct Scores {
+    score: f64,
+}
+
+/// Scores with NaN, which no checkpoint can hold: the run fails the same way every time.
+struct NotANumber;
+
+#[node]
+impl NotANumber {
+    async fn exec(&self) {
+        NAN_EXECS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn post(&self, scores: &mut Scores) {
+        scores.score = f64::NAN;
+    }
+}
+
+/// A run that fails in a way no retry can mend (here a store JSON cannot hold) is an answer,
+/// not a failed job: it is not started again, so its node's work is not repeated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_that_cannot_pass_on_retry_is_not_started_again() {
+    let (Some(queue), Some(db)) = (queue("PG_URL", "nan").await, checkpoints().await) else {
+        return;
+    };
+    let nan = NotANumber;
+    let worker = Worker::new(unique("nan-worker"), &queue)
+        .checkpoints(&db)
+        .flow("nan", flow! { nan });
+    let worker = tokio::spawn(worker.run());
+    let id = unique("nan-run");
+    queue
+        .enqueue_run("nan", &id, &Scores::default(), &())
+        .await
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        let saved = db.load(&id).await.unwrap();
+        if saved
+            .as_ref()
+            .is_some_and(|saved| saved.status == Status::Failed)
+        {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{saved:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Time for any retry to have started.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(NAN_EXECS.load(std::sync::atomic::Ordering::SeqCst), 1);
+    worker.abort();
+}

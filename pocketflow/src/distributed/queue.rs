@@ -29,6 +29,19 @@ tokio::task_local! {
 pub(crate) const RUN_STARTS: usize = 25;
 /// The same for an item: a worker answers failures itself, so only crashes count.
 pub(crate) const ITEM_STARTS: usize = 25;
+/// Puts back or fails one job of a stopped Redis worker, only if it is still in that worker's
+/// in-flight set.
+const RECLAIM: &str = r#"
+if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return end
+if ARGV[2] == 'requeue' then
+    redis.call('LPUSH', KEYS[2], ARGV[1])
+elseif ARGV[2] == 'fail' then
+    redis.call('SADD', KEYS[3], ARGV[1])
+    redis.call('HSET', KEYS[4], 'result', ARGV[3], 'status', 'Failed', 'attempts', ARGV[4],
+        'done_at', ARGV[5])
+end
+"#;
+
 /// The most items one job carries: the queue's work per job (a push, a fetch, an
 /// acknowledgement, a status read) is shared by them, and a worker runs them at once. A job
 /// lost with its worker runs all of its items again.
@@ -384,18 +397,22 @@ impl Queue {
                     let reclaim = match serde_json::from_slice::<T>(&job) {
                         Ok(_) => sqlx::query(
                             "UPDATE apalis.jobs SET status = 'Pending', lock_by = NULL, \
-                             lock_at = NULL WHERE id = $1",
+                             lock_at = NULL WHERE id = $1 AND lock_by = $2 \
+                             AND status IN ('Queued', 'Running')",
                         )
-                        .bind(id),
+                        .bind(id)
+                        .bind(worker),
                         Err(error) => {
                             undecodable += 1;
                             sqlx::query(
                                 "UPDATE apalis.jobs SET status = 'Failed', \
                                  attempts = max_attempts, last_result = $2, done_at = now(), \
-                                 lock_by = NULL WHERE id = $1",
+                                 lock_by = NULL WHERE id = $1 AND lock_by = $3 \
+                                 AND status IN ('Queued', 'Running')",
                             )
                             .bind(id)
                             .bind(why(error))
+                            .bind(worker)
                         }
                     };
                     reclaim.execute(pool).await.map_err(|e| failed(&e))?;
@@ -418,38 +435,30 @@ impl Queue {
                         .query_async(&mut conn)
                         .await
                         .map_err(|e| failed(&e))?;
-                    let decoded = job.map(|job| serde_json::from_slice::<T>(&job).map(drop));
-                    let mut reclaim = redis::pipe();
-                    reclaim.atomic().cmd("SREM").arg(&inflight).arg(&id);
-                    match decoded {
-                        Some(Ok(())) => {
-                            reclaim.cmd("LPUSH").arg(format!("{queue}:active")).arg(&id);
-                        }
+                    // Only a job still in this worker's in-flight set is its to put back or
+                    // fail: another worker's orphan recovery may have taken it meanwhile.
+                    let (action, result) = match job.map(|job| serde_json::from_slice::<T>(&job)) {
+                        Some(Ok(_)) => ("requeue", String::new()),
                         Some(Err(error)) => {
                             undecodable += 1;
-                            let now = std::time::SystemTime::now()
-                                .duration_since(std::time::UNIX_EPOCH)
-                                .map_or(0, |since| since.as_secs());
-                            reclaim
-                                .cmd("SADD")
-                                .arg(format!("{queue}:dead"))
-                                .arg(&id)
-                                .cmd("HSET")
-                                .arg(format!("{queue}:meta:{id}"))
-                                .arg("result")
-                                .arg(why(error).to_string())
-                                .arg("status")
-                                .arg("Failed")
-                                .arg("attempts")
-                                .arg(ITEM_STARTS.max(RUN_STARTS))
-                                .arg("done_at")
-                                .arg(now);
+                            ("fail", why(error).to_string())
                         }
-                        // No payload: nothing to run or fail.
-                        None => {}
-                    }
-                    reclaim
-                        .query_async::<()>(&mut conn)
+                        None => ("drop", String::new()),
+                    };
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |since| since.as_secs());
+                    redis::Script::new(RECLAIM)
+                        .key(&inflight)
+                        .key(format!("{queue}:active"))
+                        .key(format!("{queue}:dead"))
+                        .key(format!("{queue}:meta:{id}"))
+                        .arg(&id)
+                        .arg(action)
+                        .arg(result)
+                        .arg(ITEM_STARTS.max(RUN_STARTS))
+                        .arg(now)
+                        .invoke_async::<()>(&mut conn)
                         .await
                         .map_err(|e| failed(&e))?;
                 }

@@ -21,7 +21,7 @@ use super::jobs::{ItemAnswer, ItemJob, RunJob};
 use super::queue::{ITEM_STARTS, Queue, RUN_STARTS, Storage};
 use crate::drive::retry::exec_with_retries;
 use crate::durable::{Checkpoints, Outcome, Postgres, Status};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{DurableErrorKind, Error, ErrorKind, Result};
 use crate::node::{Node, Run};
 
 /// A process's share of a fleet: the flows it can run by name and the distributed batch nodes
@@ -309,7 +309,13 @@ async fn item_job(
     task: TaskId,
 ) -> std::result::Result<Vec<ItemAnswer>, BoxDynError> {
     let answer_all = |answer: ItemAnswer| job.items.iter().map(|_| answer.clone()).collect();
-    let starts = registry.queue.count_start("items", &task).await?;
+    // A count that cannot be read counts as apalis's: the item still gets its answer.
+    let starts = registry
+        .queue
+        .count_start("items", &task)
+        .await
+        .ok()
+        .flatten();
     let starts = starts.unwrap_or_else(|| attempt.current());
     if starts > ITEM_STARTS {
         return Ok(answer_all(ItemAnswer::Failed {
@@ -398,7 +404,7 @@ async fn run_job(
         Ok(Ok(Outcome::Interrupted(why))) => {
             return Ok(json!({ "interrupted": why.node(), "reason": why.reason() }));
         }
-        Ok(Err(error)) if !matches!(error.kind(), ErrorKind::Durable | ErrorKind::Distributed) => {
+        Ok(Err(error)) if !may_pass_on_retry(&error) => {
             return Ok(json!({ "failed": error.to_string() }));
         }
         Ok(Err(error)) => error.to_string(),
@@ -410,7 +416,15 @@ async fn run_job(
         ),
     };
     if starts >= RUN_STARTS {
-        mark_failed(db, &job.run, &failed).await?;
+        if mark_failed(db, &job.run, &failed).await.is_err() {
+            // The database is still away: the run stays `running`, so a job must stay to
+            // resume it, a while later.
+            registry
+                .queue
+                .enqueue_run_job(job.clone(), OUTAGE_RETRY)
+                .await?;
+            return Ok(json!({ "again_in_ms": OUTAGE_RETRY.as_millis() as u64, "after": failed }));
+        }
         return Ok(json!({ "failed": failed }));
     }
     Err(failed.into())
@@ -418,6 +432,24 @@ async fn run_job(
 
 /// How long a run job whose run is locked by another worker waits before it is taken again.
 const BUSY_RETRY: Duration = Duration::from_secs(1);
+/// How long a run job that used up its starts while the checkpoints were unreachable waits
+/// before it is taken again.
+const OUTAGE_RETRY: Duration = Duration::from_secs(60);
+
+/// Whether a run that failed with `error` may do better when its job is started again: the
+/// database or queue failed, or another process moved the run on. An unreadable store, a
+/// changed shape or a missing run fail the same way every time, and a node's failure is the
+/// run's own: those are answers, not failed jobs.
+fn may_pass_on_retry(error: &Error) -> bool {
+    match error.kind() {
+        ErrorKind::Distributed => true,
+        ErrorKind::Durable => matches!(
+            error.durable_kind(),
+            Some(DurableErrorKind::Backend | DurableErrorKind::Conflict) | None
+        ),
+        _ => false,
+    }
+}
 
 /// Marks run `id` failed with `why`, unless it ended meanwhile: its next `run` retries it.
 async fn mark_failed(db: &Postgres, id: &str, why: &str) -> Result<()> {

@@ -375,7 +375,7 @@ async fn conflict<C: Checkpoints>(checkpoints: &C, id: &str, loaded: Option<u64>
     let saved = checkpoints.load(id).await.ok().flatten();
     let by = match (saved, loaded) {
         (Some(saved), Some(step)) if saved.step == step => {
-            "was edited (by `update` or `update_json`)"
+            "was edited (by `update` or `update_json`) or re-checkpointed by another process"
         }
         _ => "was moved on by another process running it at the same time",
     };

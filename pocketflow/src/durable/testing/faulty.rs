@@ -166,8 +166,14 @@ impl<'c, C: Checkpoints> Faulty<'c, C> {
                         .update_store(run_id, &mut |store| {
                             let mut value: serde_json::Value = serde_json::from_str(store)
                                 .map_err(|e| Error::durable(e.into()))?;
-                            let edits = value["edits"].as_u64().unwrap_or(0);
-                            value["edits"] = (edits + 1).into();
+                            let Some(fields) = value.as_object_mut() else {
+                                return Err(Error::durable(
+                                    "fault injected: an update needs a store that is a JSON object"
+                                        .into(),
+                                ));
+                            };
+                            let edits = fields.get("edits").and_then(|e| e.as_u64()).unwrap_or(0);
+                            fields.insert("edits".to_owned(), (edits + 1).into());
                             Ok(value.to_string())
                         })
                         .await;
