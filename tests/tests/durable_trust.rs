@@ -448,3 +448,90 @@ async fn editing_a_run_that_does_not_exist_is_not_found() {
         .unwrap_err();
     assert_eq!(error.durable_kind(), Some(DurableErrorKind::NotFound));
 }
+
+/// Doubles its items. `prep` gives the first process its items only when the test lets it,
+/// and the items differ per call (a listing that changed between two reads); `exec` holds on
+/// items 2 and 10 while `holding` is on (a process that dies there).
+#[derive(Default)]
+struct Varied {
+    preps: Arc<AtomicU32>,
+    prep_gate: Arc<Gate>,
+    exec_held: Arc<Notify>,
+    holding: Arc<AtomicBool>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+struct Pairs {
+    items: Vec<u64>,
+    doubled: Vec<u64>,
+}
+
+#[batch_node]
+impl Varied {
+    async fn prep(&self, _: &Pairs) -> Vec<u64> {
+        if self.preps.fetch_add(1, Ordering::SeqCst) == 0 {
+            self.prep_gate.pass().await;
+            vec![10, 20, 30]
+        } else {
+            vec![1, 2, 3]
+        }
+    }
+    async fn exec(&self, item: &u64) -> u64 {
+        if self.holding.load(Ordering::SeqCst) && (*item == 2 || *item == 10) {
+            self.exec_held.notify_one();
+            std::future::pending::<()>().await;
+        }
+        item * 2
+    }
+    fn post(&self, pairs: &mut Pairs, items: Vec<u64>, doubled: Vec<u64>) {
+        pairs.items = items;
+        pairs.doubled = doubled;
+    }
+}
+
+/// Two processes load one version of a run and reach the same batch node; their `prep`s give
+/// different items. Only the first to claim the step journals it: the other's items never
+/// land beside the first one's results, and the run ends with every result its own item's.
+#[tokio::test]
+async fn two_processes_at_one_version_never_mix_their_journals() {
+    use std::pin::pin;
+
+    use futures::future::{Either, select};
+
+    let db = Memory::new();
+    let varied = Varied::default();
+    let (preps, gate, held, holding) = (
+        varied.preps.clone(),
+        varied.prep_gate.clone(),
+        varied.exec_held.clone(),
+        varied.holding.clone(),
+    );
+    let flow = flow! { varied };
+    holding.store(true, Ordering::SeqCst);
+    gate.close();
+    let (run_first, run_second) = (flow.durable(&db, "mixed"), flow.durable(&db, "mixed"));
+    let (mut first_store, mut second_store) = (Pairs::default(), Pairs::default());
+    {
+        let mut second = pin!(run_second.run(&mut second_store));
+        // The second process holds in `prep`, having loaded the run's first version.
+        assert!(matches!(
+            select(second.as_mut(), pin!(gate.entered.notified())).await,
+            Either::Right(_)
+        ));
+        // The first runs `prep` (items 1, 2, 3), journals item 1's result, and dies in item 2.
+        let mut first = pin!(run_first.run(&mut first_store));
+        assert!(matches!(
+            select(first.as_mut(), pin!(held.notified())).await,
+            Either::Right(_)
+        ));
+        // The second's `prep` returns items 10, 20, 30; it journals them only if it claims.
+        gate.release.notify_one();
+        let _ = select(second.as_mut(), pin!(held.notified())).await;
+    }
+    holding.store(false, Ordering::SeqCst);
+    let mut pairs = Pairs::default();
+    flow.durable(&db, "mixed").run(&mut pairs).await.unwrap();
+    let doubled: Vec<u64> = pairs.items.iter().map(|item| item * 2).collect();
+    assert_eq!(pairs.doubled, doubled, "results of other items: {pairs:?}");
+    assert_eq!(preps.load(Ordering::SeqCst), 2);
+}

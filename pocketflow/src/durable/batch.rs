@@ -143,13 +143,15 @@ async fn load_journal<N: NodeInfo, S, I: DeserializeOwned, O: DeserializeOwned>(
     Ok(Some((items, done)))
 }
 
-/// Journals the batch's items, in slot 0.
+/// Claims the step, then journals the batch's items in slot 0: of two processes that ran
+/// `prep` on one version, only the first to claim journals anything.
 async fn journal_items<N: NodeInfo, S, T: Serialize>(
     saver: &dyn Saver<S>,
     items: &T,
 ) -> Result<()> {
     let json = json::encode(items)
         .map_err(|e| json::unwritable(&format!("node `{}`", N::NAME), "the batch's items", e))?;
+    saver.claim().await?;
     saver.save_item(0, json).await
 }
 

@@ -245,6 +245,27 @@ pub trait Checkpoints: Send + Sync {
     /// The checkpoints of `run_id`, oldest first (empty for a run never saved).
     fn history(&self, run_id: &str) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send;
 
+    /// Claims the step in progress of `run_id` for this process: moves the run's version from
+    /// `version` to `version + 1` and drops its journal, in one transaction, if the run is
+    /// still at `version`; returns whether it did. A batch node claims its step before it
+    /// journals its items, so that of two processes that loaded one version only one journals
+    /// that step: the other's claim, and every write it makes after, is refused.
+    ///
+    /// The default loads, compares and updates in separate calls, as the default
+    /// [`save_after`](Self::save_after) does; a backend should do it in one transaction.
+    fn claim(&self, run_id: &str, version: u64) -> impl Future<Output = Result<bool>> + Send {
+        async move {
+            match self.load(run_id).await? {
+                Some(saved) if saved.version == version => {
+                    self.update_store(run_id, &mut |store| Ok(store.to_owned()))
+                        .await?;
+                    Ok(true)
+                }
+                _ => Ok(false),
+            }
+        }
+    }
+
     /// Journals one piece of the step in progress of `run_id`, replacing what `slot` held, if
     /// the run is still at `version` (in the same transaction), and returns whether it did. A
     /// batch node keeps its items in slot 0 and the exec result of item `i` in slot `i + 1`, so

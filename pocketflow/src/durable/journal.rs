@@ -30,6 +30,10 @@ pub trait Saver<S>: Sync {
         Ok(false)
     }
 
+    /// Claims the step in progress for this process before its journal is written (see
+    /// `Checkpoints::claim`): an error when another process got there first.
+    fn claim(&self) -> Pending<'_, ()>;
+
     /// Journals `value` in `slot` of the step in progress (see `Checkpoints::save_item`).
     fn save_item<'s>(&'s self, slot: u64, value: String) -> Pending<'s, ()>;
 

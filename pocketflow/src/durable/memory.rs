@@ -144,6 +144,18 @@ impl Checkpoints for Memory {
         Ok(list)
     }
 
+    async fn claim(&self, run_id: &str, version: u64) -> Result<bool> {
+        let mut runs = self.runs();
+        match runs.get_mut(run_id) {
+            Some(run) if run.current.version == version => {
+                run.current.version += 1;
+                run.items.clear();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn save_item(&self, run_id: &str, version: u64, slot: u64, value: &str) -> Result<bool> {
         let mut runs = self.runs();
         match runs.get_mut(run_id) {

@@ -561,6 +561,33 @@ impl Checkpoints for Postgres {
         .collect()
     }
 
+    async fn claim(&self, run_id: &str, version: u64) -> Result<bool> {
+        let version = sql::step_to_db(run_id, version)?;
+        let (pool, id) = (self.pool.clone(), run_id.to_owned());
+        detached(async move {
+            let mut tx = pool.begin().await?;
+            let claimed =
+                sqlx::query("UPDATE runs SET version = version + 1 WHERE id = $1 AND version = $2")
+                    .bind(&id)
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1;
+            if claimed {
+                sqlx::query("DELETE FROM items WHERE run_id = $1")
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await.map(|()| claimed)
+        })
+        .await
+        .map_err(db_error(format_args!(
+            "PostgreSQL: claiming a step of run `{run_id}`"
+        )))
+    }
+
     async fn save_item(&self, run_id: &str, version: u64, slot: u64, value: &str) -> Result<bool> {
         self.save_items(run_id, version, &[(slot, value.to_owned())])
             .await

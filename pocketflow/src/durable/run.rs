@@ -495,6 +495,17 @@ impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
         })
     }
 
+    fn claim(&self) -> Pending<'_, ()> {
+        Box::pin(async move {
+            let version = self.version.load(Ordering::Relaxed);
+            if self.checkpoints.claim(self.id, version).await? {
+                self.version.store(version + 1, Ordering::Relaxed);
+                return Ok(());
+            }
+            self.journaled(false).await
+        })
+    }
+
     fn save_item<'s>(&'s self, slot: u64, value: String) -> Pending<'s, ()> {
         Box::pin(async move {
             let version = self.version.load(Ordering::Relaxed);

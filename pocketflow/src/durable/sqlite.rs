@@ -353,6 +353,20 @@ impl Checkpoints for Sqlite {
             .collect()
     }
 
+    async fn claim(&self, run_id: &str, version: u64) -> Result<bool> {
+        let version = sql::step_to_db(run_id, version)?;
+        self.db
+            .write(
+                |conn| queries::claim(conn, run_id, version),
+                || {
+                    let id = run_id.to_owned();
+                    move |conn| queries::claim(conn, &id, version)
+                },
+            )
+            .await
+            .map_err(self.failed(format_args!("claiming a step of run `{run_id}`")))
+    }
+
     async fn save_item(&self, run_id: &str, version: u64, slot: u64, value: &str) -> Result<bool> {
         let version = sql::step_to_db(run_id, version)?;
         let slot = sql::step_to_db(run_id, slot)?;

@@ -188,6 +188,21 @@ pub(super) fn history(conn: &Connection, run_id: &str) -> rusqlite::Result<Vec<H
     .collect()
 }
 
+/// Moves the run from `version` to the next and drops its journal, if it is still there; one
+/// transaction, returns whether it did.
+pub(super) fn claim(conn: &Connection, run_id: &str, version: i64) -> rusqlite::Result<bool> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let claimed = tx
+        .prepare_cached("UPDATE runs SET version = version + 1 WHERE id = ?1 AND version = ?2")?
+        .execute(params![run_id, version])?
+        == 1;
+    if claimed {
+        tx.prepare_cached("DELETE FROM items WHERE run_id = ?1")?
+            .execute([run_id])?;
+    }
+    tx.commit().map(|()| claimed)
+}
+
 /// Journals one row, only while the run is at `version`; returns whether it did.
 pub(super) fn save_item(
     conn: &Connection,

@@ -227,6 +227,10 @@ impl<C: Checkpoints> Checkpoints for Faulty<'_, C> {
         self.call(run_id, self.inner.history(run_id)).await
     }
 
+    async fn claim(&self, run_id: &str, version: u64) -> Result<bool> {
+        self.call(run_id, self.inner.claim(run_id, version)).await
+    }
+
     async fn save_item(&self, run_id: &str, version: u64, slot: u64, value: &str) -> Result<bool> {
         self.call(run_id, self.inner.save_item(run_id, version, slot, value))
             .await
