@@ -135,3 +135,32 @@ pub fn server_url(variable: &str) -> Option<String> {
         }
     }
 }
+
+/// A `redis-server` of a test's own on loopback `port`, with `settings` (`--save`, `--dir` and
+/// the like), or `None` after printing why the test skips; under `CI` a missing `redis-server`
+/// fails the test.
+///
+/// ```no_run
+/// if let Some(mut redis) = pocketflow_tests::spawn_redis(57_999, &["--save".as_ref(), "".as_ref()]) {
+///     redis.kill().unwrap();
+/// }
+/// ```
+pub fn spawn_redis(port: u16, settings: &[&std::ffi::OsStr]) -> Option<std::process::Child> {
+    let child = std::process::Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(settings)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    match child {
+        Ok(child) => Some(child),
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must have redis-server: {e}"
+            );
+            eprintln!("skipped: cannot start redis-server: {e}");
+            None
+        }
+    }
+}

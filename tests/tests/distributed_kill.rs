@@ -286,32 +286,18 @@ async fn a_run_whose_worker_dies_resumes_on_another_on_redis() {
 /// A Redis server of this test's own, on `port`, keeping its data in `dir` (append-only file,
 /// written at every command) so that a restart finds the queue as it was.
 fn start_redis(port: u16, dir: &std::path::Path) -> Option<Child> {
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-        ])
-        .args(["--appendonly", "yes", "--appendfsync", "always"])
-        .arg("--dir")
-        .arg(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    match child {
-        Ok(child) => Some(child),
-        Err(e) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must have redis-server: {e}"
-            );
-            eprintln!("skipped: cannot start redis-server: {e}");
-            None
-        }
-    }
+    let settings = [
+        "--save",
+        "",
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--dir",
+    ];
+    let mut settings: Vec<&std::ffi::OsStr> = settings.iter().map(|s| s.as_ref()).collect();
+    settings.push(dir.as_os_str());
+    pocketflow_tests::spawn_redis(port, &settings)
 }
 
 async fn wait_for_redis(url: &str) -> Queue {

@@ -407,23 +407,9 @@ impl Slowly {
 
 /// A Redis server of this test's own on `port`, with no persistence: a restart loses the queue.
 fn start_forgetful_redis(port: u16) -> Option<std::process::Child> {
-    let child = std::process::Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    match child {
-        Ok(child) => Some(child),
-        Err(e) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must have redis-server: {e}"
-            );
-            eprintln!("skipped: cannot start redis-server: {e}");
-            None
-        }
-    }
+    let settings = ["--save", "", "--appendonly", "no"];
+    let settings: Vec<&std::ffi::OsStr> = settings.iter().map(|s| s.as_ref()).collect();
+    pocketflow_tests::spawn_redis(port, &settings)
 }
 
 async fn redis_queue_at(url: &str) -> Queue {
@@ -438,6 +424,30 @@ async fn redis_queue_at(url: &str) -> Queue {
     panic!("redis at {url} did not start");
 }
 
+/// Forty slow items through `queue` on one worker, with `mishap` run beside them: the error
+/// the caller gets (within 30 s), how long it took, and what `mishap` returned.
+async fn slow_batch_beside<F: std::future::Future>(
+    queue: &Queue,
+    mishap: F,
+) -> (pocketflow::Error, Duration, F::Output) {
+    let worker = tokio::spawn(Worker::new("slow", queue).concurrency(2).node(Slowly).run());
+    let slowly = Slowly;
+    let flow = flow! { slowly };
+    let mut book = Book {
+        pages: (0..40).collect(),
+        ..Book::default()
+    };
+    let start = Instant::now();
+    let running = queue.with_workers(flow.run(&mut book));
+    let (outcome, mishap) = tokio::join!(
+        tokio::time::timeout(Duration::from_secs(30), running),
+        mishap
+    );
+    let error = outcome.expect("the caller returned").unwrap_err();
+    worker.abort();
+    (error, start.elapsed(), mishap)
+}
+
 /// The queue's Redis restarts without persistence in the middle of a batch: its items are
 /// gone. The caller gets an error (the server gone, or no progress for the item timeout),
 /// never a hang.
@@ -449,38 +459,15 @@ async fn a_redis_restarted_without_its_data_mid_batch_is_an_error_not_a_hang() {
         return;
     };
     let queue = redis_queue_at(&url).await;
-    let worker = tokio::spawn(
-        Worker::new("slow", &queue)
-            .concurrency(2)
-            .node(Slowly)
-            .run(),
-    );
-    let slowly = Slowly;
-    let flow = flow! { slowly };
-    let mut book = Book {
-        pages: (0..40).collect(),
-        ..Book::default()
-    };
-    let start = Instant::now();
-    let running = queue.with_workers(flow.run(&mut book));
     let restart = async {
         tokio::time::sleep(Duration::from_millis(500)).await;
         redis.kill().unwrap();
         redis.wait().unwrap();
         start_forgetful_redis(port).unwrap()
     };
-    let (outcome, mut restarted) = tokio::join!(
-        tokio::time::timeout(Duration::from_secs(30), running),
-        restart
-    );
-    let error = outcome.expect("the caller returned").unwrap_err();
+    let (error, elapsed, mut restarted) = slow_batch_beside(&queue, restart).await;
     assert_eq!(error.kind(), ErrorKind::Distributed, "{error}");
-    assert!(
-        start.elapsed() < Duration::from_secs(15),
-        "{:?}",
-        start.elapsed()
-    );
-    worker.abort();
+    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
     restarted.kill().unwrap();
     restarted.wait().unwrap();
 }
@@ -496,20 +483,6 @@ async fn a_redis_that_lost_its_data_mid_batch_ends_in_the_item_timeout() {
         return;
     };
     let queue = redis_queue_at(&url).await;
-    let worker = tokio::spawn(
-        Worker::new("slow", &queue)
-            .concurrency(2)
-            .node(Slowly)
-            .run(),
-    );
-    let slowly = Slowly;
-    let flow = flow! { slowly };
-    let mut book = Book {
-        pages: (0..40).collect(),
-        ..Book::default()
-    };
-    let start = Instant::now();
-    let running = queue.with_workers(flow.run(&mut book));
     let forget = async {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let client = redis::Client::open(url.as_str()).unwrap();
@@ -519,19 +492,14 @@ async fn a_redis_that_lost_its_data_mid_batch_ends_in_the_item_timeout() {
             .await
             .unwrap();
     };
-    let (outcome, ()) = tokio::join!(
-        tokio::time::timeout(Duration::from_secs(30), running),
-        forget
-    );
-    let error = outcome.expect("the caller returned").unwrap_err();
+    let (error, elapsed, ()) = slow_batch_beside(&queue, forget).await;
     assert_eq!(error.kind(), ErrorKind::Distributed, "{error}");
     let message = error.to_string();
     assert!(
         message.contains("no item of `slowly` finished for 2s"),
         "{message}"
     );
-    assert!(start.elapsed() >= Duration::from_secs(2));
-    worker.abort();
+    assert!(elapsed >= Duration::from_secs(2), "{elapsed:?}");
     redis.kill().unwrap();
     redis.wait().unwrap();
 }
