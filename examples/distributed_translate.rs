@@ -171,7 +171,12 @@ async fn bench() -> pocketflow::Result<()> {
         let processes: Vec<WorkerProcess> = (0..workers)
             .map(|i| {
                 let child = Command::new(std::env::current_exe().unwrap())
-                    .args(["worker", &format!("bench-{workers}-{i}")])
+                    // Names of their own: Redis refuses a worker named as one seen alive
+                    // in the last few heartbeats, as those of the run before may be.
+                    .args([
+                        "worker",
+                        &format!("bench-{}-{workers}-{i}", std::process::id()),
+                    ])
                     .stdout(Stdio::null())
                     .spawn()
                     .expect("start a worker process");

@@ -620,3 +620,34 @@ async fn a_run_that_cannot_pass_on_retry_is_not_started_again() {
     assert_eq!(NAN_EXECS.load(std::sync::atomic::Ordering::SeqCst), 1);
     worker.abort();
 }
+
+/// On Postgres a pushed job wakes an idle worker at once: with a poll interval of an hour and a
+/// heartbeat of a minute (the two other things that make a worker fetch), three items still
+/// come back within seconds. Before, the worker slept until one of the two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_pushed_to_postgres_wakes_an_idle_worker() {
+    let Some(queue) = queue("PG_URL", "woken").await else {
+        return;
+    };
+    let queue = queue
+        .poll_interval(Duration::from_secs(3600))
+        .heartbeat(Duration::from_secs(60));
+    let worker = tokio::spawn(Worker::new(unique("woken"), &queue).node(Double).run());
+    // Let it register, fetch nothing and go idle.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let double = Double;
+    let flow = flow! { double };
+    let mut book = Book {
+        pages: vec![1, 2, 3],
+        ..Book::default()
+    };
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        queue.with_workers(flow.run(&mut book)),
+    )
+    .await
+    .expect("the idle worker took the items when they were pushed")
+    .unwrap();
+    assert_eq!(book.pages, [2, 4, 6]);
+    worker.abort();
+}

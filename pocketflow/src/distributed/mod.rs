@@ -56,6 +56,7 @@
 
 mod items;
 mod jobs;
+mod polling;
 mod queue;
 mod worker;
 

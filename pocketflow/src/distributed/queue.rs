@@ -15,6 +15,7 @@ use sqlx::PgPool;
 
 use super::items::Distributed;
 use super::jobs::{ItemAnswer, ItemJob, RunJob};
+use super::polling::EveryInterval;
 use crate::error::{BoxError, Error, Phase, Result};
 use crate::progress::{self, Progress};
 
@@ -171,6 +172,11 @@ impl Queue {
 
     /// How often an idle worker asks the queue for jobs (20 ms by default): the latency of a
     /// job queued while all workers wait, against one query per interval per idle worker.
+    ///
+    /// On Postgres a worker is also told of each job the moment it is pushed (apalis's insert
+    /// trigger notifies; each worker listens on one more connection), so there the interval
+    /// is only the fallback and can be long: a second costs no latency. Redis has no such
+    /// notification: its workers find new jobs by this interval alone.
     pub fn poll_interval(self, every: Duration) -> Queue {
         let mut inner = Arc::unwrap_or_clone(self.inner);
         inner.poll = every.max(Duration::from_millis(1));
@@ -202,8 +208,14 @@ impl Queue {
         }
     }
 
-    pub(crate) fn poll(&self) -> Duration {
-        self.inner.poll
+    /// When an idle worker of the `kind` queue fetches again: every poll interval, and on
+    /// Postgres as soon as a job is pushed.
+    pub(crate) fn polls(&self, kind: &str) -> EveryInterval {
+        let polls = EveryInterval::new(self.inner.poll);
+        match &self.inner.server {
+            Server::Postgres(pool) => polls.woken_by_pushes(pool, self.queue_name(kind)),
+            Server::Redis(_) => polls,
+        }
     }
 
     /// Puts a durable run on the queue: a worker that registers a flow as `flow` runs it with
@@ -248,6 +260,11 @@ impl Queue {
         CURRENT.try_with(Queue::clone).ok()
     }
 
+    /// The apalis queue (a job type on Postgres) of `kind`: `name.runs` or `name.items`.
+    fn queue_name(&self, kind: &str) -> String {
+        format!("{}.{kind}", self.inner.name)
+    }
+
     /// The apalis storage of the `kind` queue (`runs` or `items`).
     pub(crate) fn storage<T>(&self, kind: &str) -> Storage<T> {
         self.storage_fetching(kind, 10)
@@ -256,7 +273,7 @@ impl Queue {
     /// The apalis storage of the `kind` queue for a worker that fetches up to `batch` jobs per
     /// poll.
     pub(crate) fn storage_fetching<T>(&self, kind: &str, batch: usize) -> Storage<T> {
-        let queue = format!("{}.{kind}", self.inner.name);
+        let queue = self.queue_name(kind);
         let heartbeat = self.inner.heartbeat;
         match &self.inner.server {
             Server::Postgres(pool) => {
@@ -376,7 +393,7 @@ impl Queue {
         kind: &str,
         worker: &str,
     ) -> Result<usize> {
-        let queue = format!("{}.{kind}", self.inner.name);
+        let queue = self.queue_name(kind);
         let failed = |e: &dyn std::fmt::Display| {
             queue_error("cannot reclaim the jobs of a stopped worker", e)
         };

@@ -102,12 +102,12 @@ struct Registry {
 /// handling each job with `$handle`. A macro: apalis's worker bounds are written for concrete
 /// job types, and each arm of the match is a different backend type.
 macro_rules! take_jobs {
-    ($name:expr, $storage:expr, $poll:expr, $concurrency:expr, $registry:expr, $handle:expr) => {{
+    ($name:expr, $storage:expr, $polls:expr, $concurrency:expr, $registry:expr, $handle:expr) => {{
         let name: String = $name;
         let stopped = match $storage {
             Storage::Postgres(storage) => {
                 WorkerBuilder::new(name.as_str())
-                    .backend(storage.poll_with_interval($poll))
+                    .backend(storage.poll_with_strategy($polls))
                     .concurrency($concurrency)
                     .data($registry.clone())
                     .build($handle)
@@ -116,7 +116,7 @@ macro_rules! take_jobs {
             }
             Storage::Redis(storage) => {
                 WorkerBuilder::new(name.as_str())
-                    .backend(storage.poll_with_interval($poll))
+                    .backend(storage.poll_with_strategy($polls))
                     .concurrency($concurrency)
                     .data($registry.clone())
                     .build($handle)
@@ -229,7 +229,7 @@ impl Worker {
                     name.clone(),
                     self.queue
                         .storage_fetching::<ItemJob>("items", self.concurrency),
-                    self.queue.poll(),
+                    self.queue.polls("items"),
                     self.concurrency,
                     registry,
                     item_job
@@ -251,7 +251,7 @@ impl Worker {
                     name.clone(),
                     self.queue
                         .storage_fetching::<RunJob>("runs", self.concurrency),
-                    self.queue.poll(),
+                    self.queue.polls("runs"),
                     self.concurrency,
                     registry,
                     run_job
