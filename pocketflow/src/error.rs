@@ -87,7 +87,7 @@ pub enum ErrorKind {
     /// flow of another shape; `Error::durable_kind` (feature `durable`) says which.
     Durable,
     /// A distributed run could not use its queue (the server went away), or a worker could not
-    /// run an item (no node registered under its name).
+    /// run an item (no node registered under its name); `Error::distributed_kind` says which.
     Distributed,
 }
 
@@ -118,6 +118,38 @@ pub enum DurableErrorKind {
     Backend,
     /// No such run, or no such step of it.
     NotFound,
+}
+
+/// What failed in the distributed layer, for an error of kind [`ErrorKind::Distributed`]:
+/// matched on to tell a fleet that lacks a node from a queue server that went away. Also at
+/// `pocketflow::distributed::DistributedErrorKind`.
+///
+/// ```
+/// use pocketflow::DistributedErrorKind;
+///
+/// let error = pocketflow::Error::distributed_with(DistributedErrorKind::Timeout, "no answer".into());
+/// assert_eq!(error.distributed_kind(), Some(DistributedErrorKind::Timeout));
+/// assert_eq!(pocketflow::Error::distributed("refused".into()).distributed_kind(), Some(DistributedErrorKind::Server));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DistributedErrorKind {
+    /// The queue's server failed or went away (connecting, queueing, reading answers).
+    Server,
+    /// No item of a batch finished for the queue's `item_timeout`: no worker registers the
+    /// node, the workers are down, or the server lost the jobs.
+    Timeout,
+    /// A worker has no node registered under the item's name.
+    UnknownNode,
+    /// An item, a result, a store or params is not JSON, or does not read back as its type on
+    /// the other side (the caller and the workers run different versions).
+    Unreadable,
+    /// The queue gave a job up: it was started too often without an answer (each start
+    /// crashed its worker).
+    GivenUp,
+    /// The queue or a worker is set up wrong: a URL that is not a queue's, a worker with
+    /// nothing registered or with flows but no checkpoints.
+    Setup,
 }
 
 /// The error of a run: which node failed, in which phase, after how many attempts, with the
@@ -157,6 +189,7 @@ struct Details {
     item: Option<usize>,
     limit: u64,
     durable: Option<DurableErrorKind>,
+    distributed: Option<DistributedErrorKind>,
     source: Option<BoxError>,
 }
 
@@ -171,6 +204,7 @@ impl Error {
             item: None,
             limit: 0,
             durable: None,
+            distributed: None,
             source: None,
         }))
     }
@@ -256,9 +290,35 @@ impl Error {
     /// assert_eq!(error.to_string(), "distributed run: connection refused");
     /// ```
     pub fn distributed(problem: BoxError) -> Error {
+        Error::distributed_with(DistributedErrorKind::Server, problem)
+    }
+
+    /// An error of kind [`ErrorKind::Distributed`] with a [`DistributedErrorKind`] other than
+    /// `Server`.
+    ///
+    /// ```
+    /// use pocketflow::DistributedErrorKind;
+    /// let error = pocketflow::Error::distributed_with(DistributedErrorKind::UnknownNode, "no `shout`".into());
+    /// assert_eq!(error.to_string(), "distributed run: no `shout`");
+    /// ```
+    pub fn distributed_with(kind: DistributedErrorKind, problem: BoxError) -> Error {
         let mut error = Error::new(ErrorKind::Distributed, "");
+        error.0.distributed = Some(kind);
         error.0.source = Some(problem);
         error
+    }
+
+    /// What failed in the distributed layer, for an error of kind [`ErrorKind::Distributed`];
+    /// `None` for every other kind.
+    ///
+    /// ```
+    /// use pocketflow::DistributedErrorKind;
+    /// let error = pocketflow::Error::distributed_with(DistributedErrorKind::GivenUp, "26 starts".into());
+    /// assert_eq!(error.distributed_kind(), Some(DistributedErrorKind::GivenUp));
+    /// assert_eq!(pocketflow::Error::durable("gone".into()).distributed_kind(), None);
+    /// ```
+    pub fn distributed_kind(&self) -> Option<DistributedErrorKind> {
+        self.0.distributed
     }
 
     /// The [`Interrupt`](crate::Interrupt) a phase returned, for an error of kind
@@ -490,6 +550,7 @@ impl fmt::Debug for Error {
             .field("attempts", &details.attempts)
             .field("item", &details.item)
             .field("durable", &details.durable)
+            .field("distributed", &details.distributed)
             .field("source", &details.source)
             .finish()
     }

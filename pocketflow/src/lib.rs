@@ -29,7 +29,9 @@ mod trace;
 pub use crate::action::{Action, ActionType, DefaultAction, IntoAction};
 pub use crate::batch_flow::BatchFlow;
 pub use crate::configure::{BatchNode, Configure, Configured};
-pub use crate::error::{BoxError, DurableErrorKind, Error, ErrorKind, Phase, Result};
+pub use crate::error::{
+    BoxError, DistributedErrorKind, DurableErrorKind, Error, ErrorKind, Phase, Result,
+};
 pub use crate::flow::Flow;
 pub use crate::interrupt::Interrupt;
 pub use crate::node::{Node, NodeInfo, Run};

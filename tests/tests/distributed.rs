@@ -145,6 +145,10 @@ async fn an_item_for_a_node_the_worker_lacks_is_a_clear_error() {
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Distributed);
     assert_eq!(
+        error.distributed_kind(),
+        Some(pocketflow::DistributedErrorKind::UnknownNode)
+    );
+    assert_eq!(
         error.to_string(),
         "distributed run: worker `translator` has no node registered as `summarize` (it has: translate); register it with `Worker::node` on every worker of this queue"
     );

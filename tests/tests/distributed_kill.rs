@@ -351,6 +351,11 @@ async fn a_queue_server_that_goes_away_is_an_error_and_the_run_resumes_after() {
     let (outcome, ()) = tokio::join!(running, away);
     let error = outcome.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Distributed, "{error}");
+    assert_eq!(
+        error.distributed_kind(),
+        Some(pocketflow::DistributedErrorKind::Server),
+        "{error}"
+    );
     worker.abort();
 
     let mut redis = start_redis(port, &dir).unwrap();

@@ -4,10 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use pocketflow::ErrorKind;
 use pocketflow::distributed::{Queue, Worker};
 use pocketflow::durable::{Checkpoints, Postgres, Status};
 use pocketflow::prelude::*;
+use pocketflow::{DistributedErrorKind, ErrorKind};
 use pocketflow_tests::server_url;
 use serde::{Deserialize, Serialize};
 
@@ -226,6 +226,10 @@ async fn items_with_no_worker_time_out(queue: Queue) {
     assert!(start.elapsed() >= Duration::from_secs(2));
     assert!(start.elapsed() < Duration::from_secs(10));
     assert_eq!(error.kind(), ErrorKind::Distributed);
+    assert_eq!(
+        error.distributed_kind(),
+        Some(DistributedErrorKind::Timeout)
+    );
     let message = error.to_string();
     assert!(
         message.contains("no item of `nobody-runs-this` finished for 2s"),
@@ -467,6 +471,13 @@ async fn a_redis_restarted_without_its_data_mid_batch_is_an_error_not_a_hang() {
     };
     let (error, elapsed, mut restarted) = slow_batch_beside(&queue, restart).await;
     assert_eq!(error.kind(), ErrorKind::Distributed, "{error}");
+    assert!(
+        matches!(
+            error.distributed_kind(),
+            Some(DistributedErrorKind::Server | DistributedErrorKind::Timeout)
+        ),
+        "{error}"
+    );
     assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
     restarted.kill().unwrap();
     restarted.wait().unwrap();
@@ -494,6 +505,10 @@ async fn a_redis_that_lost_its_data_mid_batch_ends_in_the_item_timeout() {
     };
     let (error, elapsed, ()) = slow_batch_beside(&queue, forget).await;
     assert_eq!(error.kind(), ErrorKind::Distributed, "{error}");
+    assert_eq!(
+        error.distributed_kind(),
+        Some(DistributedErrorKind::Timeout)
+    );
     let message = error.to_string();
     assert!(
         message.contains("no item of `slowly` finished for 2s"),

@@ -63,6 +63,7 @@ mod worker;
 pub use self::items::{Distributed, Portable};
 pub use self::queue::Queue;
 pub use self::worker::Worker;
+pub use crate::error::DistributedErrorKind;
 
 #[doc(hidden)]
 pub use self::items::{CheckPortable, drive_distributed_batch};

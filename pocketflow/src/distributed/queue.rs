@@ -16,7 +16,7 @@ use sqlx::PgPool;
 use super::items::Distributed;
 use super::jobs::{ItemAnswer, ItemJob, RunJob};
 use super::polling::EveryInterval;
-use crate::error::{BoxError, Error, Phase, Result};
+use crate::error::{BoxError, DistributedErrorKind, Error, Phase, Result};
 use crate::progress::{self, Progress};
 
 tokio::task_local! {
@@ -93,8 +93,17 @@ pub(crate) enum Storage<T> {
     Redis(RedisStorage<T>),
 }
 
+/// The queue's server could not do `what`.
 fn queue_error(what: &str, error: impl std::fmt::Display) -> Error {
     Error::distributed(format!("{what}: {error}").into())
+}
+
+/// `what` is not JSON, or does not read back as its type.
+fn unreadable(what: &str, error: impl std::fmt::Display) -> Error {
+    Error::distributed_with(
+        DistributedErrorKind::Unreadable,
+        format!("{what}: {error}").into(),
+    )
 }
 
 impl Queue {
@@ -106,7 +115,8 @@ impl Queue {
         match scheme {
             "postgres" | "postgresql" => Queue::postgres(url).await,
             "redis" | "rediss" | "redis+unix" | "unix" => Queue::redis(url).await,
-            _ => Err(Error::distributed(
+            _ => Err(Error::distributed_with(
+                DistributedErrorKind::Setup,
                 format!("`{url}` is not a queue URL; write postgres://.. or redis://..").into(),
             )),
         }
@@ -230,7 +240,7 @@ impl Queue {
         params: &P,
     ) -> Result<()> {
         let json = |value: Result<serde_json::Value, serde_json::Error>| {
-            value.map_err(|e| queue_error("the run's store or params are not JSON", e))
+            value.map_err(|e| unreadable("the run's store or params are not JSON", e))
         };
         let job = RunJob {
             flow: flow.into(),
@@ -327,7 +337,7 @@ impl Queue {
                         .iter()
                         .map(|&index| {
                             serde_json::to_value(&items[index])
-                                .map_err(|e| queue_error(&format!("item {index} is not JSON"), e))
+                                .map_err(|e| unreadable(&format!("item {index} is not JSON"), e))
                         })
                         .collect::<Result<Vec<_>>>()?;
                     let id = new_task_id();
@@ -505,7 +515,8 @@ impl Queue {
     /// The error of a batch whose `waiting` items of node `node` made no progress for the
     /// item timeout.
     fn items_timed_out(&self, node: &str, waiting: usize) -> Error {
-        Error::distributed(
+        Error::distributed_with(
+            DistributedErrorKind::Timeout,
             format!(
                 "no item of `{node}` finished for {:?} on queue `{}.items` ({waiting} still \
                  queued or running): no worker registers `{node}`, the workers are down, or the \
@@ -525,7 +536,7 @@ fn output_of<N: Distributed>(
     let node = N::REGISTERED_AS;
     match answer {
         Ok(ItemAnswer::Output(value)) => serde_json::from_value(value).map_err(|e| {
-            queue_error(
+            unreadable(
                 &format!("the result of item {index} of `{node}` does not read back"),
                 e,
             )
@@ -540,17 +551,20 @@ fn output_of<N: Distributed>(
             } else {
                 registered.join(", ")
             };
-            Err(Error::distributed(
+            Err(Error::distributed_with(
+                DistributedErrorKind::UnknownNode,
                 format!(
                     "worker `{worker}` has no node registered as `{node}` (it has: {registered}); register it with `Worker::node` on every worker of this queue"
                 )
                 .into(),
             ))
         }
-        Ok(ItemAnswer::BadItem { message }) => Err(Error::distributed(
+        Ok(ItemAnswer::BadItem { message }) => Err(Error::distributed_with(
+            DistributedErrorKind::Unreadable,
             format!("item {index} of `{node}` does not read on its worker: {message}").into(),
         )),
-        Err(message) => Err(Error::distributed(
+        Err(message) => Err(Error::distributed_with(
+            DistributedErrorKind::GivenUp,
             format!("item {index} of `{node}` was given up by the queue: {message}").into(),
         )),
     }

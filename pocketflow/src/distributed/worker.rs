@@ -21,7 +21,7 @@ use super::jobs::{ItemAnswer, ItemJob, RunJob};
 use super::queue::{ITEM_STARTS, Queue, RUN_STARTS, Storage};
 use crate::drive::retry::exec_with_retries;
 use crate::durable::{Checkpoints, Outcome, Postgres, Status};
-use crate::error::{DurableErrorKind, Error, ErrorKind, Result};
+use crate::error::{DistributedErrorKind, DurableErrorKind, Error, ErrorKind, Result};
 use crate::node::{Node, Run};
 
 /// A process's share of a fleet: the flows it can run by name and the distributed batch nodes
@@ -192,7 +192,8 @@ impl Worker {
     /// [`checkpoints`](Self::checkpoints); one with nothing registered is an error.
     pub async fn run(self) -> Result<()> {
         if self.nodes.is_empty() && self.flows.is_empty() {
-            return Err(Error::distributed(
+            return Err(Error::distributed_with(
+                DistributedErrorKind::Setup,
                 format!(
                     "worker `{}` has nothing to run; register nodes with `Worker::node` or flows with `Worker::flow`",
                     self.name
@@ -201,7 +202,8 @@ impl Worker {
             ));
         }
         if !self.flows.is_empty() && self.checkpoints.is_none() {
-            return Err(Error::distributed(
+            return Err(Error::distributed_with(
+                DistributedErrorKind::Setup,
                 format!(
                     "worker `{}` has flows but no checkpoints to run them on; add `.checkpoints(&db)` with the fleet's Postgres",
                     self.name
@@ -442,7 +444,12 @@ const OUTAGE_RETRY: Duration = Duration::from_secs(60);
 /// run's own: those are answers, not failed jobs.
 fn may_pass_on_retry(error: &Error) -> bool {
     match error.kind() {
-        ErrorKind::Distributed => true,
+        // An item that does not read on the other side, or that crashed its workers 25 times,
+        // does the same on the next start; a server or a worker may come back.
+        ErrorKind::Distributed => !matches!(
+            error.distributed_kind(),
+            Some(DistributedErrorKind::Unreadable | DistributedErrorKind::GivenUp)
+        ),
         ErrorKind::Durable => matches!(
             error.durable_kind(),
             Some(DurableErrorKind::Backend | DurableErrorKind::Conflict) | None
@@ -500,7 +507,9 @@ impl<N: Distributed + Send> RemoteNode for N {
                 |error| self.remote_exec_fallback(&item, error)
             );
             match output.and_then(|output| {
-                serde_json::to_value(output).map_err(|e| Error::distributed(e.into()))
+                serde_json::to_value(output).map_err(|e| {
+                    Error::distributed_with(DistributedErrorKind::Unreadable, e.into())
+                })
             }) {
                 Ok(value) => ItemAnswer::Output(value),
                 Err(error) => ItemAnswer::Failed {
@@ -543,5 +552,30 @@ where
                 .run_with(&mut store, &params)
                 .await
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_failures_a_new_start_may_mend_are_retried() {
+        let distributed = |kind| Error::distributed_with(kind, "x".into());
+        let durable = |kind| Error::durable_with(kind, "x".into());
+        for (error, retried) in [
+            (distributed(DistributedErrorKind::Server), true),
+            (distributed(DistributedErrorKind::Timeout), true),
+            (distributed(DistributedErrorKind::UnknownNode), true),
+            (distributed(DistributedErrorKind::Unreadable), false),
+            (distributed(DistributedErrorKind::GivenUp), false),
+            (durable(DurableErrorKind::Backend), true),
+            (durable(DurableErrorKind::Conflict), true),
+            (durable(DurableErrorKind::Unreadable), false),
+            (durable(DurableErrorKind::ShapeChanged), false),
+            (durable(DurableErrorKind::NotFound), false),
+        ] {
+            assert_eq!(may_pass_on_retry(&error), retried, "{error:?}");
+        }
     }
 }
