@@ -1,4 +1,6 @@
 #![doc = include_str!("guide.md")]
+// On docs.rs (nightly), every item behind a feature says which one.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The conformance kit's flows are written with this crate's own macros, whose expansions name
 // `::pocketflow`.
