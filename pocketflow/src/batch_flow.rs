@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use crate::drive::drive_batch_flow;
+use crate::context::{Plain, RunContext};
 use crate::error::Result;
 use crate::node::{Node, NodeInfo};
 use crate::phases::BatchFlowPhases;
@@ -142,7 +142,16 @@ where
         store: Store<'a, S>,
         params: &'a P,
     ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
-        drive_batch_flow(
+        self.run_in(store, params, Plain)
+    }
+
+    fn run_in<'a, C: RunContext<S> + 'a>(
+        &'a self,
+        store: Store<'a, S>,
+        params: &'a P,
+        cx: C,
+    ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
+        cx.batch_flow(
             &self.batch,
             &self.flow,
             self.progress.as_ref(),
@@ -154,22 +163,5 @@ where
     #[cfg(feature = "durable")]
     fn commits_each_post() -> bool {
         B::LIMIT == 1 && B::item_codec().is_some() && F::commits_each_post()
-    }
-
-    #[cfg(feature = "durable")]
-    fn run_durable<'a>(
-        &'a self,
-        store: Store<'a, S>,
-        params: &'a P,
-        journal: &'a mut crate::durable::journal::Journal<'_, S>,
-    ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
-        crate::durable::batch_flow::drive_batch_flow_durable(
-            &self.batch,
-            &self.flow,
-            self.progress.as_ref(),
-            store,
-            params,
-            journal,
-        )
     }
 }

@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use crate::context::{Overriding, Plain, RunContext};
 use crate::error::Result;
 use crate::node::{Node, NodeInfo};
 use crate::policy::RetryPolicy;
@@ -187,28 +188,24 @@ impl<S, P, N: Node<S, P> + Configure> Node<S, P> for Configured<N> {
         store: Store<'a, S>,
         params: &'a P,
     ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
-        self.node
-            .run_configured(&self.policy, self.progress.as_ref(), store, params)
+        self.run_in(store, params, Plain)
     }
 
-    #[cfg(feature = "durable")]
-    fn commits_each_post() -> bool {
-        N::commits_each_post()
-    }
-
-    #[cfg(feature = "durable")]
-    fn run_durable<'a>(
+    fn run_in<'a, C: RunContext<S> + 'a>(
         &'a self,
         store: Store<'a, S>,
         params: &'a P,
-        journal: &'a mut crate::durable::journal::Journal<'_, S>,
+        cx: C,
     ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
-        self.node.run_durable_configured(
-            &self.policy,
-            self.progress.as_ref(),
-            store,
-            params,
-            journal,
-        )
+        let cx = Overriding {
+            inner: cx,
+            policy: &self.policy,
+            progress: self.progress.as_ref(),
+        };
+        self.node.run_in(store, params, cx)
+    }
+
+    fn commits_each_post() -> bool {
+        N::commits_each_post()
     }
 }

@@ -10,6 +10,7 @@ extern crate self as pocketflow;
 mod action;
 mod batch_flow;
 mod configure;
+mod context;
 #[cfg(feature = "distributed")]
 pub mod distributed;
 mod drive;
@@ -46,6 +47,8 @@ pub use pocketflow_macros::{Action, batch_flow, batch_node, flow, node};
 // `__private` so that a failed check names them plainly, not through `__private`.
 #[doc(hidden)]
 pub use crate::action::{StringLabels, TypedActions};
+#[doc(hidden)]
+pub use crate::context::{Plain, RunContext};
 #[doc(hidden)]
 pub use crate::flow::{assert_node, edge_checks};
 #[doc(hidden)]

@@ -3,9 +3,8 @@
 use std::future::Future;
 
 use crate::action::ActionType;
+use crate::context::RunContext;
 use crate::error::Result;
-use crate::policy::RetryPolicy;
-use crate::progress::Progress;
 use crate::store::Store;
 
 /// What a node is, whatever shared and params types it runs on: its name and the type of the
@@ -90,18 +89,19 @@ pub trait Node<S, P = ()>: NodeInfo {
         params: &'a P,
     ) -> impl Future<Output = Result<Self::Action>> + Send + 'a;
 
-    /// Runs the node once under `policy`, counting its items into `progress`: how a
-    /// [`Configured`](crate::Configured) node runs. The macros implement it with the driver of
-    /// the node's phases; a node without retries or items ignores both.
+    /// Runs the node once in a run's context: the run-time settings of a
+    /// [`Configured`](crate::Configured) wrapper, and the layer the run is made in (a durable
+    /// run's journal). The macros implement it with the driver of the node's phases, and
+    /// `run_node` as this with the plain context; a node written by hand runs whole, its
+    /// `run_node`, whatever the context.
     #[doc(hidden)]
-    fn run_configured<'a>(
+    fn run_in<'a, C: RunContext<S> + 'a>(
         &'a self,
-        policy: &'a RetryPolicy,
-        progress: Option<&'a Progress>,
         store: Store<'a, S>,
         params: &'a P,
+        cx: C,
     ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
-        let _ = (policy, progress);
+        let _ = cx;
         self.run_node(store, params)
     }
 
@@ -110,44 +110,12 @@ pub trait Node<S, P = ()>: NodeInfo {
     /// caller commits it), or a flow or sequential batch flow of such nodes, which commits
     /// each. A parallel batch flow takes the position inside itself only over a sub-flow for
     /// which this holds (see `durable::batch_flow`). False for nodes written by hand.
-    #[cfg(feature = "durable")]
     #[doc(hidden)]
     fn commits_each_post() -> bool
     where
         Self: Sized,
     {
         false
-    }
-
-    /// [`run_durable`](Node::run_durable) under `policy`, counting its items into `progress`:
-    /// how a [`Configured`](crate::Configured) node runs in a durable run.
-    #[cfg(feature = "durable")]
-    #[doc(hidden)]
-    fn run_durable_configured<'a>(
-        &'a self,
-        policy: &'a RetryPolicy,
-        progress: Option<&'a Progress>,
-        store: Store<'a, S>,
-        params: &'a P,
-        journal: &'a mut crate::durable::journal::Journal<'_, S>,
-    ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
-        let _ = journal;
-        self.run_configured(policy, progress, store, params)
-    }
-
-    /// Runs the node as a step of a durable run: flows and batch flows resume at the journal's
-    /// position and write a checkpoint after each step, batch nodes journal their items; any
-    /// other node runs whole, as one step.
-    #[cfg(feature = "durable")]
-    #[doc(hidden)]
-    fn run_durable<'a>(
-        &'a self,
-        store: Store<'a, S>,
-        params: &'a P,
-        journal: &'a mut crate::durable::journal::Journal<'_, S>,
-    ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
-        let _ = journal;
-        self.run_node(store, params)
     }
 }
 

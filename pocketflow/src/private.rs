@@ -5,6 +5,7 @@ pub use crate::action::{
     Action, ActionType, DefaultAction, IntoAction, StringLabels, TypedActions,
 };
 pub use crate::configure::{BatchNode, Configure};
+pub use crate::context::{Plain, RunContext};
 pub use crate::drive::{drive_batch, drive_node, drive_sync_batch, drive_sync_node};
 pub use crate::error::{BoxError, Error, Result};
 pub use crate::flow::{
@@ -35,11 +36,9 @@ pub use std::vec::Vec;
 pub use crate::durable::batch::{Batch, Journaled, SyncBatch, Unjournaled};
 #[cfg(feature = "durable")]
 pub use crate::durable::batch_flow::{FlowItems, ItemCodec, JournaledItems, UnjournaledItems};
-#[cfg(feature = "durable")]
-pub use crate::durable::journal::Journal;
 
 /// Keeps what it is given when pocketflow is built with durable runs, drops it otherwise: how
-/// `flow!` emits its `run_durable` without knowing pocketflow's features.
+/// the macros emit what only durable runs use without knowing pocketflow's features.
 #[cfg(feature = "durable")]
 #[macro_export]
 #[doc(hidden)]
@@ -56,6 +55,25 @@ macro_rules! __if_durable {
 }
 
 pub use crate::__if_durable as if_durable;
+
+/// The first block when pocketflow is built with durable runs, the second otherwise: how a batch
+/// node's `run_in` picks its journaling driver without knowing pocketflow's features.
+#[cfg(feature = "durable")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __durable_or {
+    ({ $($durable:tt)* } { $($plain:tt)* }) => { $($durable)* };
+}
+
+/// See the durable version.
+#[cfg(not(feature = "durable"))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __durable_or {
+    ({ $($durable:tt)* } { $($plain:tt)* }) => { $($plain)* };
+}
+
+pub use crate::__durable_or as durable_or;
 
 #[cfg(feature = "distributed")]
 pub use crate::distributed::{Distributed, drive_distributed_batch};

@@ -13,19 +13,26 @@
 //!     impl<__S, __P, __N0, __N1> Node<__S, __P> for __Flow<__N0, __N1>
 //!     where __N0: Node<__S, __P> + Sync, __N1: Node<__S, __P> + Sync, ..
 //!     {
-//!         fn run_node(..) { async move {
+//!         fn run_node(..) { Node::run_in(self, store, params, Plain) }
+//!         fn run_in<__C: RunContext<__S>>(.., mut cx: __C) { async move {
 //!             enum __Step { decide, search }
-//!             let mut __at = __Step::decide;
+//!             let (depth, resume) = cx.enter();           // a durable run may resume inside
+//!             let mut __at = match resume { Some(1) => __Step::search, _ => __Step::decide };
 //!             loop {
 //!                 __at = match __at {
 //!                     __Step::decide => {
-//!                         let __action = self.decide.run_node(store.reborrow(), params).await?;
-//!                         match label(&__action) { "search" => __Step::search, _ => return unmatched(..) }
+//!                         cx.at(depth, 0, "decide");
+//!                         let __action = self.decide.run_in(store.reborrow(), params, cx.child()).await?;
+//!                         cx.note(label(&__action));
+//!                         let next = match label(&__action) { "search" => __Step::search, _ => return unmatched(..) };
+//!                         cx.commit(depth, next as u32, &mut store).await?;   // a checkpoint, in a durable run
+//!                         next
 //!                     }
 //!                     __Step::search => { .. if is_default(&__action) { __Step::decide } else { return unmatched(..) } }
 //!                 }
 //!             }
 //!         } }
+//!         fn commits_each_post() -> bool { true && N0::commits_each_post() && N1::commits_each_post() }
 //!     }
 //!     assert_node(&decide); (&&&labels_of(&decide)).string_edge(); (&&&labels_of(&search)).default_edge();
 //!     __Flow { decide, search, __max_steps: u64::MAX }
@@ -56,8 +63,11 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
         }
         bound
     });
-    let steps = graph.nodes.iter().map(|node| step(graph, node, false));
-    let durable = durable_run(graph, &params);
+    let steps = graph.nodes.iter().map(|node| step(graph, node));
+    let resume = names.iter().enumerate().map(|(index, name)| {
+        let index = index as u32;
+        quote!(#pf::Option::Some(#index) => __Step::#name,)
+    });
     let checks = checks(graph);
     let describe = describe_steps(graph);
 
@@ -91,18 +101,34 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
         where
             #(#bounds)*
         {
+            fn run_node<'__a>(
+                &'__a self,
+                __store: #pf::Store<'__a, __S>,
+                __params: &'__a __P,
+            ) -> impl #pf::Future<Output = #pf::Result<#pf::Action>> + #pf::Send + '__a {
+                #pf::Node::run_in(self, __store, __params, #pf::Plain)
+            }
+
             // A flow whose every step ends it (a lone node) never loops back.
             #[allow(unreachable_code)]
-            fn run_node<'__a>(
+            fn run_in<'__a, __C: #pf::RunContext<__S> + '__a>(
                 &'__a self,
                 mut __store: #pf::Store<'__a, __S>,
                 __params: &'__a __P,
+                mut __cx: __C,
             ) -> impl #pf::Future<Output = #pf::Result<#pf::Action>> + #pf::Send + '__a {
                 async move {
                     #[allow(non_camel_case_types)]
+                    #[derive(Clone, Copy)]
                     enum __Step { #(#names),* }
+                    // A plain run makes none of the context's calls: its flows are the state
+                    // machine alone.
+                    let (__depth, __resume) = if __C::FOLLOWS { __cx.enter() } else { (0, #pf::Option::None) };
                     let mut __steps = #pf::StepCounter::new(self.__max_steps);
-                    let mut __at = __Step::#start;
+                    let mut __at = match __resume {
+                        #(#resume)*
+                        _ => __Step::#start,
+                    };
                     loop {
                         __at = match __at {
                             #(#steps)*
@@ -111,7 +137,9 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
                 }
             }
 
-            #durable
+            fn commits_each_post() -> bool {
+                true #(&& <#params as #pf::Node<__S, __P>>::commits_each_post())*
+            }
         }
 
         #checks
@@ -147,54 +175,8 @@ fn describe_steps(graph: &Graph) -> TokenStream {
     }
 }
 
-/// `Node::run_durable` of the flow, kept only when pocketflow has durable runs: the same state
-/// machine, starting at the step the journal resumes at, writing a checkpoint after each step
-/// that has a next one in this flow; and `Node::commits_each_post`, true when every node's is.
-fn durable_run(graph: &Graph, params: &[proc_macro2::Ident]) -> TokenStream {
-    let pf = private();
-    let names: Vec<_> = graph.nodes.iter().map(|node| &node.name).collect();
-    let start = names[0];
-    let steps = graph.nodes.iter().map(|node| step(graph, node, true));
-    let resume = names.iter().enumerate().map(|(index, name)| {
-        let index = index as u32;
-        quote!(#pf::Option::Some(#index) => __Step::#name,)
-    });
-    quote! {
-        #pf::if_durable! {
-            fn commits_each_post() -> bool {
-                true #(&& <#params as #pf::Node<__S, __P>>::commits_each_post())*
-            }
-
-            #[allow(unreachable_code)]
-            fn run_durable<'__a>(
-                &'__a self,
-                mut __store: #pf::Store<'__a, __S>,
-                __params: &'__a __P,
-                __journal: &'__a mut #pf::Journal<'_, __S>,
-            ) -> impl #pf::Future<Output = #pf::Result<#pf::Action>> + #pf::Send + '__a {
-                async move {
-                    #[allow(non_camel_case_types)]
-                    #[derive(Clone, Copy)]
-                    enum __Step { #(#names),* }
-                    let (__depth, __resume) = __journal.enter();
-                    let mut __steps = #pf::StepCounter::new(self.__max_steps);
-                    let mut __at = match __resume {
-                        #(#resume)*
-                        _ => __Step::#start,
-                    };
-                    loop {
-                        __at = match __at {
-                            #(#steps)*
-                        };
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// The match arm that runs one node and picks the next step from its action.
-fn step(graph: &Graph, node: &GraphNode, durable: bool) -> TokenStream {
+fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
     let pf = private();
     let name = &node.name;
     let name_text = name.to_string();
@@ -250,44 +232,35 @@ fn step(graph: &Graph, node: &GraphNode, durable: bool) -> TokenStream {
             }
         },
     };
-    if durable {
-        let index = graph.index_of(name) as u32;
-        // A step with no edge ends the flow: the flow around it (or the run) writes the
-        // checkpoint of its post.
-        let commit = if node.out.is_empty() {
-            dispatch
-        } else {
-            quote! {
-                let __next = #dispatch;
-                __journal.commit(__depth, __next as u32, &mut __store).await?;
-                __next
+    let index = graph.index_of(name) as u32;
+    // A step with no edge ends the flow: the flow around it (or the run) commits its post.
+    let commit = if node.out.is_empty() {
+        dispatch
+    } else {
+        quote! {
+            let __next = #dispatch;
+            if __C::FOLLOWS {
+                __cx.commit(__depth, __next as u32, &mut __store).await?;
             }
-        };
-        return quote! {
-            __Step::#name => {
-                __journal.at(__depth, #index, #name_text);
-                if __steps.step(#name_text)? {
-                    #pf::spend_budget().await;
-                }
-                let __action = match #pf::Node::<__S, __P>::run_durable(&self.#name, __store.reborrow(), __params, &mut *__journal).await {
-                    #pf::Ok(__action) => __action,
-                    #pf::Err(__error) => return #pf::Err(#pf::failed_at(#name_text, __error)),
-                };
-                __journal.note(#pf::ActionType::label(&__action));
-                #commit
-            }
-        };
-    }
+            __next
+        }
+    };
     quote! {
         __Step::#name => {
+            if __C::FOLLOWS {
+                __cx.at(__depth, #index, #name_text);
+            }
             if __steps.step(#name_text)? {
                 #pf::spend_budget().await;
             }
-            let __action = match #pf::Node::<__S, __P>::run_node(&self.#name, __store.reborrow(), __params).await {
+            let __action = match #pf::Node::<__S, __P>::run_in(&self.#name, __store.reborrow(), __params, __cx.child()).await {
                 #pf::Ok(__action) => __action,
                 #pf::Err(__error) => return #pf::Err(#pf::failed_at(#name_text, __error)),
             };
-            #dispatch
+            if __C::FOLLOWS {
+                __cx.note(#pf::ActionType::label(&__action));
+            }
+            #commit
         }
     }
 }

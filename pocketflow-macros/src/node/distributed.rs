@@ -1,8 +1,8 @@
 //! The impls of a batch node with `distributed = "name"`: `Distributed` (`REGISTERED_AS`,
 //! `Item`, `Output`, `remote_exec` and, with an `exec_fallback`, `remote_exec_fallback`, which
 //! call the user's `exec` and `exec_fallback` as `phase_exec` and `phase_exec_fallback` do),
-//! and its `Node` impl, run by `drive_distributed_batch` and without `run_durable`: its items
-//! run on workers, so the batch is one durable step. Both sit in
+//! and its `Node` impl, run by `drive_distributed_batch` and never journaled: its items run
+//! on workers, so the batch is one durable step. Both sit in
 //! `if_distributed! { distributed { .. } }`, which keeps them when pocketflow has workers and is
 //! an error at the user's `distributed` otherwise.
 //!
@@ -18,8 +18,8 @@
 //!         }
 //!     }
 //!     impl<__P: Sync> Node<Book, __P> for Translate where ..: CheckPortable<Checked = ..>, String: CheckPortable<Checked = String> {
-//!         fn run_node(..) { drive_distributed_batch(self, &<Self as Configure>::POLICY, None, store, params) }
-//!         fn run_configured(..) { drive_distributed_batch(self, policy, progress, store, params) }
+//!         fn run_node(..) { Node::run_in(self, store, params, Plain) }
+//!         fn run_in(.., cx) { drive_distributed_batch(self, cx, store, params) }
 //!     }
 //! } }
 //! ```

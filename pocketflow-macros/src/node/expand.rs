@@ -27,8 +27,9 @@
 //!     fn phase_post(..)  { async move { Ok(Self::post(self, __shared, __prep, __exec)).map(IntoAction::into_action) } }
 //! }
 //! impl<__P: Sync> Node<Doc, __P> for Summarize {
-//!     fn run_node(&self, store, params) { drive_node(self, &<Self as Configure>::POLICY, None, store, params) }
-//!     fn run_configured(&self, policy, progress, store, params) { drive_node(self, policy, progress, store, params) }
+//!     fn run_node(&self, store, params) { Node::run_in(self, store, params, Plain) }
+//!     fn run_in<__C: RunContext<Doc>>(&self, store, params, cx: __C) { drive_node(self, cx, store, params) }
+//!     fn commits_each_post() -> bool { true }
 //! }
 //! ```
 //!
@@ -286,8 +287,9 @@ pub(super) fn fallback_method(
     })
 }
 
-/// `impl Node`: `run_node` runs the phases with the attribute's policy and no progress,
-/// `run_configured` with the given ones, both through the driver of the node's shape.
+/// `impl Node`: `run_in` runs the phases through the driver of the node's shape in the run's
+/// context (a batch node journaling its items when that run is durable and they are serde
+/// types), `run_node` is `run_in` with the plain context.
 pub(super) fn node_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
     let pf = private();
     let Target {
@@ -295,9 +297,8 @@ pub(super) fn node_impl(target: &Target, shape: &Shape, phases: &Phases) -> Toke
         params_ty,
         ..
     } = target;
-    let driver = shape.driver();
     let header = target.run_impl(quote!(Node));
-    let durable = durable_run(target, shape, phases);
+    let run = run_in_body(shape, phases);
     quote! {
         #header {
             fn run_node<'__a>(
@@ -305,32 +306,21 @@ pub(super) fn node_impl(target: &Target, shape: &Shape, phases: &Phases) -> Toke
                 __store: #pf::Store<'__a, #shared_ty>,
                 __params: &'__a #params_ty,
             ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
-                #pf::#driver(
-                    self,
-                    &<Self as #pf::Configure>::POLICY,
-                    #pf::Option::None,
-                    __store,
-                    __params,
-                )
+                #pf::Node::run_in(self, __store, __params, #pf::Plain)
             }
 
-            fn run_configured<'__a>(
+            fn run_in<'__a, __C: #pf::RunContext<#shared_ty> + '__a>(
                 &'__a self,
-                __policy: &'__a #pf::RetryPolicy,
-                __progress: #pf::Option<&'__a #pf::Progress>,
                 __store: #pf::Store<'__a, #shared_ty>,
                 __params: &'__a #params_ty,
+                __cx: __C,
             ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
-                #pf::#driver(self, __policy, __progress, __store, __params)
+                #run
             }
 
-            #pf::if_durable! {
-                fn commits_each_post() -> bool {
-                    true
-                }
+            fn commits_each_post() -> bool {
+                true
             }
-
-            #durable
         }
     }
 }
@@ -343,58 +333,30 @@ fn borrows_in_batch(phases: &Phases) -> bool {
     emit::borrows(prep) || emit::borrows(exec)
 }
 
-/// `Node::run_durable` of a batch node, kept only when pocketflow has durable runs: the
-/// journaling driver when its items and results are serde types (chosen by autoref on
-/// `Batch<Self>` or `SyncBatch<Self>`), the batch as one step otherwise. Plain nodes are one
-/// step each (the default `run_durable`).
-fn durable_run(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
-    // A distributed batch is one step: its items' results come from workers, not this journal.
-    if !shape.batch || shape.distributed || borrows_in_batch(phases) {
-        return TokenStream::new();
-    }
+/// The body of `run_in`: the driver of the node's shape. A batch node whose items and results
+/// may be serde types picks, when pocketflow has durable runs, between the journaling driver
+/// and the plain one by autoref on `Batch<Self>` or `SyncBatch<Self>`; a distributed batch is
+/// one step (its results come from workers, not this journal), as is a batch of borrowed
+/// items, and every other node.
+fn run_in_body(shape: &Shape, phases: &Phases) -> TokenStream {
     let pf = private();
-    let Target {
-        shared_ty,
-        params_ty,
-        ..
-    } = target;
+    let driver = shape.driver();
+    let plain = quote!(#pf::#driver(self, __cx, __store, __params));
+    if !shape.batch || shape.distributed || borrows_in_batch(phases) {
+        return plain;
+    }
     let chooser = if shape.flavor.sync {
         quote!(SyncBatch)
     } else {
         quote!(Batch)
     };
     quote! {
-        #pf::if_durable! {
-            fn run_durable<'__a>(
-                &'__a self,
-                __store: #pf::Store<'__a, #shared_ty>,
-                __params: &'__a #params_ty,
-                __journal: &'__a mut #pf::Journal<'_, #shared_ty>,
-            ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
-                #pf::Node::run_durable_configured(
-                    self,
-                    &<Self as #pf::Configure>::POLICY,
-                    #pf::Option::None,
-                    __store,
-                    __params,
-                    __journal,
-                )
-            }
-
-            fn run_durable_configured<'__a>(
-                &'__a self,
-                __policy: &'__a #pf::RetryPolicy,
-                __progress: #pf::Option<&'__a #pf::Progress>,
-                __store: #pf::Store<'__a, #shared_ty>,
-                __params: &'__a #params_ty,
-                __journal: &'__a mut #pf::Journal<'_, #shared_ty>,
-            ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
-                #[allow(unused_imports)]
-                use #pf::{Journaled as _, Unjournaled as _};
-                (&&#pf::#chooser::<Self>(#pf::PhantomData)).drive(
-                    self, __policy, __progress, __store, __params, __journal,
-                )
-            }
-        }
+        #pf::durable_or!({{
+            #[allow(unused_imports)]
+            use #pf::{Journaled as _, Unjournaled as _};
+            (&&#pf::#chooser::<Self>(#pf::PhantomData)).drive(self, __cx, __store, __params)
+        }} {
+            #plain
+        })
     }
 }

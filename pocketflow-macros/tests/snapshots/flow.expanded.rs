@@ -112,35 +112,69 @@ fn expansion() {
                 + ::pocketflow::__private::Sync,
             __N2: ::pocketflow::__private::NodeInfo<Action = Verdict>,
         {
-            #[allow(unreachable_code)]
             fn run_node<'__a>(
+                &'__a self,
+                __store: ::pocketflow::__private::Store<'__a, __S>,
+                __params: &'__a __P,
+            ) -> impl ::pocketflow::__private::Future<
+                Output = ::pocketflow::__private::Result<::pocketflow::__private::Action>,
+            > + ::pocketflow::__private::Send + '__a {
+                ::pocketflow::__private::Node::run_in(
+                    self,
+                    __store,
+                    __params,
+                    ::pocketflow::__private::Plain,
+                )
+            }
+            #[allow(unreachable_code)]
+            fn run_in<'__a, __C: ::pocketflow::__private::RunContext<__S> + '__a>(
                 &'__a self,
                 mut __store: ::pocketflow::__private::Store<'__a, __S>,
                 __params: &'__a __P,
+                mut __cx: __C,
             ) -> impl ::pocketflow::__private::Future<
                 Output = ::pocketflow::__private::Result<::pocketflow::__private::Action>,
             > + ::pocketflow::__private::Send + '__a {
                 async move {
                     #[allow(non_camel_case_types)]
+                    #[derive(Clone, Copy)]
                     enum __Step {
                         decide,
                         search,
                         answer,
                     }
+                    let (__depth, __resume) = if __C::FOLLOWS {
+                        __cx.enter()
+                    } else {
+                        (0, ::pocketflow::__private::Option::None)
+                    };
                     let mut __steps = ::pocketflow::__private::StepCounter::new(
                         self.__max_steps,
                     );
-                    let mut __at = __Step::decide;
+                    let mut __at = match __resume {
+                        ::pocketflow::__private::Option::Some(0u32) => __Step::decide,
+                        ::pocketflow::__private::Option::Some(1u32) => __Step::search,
+                        ::pocketflow::__private::Option::Some(2u32) => __Step::answer,
+                        _ => __Step::decide,
+                    };
                     loop {
                         __at = match __at {
                             __Step::decide => {
+                                if __C::FOLLOWS {
+                                    __cx.at(__depth, 0u32, "decide");
+                                }
                                 if __steps.step("decide")? {
                                     ::pocketflow::__private::spend_budget().await;
                                 }
                                 let __action = match ::pocketflow::__private::Node::<
                                     __S,
                                     __P,
-                                >::run_node(&self.decide, __store.reborrow(), __params)
+                                >::run_in(
+                                        &self.decide,
+                                        __store.reborrow(),
+                                        __params,
+                                        __cx.child(),
+                                    )
                                     .await
                                 {
                                     ::pocketflow::__private::Ok(__action) => __action,
@@ -150,7 +184,12 @@ fn expansion() {
                                         );
                                     }
                                 };
-                                match ::pocketflow::__private::ActionType::label(
+                                if __C::FOLLOWS {
+                                    __cx.note(
+                                        ::pocketflow::__private::ActionType::label(&__action),
+                                    );
+                                }
+                                let __next = match ::pocketflow::__private::ActionType::label(
                                     &__action,
                                 ) {
                                     "search" => __Step::search,
@@ -168,16 +207,28 @@ fn expansion() {
                                             }
                                         }
                                     }
+                                };
+                                if __C::FOLLOWS {
+                                    __cx.commit(__depth, __next as u32, &mut __store).await?;
                                 }
+                                __next
                             }
                             __Step::search => {
+                                if __C::FOLLOWS {
+                                    __cx.at(__depth, 1u32, "search");
+                                }
                                 if __steps.step("search")? {
                                     ::pocketflow::__private::spend_budget().await;
                                 }
                                 let __action = match ::pocketflow::__private::Node::<
                                     __S,
                                     __P,
-                                >::run_node(&self.search, __store.reborrow(), __params)
+                                >::run_in(
+                                        &self.search,
+                                        __store.reborrow(),
+                                        __params,
+                                        __cx.child(),
+                                    )
                                     .await
                                 {
                                     ::pocketflow::__private::Ok(__action) => __action,
@@ -187,7 +238,12 @@ fn expansion() {
                                         );
                                     }
                                 };
-                                match __action {
+                                if __C::FOLLOWS {
+                                    __cx.note(
+                                        ::pocketflow::__private::ActionType::label(&__action),
+                                    );
+                                }
+                                let __next = match __action {
                                     __action if ::pocketflow::__private::ActionType::is_default(
                                         &__action,
                                     ) => __Step::decide,
@@ -200,16 +256,28 @@ fn expansion() {
                                             ),
                                         );
                                     }
+                                };
+                                if __C::FOLLOWS {
+                                    __cx.commit(__depth, __next as u32, &mut __store).await?;
                                 }
+                                __next
                             }
                             __Step::answer => {
+                                if __C::FOLLOWS {
+                                    __cx.at(__depth, 2u32, "answer");
+                                }
                                 if __steps.step("answer")? {
                                     ::pocketflow::__private::spend_budget().await;
                                 }
                                 let __action = match ::pocketflow::__private::Node::<
                                     __S,
                                     __P,
-                                >::run_node(&self.answer, __store.reborrow(), __params)
+                                >::run_in(
+                                        &self.answer,
+                                        __store.reborrow(),
+                                        __params,
+                                        __cx.child(),
+                                    )
                                     .await
                                 {
                                     ::pocketflow::__private::Ok(__action) => __action,
@@ -219,7 +287,12 @@ fn expansion() {
                                         );
                                     }
                                 };
-                                match __action {
+                                if __C::FOLLOWS {
+                                    __cx.note(
+                                        ::pocketflow::__private::ActionType::label(&__action),
+                                    );
+                                }
+                                let __next = match __action {
                                     Verdict::Revise => __Step::decide,
                                     __action => {
                                         return ::pocketflow::__private::Ok(
@@ -230,74 +303,30 @@ fn expansion() {
                                             ),
                                         );
                                     }
+                                };
+                                if __C::FOLLOWS {
+                                    __cx.commit(__depth, __next as u32, &mut __store).await?;
                                 }
+                                __next
                             }
                         };
                     }
                 }
             }
-            ::pocketflow::__private::if_durable! {
-                fn commits_each_post() -> bool { true && < __N0 as
-                ::pocketflow::__private::Node < __S, __P >> ::commits_each_post() && <
-                __N1 as ::pocketflow::__private::Node < __S, __P >> ::commits_each_post()
-                && < __N2 as ::pocketflow::__private::Node < __S, __P >>
-                ::commits_each_post() } #[allow(unreachable_code)] fn run_durable < '__a
-                > (& '__a self, mut __store : ::pocketflow::__private::Store < '__a, __S
-                >, __params : & '__a __P, __journal : & '__a mut
-                ::pocketflow::__private::Journal < '_, __S >,) -> impl
-                ::pocketflow::__private::Future < Output =
-                ::pocketflow::__private::Result < ::pocketflow::__private::Action >> +
-                ::pocketflow::__private::Send + '__a { async move {
-                #[allow(non_camel_case_types)] #[derive(Clone, Copy)] enum __Step {
-                decide, search, answer } let (__depth, __resume) = __journal.enter(); let
-                mut __steps = ::pocketflow::__private::StepCounter::new(self
-                .__max_steps); let mut __at = match __resume {
-                ::pocketflow::__private::Option::Some(0u32) => __Step::decide,
-                ::pocketflow::__private::Option::Some(1u32) => __Step::search,
-                ::pocketflow::__private::Option::Some(2u32) => __Step::answer, _ =>
-                __Step::decide, }; loop { __at = match __at { __Step::decide => {
-                __journal.at(__depth, 0u32, "decide"); if __steps.step("decide") ? {
-                ::pocketflow::__private::spend_budget(). await; } let __action = match
-                ::pocketflow::__private::Node:: < __S, __P > ::run_durable(& self.decide,
-                __store.reborrow(), __params, & mut * __journal). await {
-                ::pocketflow::__private::Ok(__action) => __action,
-                ::pocketflow::__private::Err(__error) => return
-                ::pocketflow::__private::Err(::pocketflow::__private::failed_at("decide",
-                __error)), }; __journal.note(::pocketflow::__private::ActionType::label(&
-                __action)); let __next = match
-                ::pocketflow::__private::ActionType::label(& __action) { "search" =>
-                __Step::search, "answer" => __Step::answer, _ => match __action {
-                __action => return
-                ::pocketflow::__private::Ok(::pocketflow::__private::unmatched("decide",
-                __action, & ["search", "answer"])), }, }; __journal.commit(__depth,
-                __next as u32, & mut __store). await ?; __next } __Step::search => {
-                __journal.at(__depth, 1u32, "search"); if __steps.step("search") ? {
-                ::pocketflow::__private::spend_budget(). await; } let __action = match
-                ::pocketflow::__private::Node:: < __S, __P > ::run_durable(& self.search,
-                __store.reborrow(), __params, & mut * __journal). await {
-                ::pocketflow::__private::Ok(__action) => __action,
-                ::pocketflow::__private::Err(__error) => return
-                ::pocketflow::__private::Err(::pocketflow::__private::failed_at("search",
-                __error)), }; __journal.note(::pocketflow::__private::ActionType::label(&
-                __action)); let __next = match __action { __action if
-                ::pocketflow::__private::ActionType::is_default(& __action) =>
-                __Step::decide, __action => return
-                ::pocketflow::__private::Ok(::pocketflow::__private::unmatched("search",
-                __action, & ["default"])), }; __journal.commit(__depth, __next as u32, &
-                mut __store). await ?; __next } __Step::answer => { __journal.at(__depth,
-                2u32, "answer"); if __steps.step("answer") ? {
-                ::pocketflow::__private::spend_budget(). await; } let __action = match
-                ::pocketflow::__private::Node:: < __S, __P > ::run_durable(& self.answer,
-                __store.reborrow(), __params, & mut * __journal). await {
-                ::pocketflow::__private::Ok(__action) => __action,
-                ::pocketflow::__private::Err(__error) => return
-                ::pocketflow::__private::Err(::pocketflow::__private::failed_at("answer",
-                __error)), }; __journal.note(::pocketflow::__private::ActionType::label(&
-                __action)); let __next = match __action { Verdict::Revise =>
-                __Step::decide, __action => return
-                ::pocketflow::__private::Ok(::pocketflow::__private::unmatched("answer",
-                __action, & ["Verdict::Revise"])), }; __journal.commit(__depth, __next as
-                u32, & mut __store). await ?; __next } }; } } }
+            fn commits_each_post() -> bool {
+                true
+                    && <__N0 as ::pocketflow::__private::Node<
+                        __S,
+                        __P,
+                    >>::commits_each_post()
+                    && <__N1 as ::pocketflow::__private::Node<
+                        __S,
+                        __P,
+                    >>::commits_each_post()
+                    && <__N2 as ::pocketflow::__private::Node<
+                        __S,
+                        __P,
+                    >>::commits_each_post()
             }
         }
         #[allow(unused_imports)]

@@ -97,54 +97,29 @@ for Translate {
     ) -> impl ::pocketflow::__private::Future<
         Output = ::pocketflow::__private::Result<Self::Action>,
     > + ::pocketflow::__private::Send + '__a {
-        ::pocketflow::__private::drive_batch(
+        ::pocketflow::__private::Node::run_in(
             self,
-            &<Self as ::pocketflow::__private::Configure>::POLICY,
-            ::pocketflow::__private::Option::None,
             __store,
             __params,
+            ::pocketflow::__private::Plain,
         )
     }
-    fn run_configured<'__a>(
+    fn run_in<'__a, __C: ::pocketflow::__private::RunContext<Shared> + '__a>(
         &'__a self,
-        __policy: &'__a ::pocketflow::__private::RetryPolicy,
-        __progress: ::pocketflow::__private::Option<
-            &'__a ::pocketflow::__private::Progress,
-        >,
         __store: ::pocketflow::__private::Store<'__a, Shared>,
         __params: &'__a __P,
+        __cx: __C,
     ) -> impl ::pocketflow::__private::Future<
         Output = ::pocketflow::__private::Result<Self::Action>,
     > + ::pocketflow::__private::Send + '__a {
-        ::pocketflow::__private::drive_batch(
-            self,
-            __policy,
-            __progress,
-            __store,
-            __params,
+        ::pocketflow::__private::durable_or!(
+            { { #[allow(unused_imports)] use ::pocketflow::__private:: { Journaled as _,
+            Unjournaled as _ }; (&& ::pocketflow::__private::Batch:: < Self >
+            (::pocketflow::__private::PhantomData)).drive(self, __cx, __store, __params)
+            } } { ::pocketflow::__private::drive_batch(self, __cx, __store, __params) }
         )
     }
-    ::pocketflow::__private::if_durable! {
-        fn commits_each_post() -> bool { true }
-    }
-    ::pocketflow::__private::if_durable! {
-        fn run_durable < '__a > (& '__a self, __store : ::pocketflow::__private::Store <
-        '__a, Shared >, __params : & '__a __P, __journal : & '__a mut
-        ::pocketflow::__private::Journal < '_, Shared >,) -> impl
-        ::pocketflow::__private::Future < Output = ::pocketflow::__private::Result <
-        Self::Action >> + ::pocketflow::__private::Send + '__a {
-        ::pocketflow::__private::Node::run_durable_configured(self, & < Self as
-        ::pocketflow::__private::Configure > ::POLICY,
-        ::pocketflow::__private::Option::None, __store, __params, __journal,) } fn
-        run_durable_configured < '__a > (& '__a self, __policy : &
-        '__a::pocketflow::__private::RetryPolicy, __progress :
-        ::pocketflow::__private::Option < & '__a::pocketflow::__private::Progress >,
-        __store : ::pocketflow::__private::Store < '__a, Shared >, __params : & '__a __P,
-        __journal : & '__a mut ::pocketflow::__private::Journal < '_, Shared >,) -> impl
-        ::pocketflow::__private::Future < Output = ::pocketflow::__private::Result <
-        Self::Action >> + ::pocketflow::__private::Send + '__a { #[allow(unused_imports)]
-        use ::pocketflow::__private:: { Journaled as _, Unjournaled as _ }; (&&
-        ::pocketflow::__private::Batch:: < Self > (::pocketflow::__private::PhantomData))
-        .drive(self, __policy, __progress, __store, __params, __journal,) }
+    fn commits_each_post() -> bool {
+        true
     }
 }

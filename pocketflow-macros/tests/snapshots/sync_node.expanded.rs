@@ -65,34 +65,24 @@ for Count {
     ) -> impl ::pocketflow::__private::Future<
         Output = ::pocketflow::__private::Result<Self::Action>,
     > + ::pocketflow::__private::Send + '__a {
-        ::pocketflow::__private::drive_sync_node(
+        ::pocketflow::__private::Node::run_in(
             self,
-            &<Self as ::pocketflow::__private::Configure>::POLICY,
-            ::pocketflow::__private::Option::None,
             __store,
             __params,
+            ::pocketflow::__private::Plain,
         )
     }
-    fn run_configured<'__a>(
+    fn run_in<'__a, __C: ::pocketflow::__private::RunContext<u32> + '__a>(
         &'__a self,
-        __policy: &'__a ::pocketflow::__private::RetryPolicy,
-        __progress: ::pocketflow::__private::Option<
-            &'__a ::pocketflow::__private::Progress,
-        >,
         __store: ::pocketflow::__private::Store<'__a, u32>,
         __params: &'__a __P,
+        __cx: __C,
     ) -> impl ::pocketflow::__private::Future<
         Output = ::pocketflow::__private::Result<Self::Action>,
     > + ::pocketflow::__private::Send + '__a {
-        ::pocketflow::__private::drive_sync_node(
-            self,
-            __policy,
-            __progress,
-            __store,
-            __params,
-        )
+        ::pocketflow::__private::drive_sync_node(self, __cx, __store, __params)
     }
-    ::pocketflow::__private::if_durable! {
-        fn commits_each_post() -> bool { true }
+    fn commits_each_post() -> bool {
+        true
     }
 }

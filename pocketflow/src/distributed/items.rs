@@ -9,11 +9,11 @@ use serde::de::DeserializeOwned;
 
 use super::queue::Queue;
 use crate::configure::Configure;
+use crate::context::RunContext;
 use crate::drive::{Exec, NodeRun, drive_batch, with_store};
 use crate::error::{BoxError, Error, Phase, Result};
 use crate::phases::BatchPhases;
-use crate::policy::RetryPolicy;
-use crate::progress::{self, Progress};
+use crate::progress;
 use crate::store::Store;
 use crate::trace;
 
@@ -115,14 +115,14 @@ pub trait Distributed: Configure + Sync {
 /// inside, `prep` runs here, the items go to the queue (at most `N::LIMIT` queued and
 /// unfinished), and `post` runs here on the results in item order. The first item that fails
 /// for good ends the node; the others still queued run on their workers, their results unread.
-pub async fn drive_distributed_batch<N, S, P>(
+pub async fn drive_distributed_batch<N, S, P, C>(
     node: &N,
-    policy: &RetryPolicy,
-    progress: Option<&Progress>,
+    cx: C,
     mut store: Store<'_, S>,
     params: &P,
 ) -> Result<N::Action>
 where
+    C: RunContext<S>,
     N: BatchPhases<S, P>
         + Distributed<
             Item = <N as BatchPhases<S, P>>::Item,
@@ -130,8 +130,10 @@ where
         >,
 {
     let Some(queue) = Queue::current() else {
-        return drive_batch(node, policy, progress, store, params).await;
+        return drive_batch(node, cx, store, params).await;
     };
+    let policy = cx.policy().unwrap_or(&N::POLICY);
+    let progress = cx.progress();
     NodeRun::<N>::check(policy, Exec::Async)?;
     let span = NodeRun::<N>::span();
     trace::in_span(&span, async {

@@ -1,29 +1,31 @@
 //! The driver of a `#[batch_node]` with an `async` phase: its items' `exec` run as a sliding
 //! window of [`BatchPhases::LIMIT`] on the calling task (one at a time for a sequential batch).
 
+use crate::context::RunContext;
 use crate::drive::retry::exec_with_retries;
 use crate::drive::window::run_window;
 use crate::drive::{Exec, NodeRun, with_store};
 use crate::error::{Error, Phase, Result};
 use crate::phases::BatchPhases;
-use crate::policy::RetryPolicy;
-use crate::progress::{self, Progress};
+use crate::progress;
 use crate::store::Store;
 use crate::trace;
 
 /// Runs a `#[batch_node]` once: the items' `exec` run concurrently on the calling task, at
 /// most `N::LIMIT` at a time, each with its own attempts and fallback; the first item that
 /// fails for good ends the node and drops the others.
-pub async fn drive_batch<N, S, P>(
+pub async fn drive_batch<N, S, P, C>(
     node: &N,
-    policy: &RetryPolicy,
-    progress: Option<&Progress>,
+    cx: C,
     mut store: Store<'_, S>,
     params: &P,
 ) -> Result<N::Action>
 where
+    C: RunContext<S>,
     N: BatchPhases<S, P>,
 {
+    let policy = cx.policy().unwrap_or(&N::POLICY);
+    let progress = cx.progress();
     NodeRun::<N>::check(policy, Exec::Async)?;
     let span = NodeRun::<N>::span();
     trace::in_span(&span, async {

@@ -1,28 +1,25 @@
 //! The driver of a `#[node]` with an `async` phase.
 
+use crate::context::RunContext;
 use crate::drive::retry::exec_with_retries;
 use crate::drive::{Exec, NodeRun, with_store};
 use crate::error::{Phase, Result};
 use crate::phases::NodePhases;
-use crate::policy::RetryPolicy;
-use crate::progress::Progress;
 use crate::store::Store;
 use crate::trace;
 
-/// Runs a `#[node]` once. A plain node has no items, so `progress` counts nothing: the
-/// parameter is there because every driver has the signature of
-/// [`Node::run_configured`](crate::Node).
-pub async fn drive_node<N, S, P>(
+/// Runs a `#[node]` once, under the run-time policy of `cx` if it has one.
+pub async fn drive_node<N, S, P, C>(
     node: &N,
-    policy: &RetryPolicy,
-    progress: Option<&Progress>,
+    cx: C,
     mut store: Store<'_, S>,
     params: &P,
 ) -> Result<N::Action>
 where
+    C: RunContext<S>,
     N: NodePhases<S, P>,
 {
-    let _ = progress;
+    let policy = cx.policy().unwrap_or(&N::POLICY);
     NodeRun::<N>::check(policy, Exec::Async)?;
     let span = NodeRun::<N>::span();
     trace::in_span(&span, async {

@@ -4,28 +4,27 @@
 
 use std::future::ready;
 
+use crate::context::RunContext;
 use crate::drive::retry::after_failure;
 use crate::drive::{Exec, NodeRun, with_store_now};
 use crate::error::{BoxError, Error, Phase, Result};
 use crate::phases::{SyncBatchPhases, SyncNodePhases};
-use crate::policy::RetryPolicy;
-use crate::progress::{self, Progress};
+use crate::progress;
 use crate::store::Store;
 use crate::trace;
 
 /// Runs a synchronous `#[node]` once.
-pub async fn drive_sync_node<N, S, P>(
+pub async fn drive_sync_node<N, S, P, C>(
     node: &N,
-    policy: &RetryPolicy,
-    progress: Option<&Progress>,
+    cx: C,
     mut store: Store<'_, S>,
     params: &P,
 ) -> Result<N::Action>
 where
+    C: RunContext<S>,
     N: SyncNodePhases<S, P>,
 {
-    // A plain node has no items: `progress` is for batch nodes, which share this signature.
-    let _ = progress;
+    let policy = cx.policy().unwrap_or(&N::POLICY);
     NodeRun::<N>::check(policy, Exec::Sync)?;
     let span = NodeRun::<N>::span();
     let (prep, first_attempt) = match store.direct() {
@@ -79,16 +78,18 @@ where
 }
 
 /// Runs a synchronous `#[batch_node]` once, its items one after another.
-pub async fn drive_sync_batch<N, S, P>(
+pub async fn drive_sync_batch<N, S, P, C>(
     node: &N,
-    policy: &RetryPolicy,
-    progress: Option<&Progress>,
+    cx: C,
     mut store: Store<'_, S>,
     params: &P,
 ) -> Result<N::Action>
 where
+    C: RunContext<S>,
     N: SyncBatchPhases<S, P>,
 {
+    let policy = cx.policy().unwrap_or(&N::POLICY);
+    let progress = cx.progress();
     NodeRun::<N>::check(policy, Exec::Sync)?;
     let span = NodeRun::<N>::span();
     let items = with_store_now!(N, span, store, Phase::Prep, |shared| node

@@ -10,8 +10,9 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::journal::{Journal, Saver};
+use super::journal::Saver;
 use super::json;
+use crate::context::RunContext;
 use crate::drive::retry::after_failure;
 use crate::drive::retry::exec_with_retries;
 use crate::drive::window::run_window;
@@ -33,29 +34,25 @@ pub struct Batch<N>(pub PhantomData<fn() -> N>);
 
 /// A batch whose items and results can be journaled.
 pub trait Journaled<N: NodeInfo, S, P> {
-    /// Runs the batch node in a durable run.
-    fn drive<'a>(
+    /// Runs the batch node in the run of `cx`, journaled when that run is durable.
+    fn drive<'a, C: RunContext<S> + 'a>(
         self,
         node: &'a N,
-        policy: &'a RetryPolicy,
-        progress: Option<&'a Progress>,
+        cx: C,
         store: Store<'a, S>,
         params: &'a P,
-        journal: &'a mut Journal<'_, S>,
     ) -> impl Future<Output = Result<N::Action>> + Send + 'a;
 }
 
 /// A batch whose items or results cannot be journaled: it runs whole, as one step.
 pub trait Unjournaled<N: NodeInfo, S, P> {
-    /// Runs the batch node in a durable run.
-    fn drive<'a>(
+    /// Runs the batch node in the run of `cx`.
+    fn drive<'a, C: RunContext<S> + 'a>(
         self,
         node: &'a N,
-        policy: &'a RetryPolicy,
-        progress: Option<&'a Progress>,
+        cx: C,
         store: Store<'a, S>,
         params: &'a P,
-        journal: &'a mut Journal<'_, S>,
     ) -> impl Future<Output = Result<N::Action>> + Send + 'a;
 }
 
@@ -71,16 +68,24 @@ macro_rules! choose {
             S: Send,
             P: Sync,
         {
-            fn drive<'a>(
+            fn drive<'a, C: RunContext<S> + 'a>(
                 self,
                 node: &'a N,
-                policy: &'a RetryPolicy,
-                progress: Option<&'a Progress>,
+                cx: C,
                 store: Store<'a, S>,
                 params: &'a P,
-                journal: &'a mut Journal<'_, S>,
             ) -> impl Future<Output = Result<N::Action>> + Send + 'a {
-                $journaled(node, policy, progress, store, params, journal.saver())
+                async move {
+                    // A plain run (no saver) of a node that could journal runs as it would
+                    // without the durable feature.
+                    match cx.saver() {
+                        Some(saver) => {
+                            let policy = cx.policy().unwrap_or(&N::POLICY);
+                            $journaled(node, policy, cx.progress(), store, params, saver).await
+                        }
+                        None => $plain(node, cx, store, params).await,
+                    }
+                }
             }
         }
 
@@ -90,17 +95,14 @@ macro_rules! choose {
             S: Send,
             P: Sync,
         {
-            fn drive<'a>(
+            fn drive<'a, C: RunContext<S> + 'a>(
                 self,
                 node: &'a N,
-                policy: &'a RetryPolicy,
-                progress: Option<&'a Progress>,
+                cx: C,
                 store: Store<'a, S>,
                 params: &'a P,
-                journal: &'a mut Journal<'_, S>,
             ) -> impl Future<Output = Result<N::Action>> + Send + 'a {
-                let _ = journal;
-                $plain(node, policy, progress, store, params)
+                $plain(node, cx, store, params)
             }
         }
     };

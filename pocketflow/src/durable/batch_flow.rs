@@ -128,7 +128,7 @@ where
             }
             for (index, item) in items.iter().enumerate().skip(next) {
                 journal.at_item(depth, index as u32);
-                flow.run_durable(store.reborrow(), item, journal).await?;
+                flow.run_in(store.reborrow(), item, &mut *journal).await?;
                 // The sub-flow's last post is committed here, with the next item as the position.
                 journal.commit(depth, index as u32 + 1, &mut store).await?;
                 progress::item_done(progress);

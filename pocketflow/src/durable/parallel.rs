@@ -109,7 +109,7 @@ where
                     .unwrap_or_default();
                 let mut run_journal = Journal::new(&saver, resume);
                 let run = flow
-                    .run_durable(sharing.store(), &items[index], &mut run_journal)
+                    .run_in(sharing.store(), &items[index], &mut run_journal)
                     .await
                     // At once after the sub-flow's last post, as `publish` is.
                     .and_then(|_| parallel.finish(index as u32, run_journal.take_step()));

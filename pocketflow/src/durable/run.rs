@@ -177,7 +177,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
         let mut journal = Journal::new(&saver, resume);
         let ran = self
             .node
-            .run_durable(Store::exclusive(shared), params, &mut journal)
+            .run_in(Store::exclusive(shared), params, &mut journal)
             .await;
         let noted = journal.take_step();
         let noted_node = noted.as_ref().map(|step| step.node.clone());

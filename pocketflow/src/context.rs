@@ -1,0 +1,220 @@
+//! The run context: what a run hands to every node besides the store and the params. A node
+//! asks it for the run-time settings a [`Configured`](crate::Configured) wrapper gave it, and a
+//! flow tells it where the run is (a flow starts, a step runs, a step ends); a layer on the
+//! plain engine (a durable run's journal) is a context that acts on those calls.
+//!
+//! This is the seam between the engine and its layers: the engine calls these hooks and knows
+//! nothing else of durable runs; durable runs implement them in `durable/`.
+//!
+//! ```text
+//! Run::run ── Plain ──────────────┐
+//! DurableRun::run ── &mut Journal ─┤── Node::run_in(store, params, cx)
+//! Configured ── Overriding<cx> ────┘       flows: cx.enter / cx.at / cx.note / cx.commit
+//!                                          batch flows: cx.batch_flow(..)
+//! ```
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::drive::drive_batch_flow;
+use crate::error::Result;
+use crate::node::Node;
+use crate::phases::BatchFlowPhases;
+use crate::policy::RetryPolicy;
+use crate::progress::Progress;
+use crate::store::Store;
+
+/// What a run hands to each node: see the [module](self). Every hook has a default that does
+/// nothing, so the plain context, [`Plain`], compiles to nothing.
+#[doc(hidden)]
+pub trait RunContext<S>: Send + Sized {
+    /// The context a node hands to the nodes it runs: the same layers, none of its settings.
+    type Child<'c>: RunContext<S> + 'c
+    where
+        Self: 'c;
+
+    /// The context for a node run inside this one.
+    fn child(&mut self) -> Self::Child<'_>;
+
+    /// Whether the run follows its flows step by step (`enter`, `at`, `note`, `commit` do
+    /// something): false for the plain run, whose flows then skip the calls altogether.
+    const FOLLOWS: bool = false;
+
+    /// The retry policy set at run time for the node this context is handed to, if any.
+    #[inline(always)]
+    fn policy(&self) -> Option<&RetryPolicy> {
+        None
+    }
+
+    /// The progress the node's items count into, if any.
+    #[inline(always)]
+    fn progress(&self) -> Option<&Progress> {
+        None
+    }
+
+    /// A flow starts: its depth in the run, and the step it resumes at, if the run resumes
+    /// inside it.
+    #[inline(always)]
+    fn enter(&mut self) -> (usize, Option<u32>) {
+        (0, None)
+    }
+
+    /// The flow at `depth` runs its step `index`, named `name`.
+    #[inline(always)]
+    fn at(&mut self, depth: usize, index: u32, name: &'static str) {
+        let _ = (depth, index, name);
+    }
+
+    /// The step just run returned an action labelled `action`.
+    #[inline(always)]
+    fn note(&mut self, action: &str) {
+        let _ = action;
+    }
+
+    /// The flow at `depth` goes on with its step `next`, the store as the step left it.
+    #[inline(always)]
+    fn commit(
+        &mut self,
+        depth: usize,
+        next: u32,
+        store: &mut Store<'_, S>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let _ = (depth, next, store);
+        Committed
+    }
+
+    /// Runs `flow` over each item of `batch`'s `prep`: the batch flow's driver.
+    fn batch_flow<'a, P, B, F>(
+        self,
+        batch: &'a B,
+        flow: &'a F,
+        progress: Option<&'a Progress>,
+        store: Store<'a, S>,
+        params: &'a P,
+    ) -> impl Future<Output = Result<B::Action>> + Send + 'a
+    where
+        Self: 'a,
+        S: Send,
+        P: Sync,
+        B: BatchFlowPhases<S, P>,
+        F: Node<S, B::Item> + Sync,
+    {
+        drive_batch_flow(batch, flow, progress, store, params)
+    }
+
+    /// What writes the run's journal, when this context is a durable run's: a batch node
+    /// journals its items and results through it.
+    #[cfg(feature = "durable")]
+    #[inline(always)]
+    fn saver(&self) -> Option<&dyn crate::durable::journal::Saver<S>> {
+        None
+    }
+}
+
+/// What the default `commit` returns: done at once. Zero-sized with nothing to drop, unlike
+/// `std::future::Ready<Result<()>>`, so that a plain flow's future needs no drop code for it.
+#[doc(hidden)]
+pub struct Committed;
+
+impl Future for Committed {
+    type Output = Result<()>;
+
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// The context of a plain run: no settings, no layer. Zero-sized; its hooks compile away.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Plain;
+
+impl<S> RunContext<S> for Plain {
+    type Child<'c> = Plain;
+
+    #[inline(always)]
+    fn child(&mut self) -> Plain {
+        Plain
+    }
+}
+
+/// The context of a [`Configured`](crate::Configured) node: its run-time policy and progress
+/// over the run's own context, which the nodes inside it get back.
+pub(crate) struct Overriding<'o, C> {
+    pub(crate) inner: C,
+    pub(crate) policy: &'o RetryPolicy,
+    pub(crate) progress: Option<&'o Progress>,
+}
+
+impl<S, C: RunContext<S>> RunContext<S> for Overriding<'_, C> {
+    type Child<'c>
+        = C::Child<'c>
+    where
+        Self: 'c;
+
+    const FOLLOWS: bool = C::FOLLOWS;
+
+    #[inline(always)]
+    fn child(&mut self) -> C::Child<'_> {
+        self.inner.child()
+    }
+
+    #[inline(always)]
+    fn policy(&self) -> Option<&RetryPolicy> {
+        Some(self.policy)
+    }
+
+    #[inline(always)]
+    fn progress(&self) -> Option<&Progress> {
+        self.progress
+    }
+
+    #[inline(always)]
+    fn enter(&mut self) -> (usize, Option<u32>) {
+        self.inner.enter()
+    }
+
+    #[inline(always)]
+    fn at(&mut self, depth: usize, index: u32, name: &'static str) {
+        self.inner.at(depth, index, name);
+    }
+
+    #[inline(always)]
+    fn note(&mut self, action: &str) {
+        self.inner.note(action);
+    }
+
+    fn commit(
+        &mut self,
+        depth: usize,
+        next: u32,
+        store: &mut Store<'_, S>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        self.inner.commit(depth, next, store)
+    }
+
+    fn batch_flow<'a, P, B, F>(
+        self,
+        batch: &'a B,
+        flow: &'a F,
+        progress: Option<&'a Progress>,
+        store: Store<'a, S>,
+        params: &'a P,
+    ) -> impl Future<Output = Result<B::Action>> + Send + 'a
+    where
+        Self: 'a,
+        S: Send,
+        P: Sync,
+        B: BatchFlowPhases<S, P>,
+        F: Node<S, B::Item> + Sync,
+    {
+        self.inner.batch_flow(batch, flow, progress, store, params)
+    }
+
+    #[cfg(feature = "durable")]
+    fn saver(&self) -> Option<&dyn crate::durable::journal::Saver<S>> {
+        self.inner.saver()
+    }
+}
