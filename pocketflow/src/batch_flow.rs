@@ -160,7 +160,6 @@ where
         )
     }
 
-    #[cfg(feature = "durable")]
     fn commits_each_post() -> bool {
         B::LIMIT == 1 && B::item_codec().is_some() && F::commits_each_post()
     }

@@ -103,13 +103,35 @@ pub trait RunContext<S>: Send + Sized {
         drive_batch_flow(batch, flow, progress, store, params)
     }
 
-    /// What writes the run's journal, when this context is a durable run's: a batch node
-    /// journals its items and results through it.
-    #[cfg(feature = "durable")]
+    /// Where a batch node writes its items and results as they come, when the run keeps them
+    /// (a durable run): a resumed batch takes them back instead of running them again.
     #[inline(always)]
-    fn saver(&self) -> Option<&dyn crate::durable::journal::Saver<S>> {
+    fn item_journal(&self) -> Option<&dyn ItemJournal> {
         None
     }
+}
+
+/// A boxed future of a layer's storage call, `Send` so that a run can move between threads.
+#[doc(hidden)]
+pub type Pending<'s, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 's>>;
+
+/// The journal of the step in progress, by slot: where a batch node's items (slot 0) and
+/// each item's result (slot `index + 1`) go as JSON text as they come. A durable run's saver
+/// is one.
+#[doc(hidden)]
+pub trait ItemJournal: Sync {
+    /// Claims the step in progress for this process before its journal is written: an error
+    /// when another process got there first.
+    fn claim(&self) -> Pending<'_, ()>;
+
+    /// Journals `value` in `slot` of the step in progress.
+    fn save_item(&self, slot: u64, value: String) -> Pending<'_, ()>;
+
+    /// Journals several slots of the step in progress at once.
+    fn save_items(&self, items: Vec<(u64, String)>) -> Pending<'_, ()>;
+
+    /// What the step in progress journaled before the run stopped.
+    fn items(&self) -> Pending<'_, Vec<(u64, String)>>;
 }
 
 /// What the default `commit` returns: done at once. Zero-sized with nothing to drop, unlike
@@ -213,8 +235,7 @@ impl<S, C: RunContext<S>> RunContext<S> for Overriding<'_, C> {
         self.inner.batch_flow(batch, flow, progress, store, params)
     }
 
-    #[cfg(feature = "durable")]
-    fn saver(&self) -> Option<&dyn crate::durable::journal::Saver<S>> {
-        self.inner.saver()
+    fn item_journal(&self) -> Option<&dyn ItemJournal> {
+        self.inner.item_journal()
     }
 }

@@ -45,7 +45,7 @@ use crate::trace;
 ///
 /// assert_eq!(build().run_blocking(&mut ()).unwrap(), "done");
 /// ```
-pub trait Flow: NodeInfo<Action = crate::Action> + Sized {
+pub trait Flow: NodeInfo<Action = crate::action::Action> + Sized {
     /// Fails the run with [`ErrorKind::MaxSteps`](crate::ErrorKind::MaxSteps) instead of
     /// starting step `limit + 1`: a guard against a loop that never ends. Each node run
     /// counts as one step; the steps of a nested flow count in that flow. Unlimited by default.
@@ -133,7 +133,7 @@ pub fn unmatched<A: ActionType>(
     step: &'static str,
     action: A,
     edges: &[&'static str],
-) -> crate::Action {
+) -> crate::action::Action {
     trace::unmatched_action(step, action.label(), edges);
     action.into_action()
 }

@@ -25,6 +25,7 @@ mod phases;
 mod placeholder;
 mod policy;
 mod progress;
+mod run;
 mod runtime;
 mod store;
 mod trace;
@@ -37,9 +38,10 @@ pub use crate::error::{
 };
 pub use crate::flow::Flow;
 pub use crate::interrupt::Interrupt;
-pub use crate::node::{Node, NodeInfo, Run};
+pub use crate::node::{Node, NodeInfo};
 pub use crate::policy::{RetryPolicy, TimedOut};
 pub use crate::progress::Progress;
+pub use crate::run::Run;
 pub use crate::store::{Store, StoreGuard};
 pub use pocketflow_macros::{Action, batch_flow, batch_node, flow, node};
 

@@ -14,7 +14,7 @@ pub use crate::flow::{
 pub use crate::mermaid::{Mermaid, child_id};
 pub use crate::node::{Node, NodeInfo};
 pub use crate::phases::{
-    BatchFlowPhases, BatchPhases, Fallible, NodePhases, PhaseError, SyncBatchPhases,
+    BatchFlowPhases, BatchPhases, Fallible, ItemCodec, NodePhases, PhaseError, SyncBatchPhases,
     SyncNodePhases, collect_items,
 };
 pub use crate::placeholder::Placeholder;
@@ -35,7 +35,7 @@ pub use std::vec::Vec;
 #[cfg(feature = "durable")]
 pub use crate::durable::batch::{Batch, Journaled, SyncBatch, Unjournaled};
 #[cfg(feature = "durable")]
-pub use crate::durable::batch_flow::{FlowItems, ItemCodec, JournaledItems, UnjournaledItems};
+pub use crate::durable::batch_flow::{FlowItems, JournaledItems, UnjournaledItems};
 
 /// Keeps what it is given when pocketflow is built with durable runs, drops it otherwise: how
 /// the macros emit what only durable runs use without knowing pocketflow's features.

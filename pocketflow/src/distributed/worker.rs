@@ -22,7 +22,8 @@ use super::queue::{ITEM_STARTS, Queue, RUN_STARTS, Storage};
 use crate::drive::retry::exec_with_retries;
 use crate::durable::{Checkpoints, Outcome, Postgres, Status};
 use crate::error::{DistributedErrorKind, DurableErrorKind, Error, ErrorKind, Result};
-use crate::node::{Node, Run};
+use crate::node::Node;
+use crate::run::Run;
 
 /// A process's share of a fleet: the flows it can run by name and the distributed batch nodes
 /// whose items it can execute, and how many jobs it runs at once. [`run`](Self::run) takes jobs

@@ -10,9 +10,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::journal::Saver;
 use super::json;
-use crate::context::RunContext;
+use crate::context::{ItemJournal, RunContext};
 use crate::drive::retry::after_failure;
 use crate::drive::retry::exec_with_retries;
 use crate::drive::window::run_window;
@@ -76,12 +75,12 @@ macro_rules! choose {
                 params: &'a P,
             ) -> impl Future<Output = Result<N::Action>> + Send + 'a {
                 async move {
-                    // A plain run (no saver) of a node that could journal runs as it would
-                    // without the durable feature.
-                    match cx.saver() {
-                        Some(saver) => {
+                    // A run that keeps no journal (a plain run, or a run of a parallel
+                    // batch flow) runs the node as it would without the durable feature.
+                    match cx.item_journal() {
+                        Some(journal) => {
                             let policy = cx.policy().unwrap_or(&N::POLICY);
-                            $journaled(node, policy, cx.progress(), store, params, saver).await
+                            $journaled(node, policy, cx.progress(), store, params, journal).await
                         }
                         None => $plain(node, cx, store, params).await,
                     }
@@ -123,10 +122,10 @@ const JOURNAL_WAY_OUT: &str =
 /// The items and the results the step in progress journaled, if it got past `prep`.
 type Resumed<I, O> = Option<(Vec<I>, HashMap<usize, O>)>;
 
-async fn load_journal<N: NodeInfo, S, I: DeserializeOwned, O: DeserializeOwned>(
-    saver: &dyn Saver<S>,
+async fn load_journal<N: NodeInfo, I: DeserializeOwned, O: DeserializeOwned>(
+    journal: &dyn ItemJournal,
 ) -> Result<Resumed<I, O>> {
-    let mut journaled = saver.items().await?.into_iter();
+    let mut journaled = journal.items().await?.into_iter();
     let Some((0, items)) = journaled.next() else {
         return Ok(None);
     };
@@ -147,14 +146,14 @@ async fn load_journal<N: NodeInfo, S, I: DeserializeOwned, O: DeserializeOwned>(
 
 /// Claims the step, then journals the batch's items in slot 0: of two processes that ran
 /// `prep` on one version, only the first to claim journals anything.
-async fn journal_items<N: NodeInfo, S, T: Serialize>(
-    saver: &dyn Saver<S>,
+async fn journal_items<N: NodeInfo, T: Serialize>(
+    journal: &dyn ItemJournal,
     items: &T,
 ) -> Result<()> {
     let json = json::encode(items)
         .map_err(|e| json::unwritable(&format!("node `{}`", N::NAME), "the batch's items", e))?;
-    saver.claim().await?;
-    saver.save_item(0, json).await
+    journal.claim().await?;
+    journal.save_item(0, json).await
 }
 
 /// Item `index`'s result as JSON.
@@ -181,9 +180,9 @@ impl Grouped {
     /// one statement. A fan-out of 10,000 results that come due together is a handful of writes
     /// instead of 10,000. A result whose write has not happened when the process dies is lost,
     /// and its item runs again: `exec` is at least once.
-    async fn journal<N: NodeInfo, S, T: Serialize>(
+    async fn journal<N: NodeInfo, T: Serialize>(
         &self,
-        saver: &dyn Saver<S>,
+        journal: &dyn ItemJournal,
         index: usize,
         output: &T,
     ) -> Result<()> {
@@ -198,7 +197,7 @@ impl Grouped {
         }
         tokio::task::yield_now().await;
         let rows = std::mem::take(&mut *self.rows.lock().unwrap_or_else(|p| p.into_inner()));
-        saver.save_items(rows).await
+        journal.save_items(rows).await
     }
 }
 
@@ -218,7 +217,7 @@ async fn drive_batch_journaled<N, S, P>(
     progress: Option<&Progress>,
     mut store: Store<'_, S>,
     params: &P,
-    saver: &dyn Saver<S>,
+    journal: &dyn ItemJournal,
 ) -> Result<N::Action>
 where
     N: BatchPhases<S, P>,
@@ -228,12 +227,12 @@ where
     NodeRun::<N>::check(policy, Exec::Async)?;
     let span = NodeRun::<N>::span();
     trace::in_span(&span, async {
-        let (items, mut done) = match load_journal::<N, S, _, _>(saver).await? {
+        let (items, mut done) = match load_journal::<N, _, _>(journal).await? {
             Some(journaled) => journaled,
             None => {
                 let items = with_store!(N, store, Phase::Prep, |shared| node
                     .phase_prep(shared, params))?;
-                journal_items::<N, S, _>(saver, &items).await?;
+                journal_items::<N, _>(journal, &items).await?;
                 (items, HashMap::new())
             }
         };
@@ -261,7 +260,7 @@ where
                 );
                 let output = match output {
                     Ok(output) => grouped
-                        .journal::<N, S, _>(saver, index, &output)
+                        .journal::<N, _>(journal, index, &output)
                         .await
                         .map(|()| output),
                     Err(error) => Err(error.on_item(index)),
@@ -299,7 +298,7 @@ async fn drive_sync_batch_journaled<N, S, P>(
     progress: Option<&Progress>,
     mut store: Store<'_, S>,
     params: &P,
-    saver: &dyn Saver<S>,
+    journal: &dyn ItemJournal,
 ) -> Result<N::Action>
 where
     N: SyncBatchPhases<S, P>,
@@ -308,12 +307,12 @@ where
 {
     NodeRun::<N>::check(policy, Exec::Sync)?;
     let span = NodeRun::<N>::span();
-    let (items, mut done) = match load_journal::<N, S, _, _>(saver).await? {
+    let (items, mut done) = match load_journal::<N, _, _>(journal).await? {
         Some(journaled) => journaled,
         None => {
             let items = with_store_now!(N, span, store, Phase::Prep, |shared| node
                 .phase_prep(shared, params))?;
-            journal_items::<N, S, _>(saver, &items).await?;
+            journal_items::<N, _>(journal, &items).await?;
             (items, HashMap::new())
         }
     };
@@ -351,7 +350,7 @@ where
         let json = encode_result::<N, _>(index, &output)?;
         unwritten.push((index as u64 + 1, json));
         if unwritten.len() >= 256 || written.elapsed() >= Duration::from_millis(100) {
-            saver.save_items(std::mem::take(&mut unwritten)).await?;
+            journal.save_items(std::mem::take(&mut unwritten)).await?;
             written = tokio::time::Instant::now();
         }
         done.insert(index, output);

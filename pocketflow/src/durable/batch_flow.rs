@@ -16,21 +16,15 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::journal::{Journal, Runs};
-use super::json::{self, Unwritable};
+use super::json;
 use super::parallel::{RunsOf, run_in_parallel};
 use crate::drive::{NodeRun, drive_batch_flow, with_store};
 use crate::error::{Phase, Result};
 use crate::node::Node;
-use crate::phases::BatchFlowPhases;
+use crate::phases::{BatchFlowPhases, ItemCodec};
 use crate::progress::{self, Progress};
 use crate::store::Store;
 use crate::trace;
-
-/// How a batch flow's items are written into checkpoints and read back.
-pub struct ItemCodec<T> {
-    encode: fn(&T) -> std::result::Result<Value, Unwritable>,
-    decode: fn(Value) -> Result<T>,
-}
 
 /// The item type `T` of a `#[batch_flow]`, as a value to choose its codec on:
 /// `(&&FlowItems::<T>(PhantomData)).codec()` is [`JournaledItems`]'s when `T` is a serde type,
@@ -52,9 +46,9 @@ pub trait UnjournaledItems<T> {
 impl<T: Serialize + DeserializeOwned> JournaledItems<T> for &&FlowItems<T> {
     fn codec(self) -> Option<ItemCodec<T>> {
         Some(ItemCodec {
-            encode: |item| json::encode_value(item),
+            encode: |item| json::encode(item).map_err(|e| e.to_string()),
             decode: |item| {
-                json::decode_value(
+                json::decode(
                     item,
                     "an item of a batch flow saved in the run's position",
                     "resume it with the program that saved it, or start a new run",
@@ -99,7 +93,7 @@ where
                 let items = resumed
                     .items
                     .iter()
-                    .map(|item| (codec.decode)(item.clone()))
+                    .map(|item| (codec.decode)(&item.to_string()))
                     .collect::<Result<Vec<_>>>()?;
                 (items, resumed.items, resumed.next as usize, resumed.runs)
             }
@@ -108,8 +102,11 @@ where
                     .phase_prep(shared, params))?;
                 let saved = items
                     .iter()
-                    .map(codec.encode)
-                    .collect::<std::result::Result<Arc<[Value]>, _>>()
+                    .map(|item| {
+                        let text = (codec.encode)(item)?;
+                        serde_json::from_str::<Value>(&text).map_err(|e| e.to_string())
+                    })
+                    .collect::<std::result::Result<Arc<[Value]>, String>>()
                     .map_err(|e| {
                         json::unwritable(
                             &format!("node `{}`", B::NAME),

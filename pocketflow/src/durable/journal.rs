@@ -2,22 +2,20 @@
 //! write a checkpoint after a step.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::batch_flow::drive_batch_flow_durable;
-use crate::context::RunContext;
+use crate::context::{ItemJournal, RunContext};
 use crate::error::Result;
 use crate::node::Node;
 use crate::phases::BatchFlowPhases;
 use crate::progress::Progress;
 use crate::store::Store;
 
-/// A boxed future of a backend call, `Send` so that a run can move between threads.
-pub type Pending<'s, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 's>>;
+pub use crate::context::Pending;
 
 /// Writes one checkpoint of a run on a store of type `S`: object-safe, so that flows need no
 /// bound on `S` (the run that made it knows `S: Serialize`).
@@ -35,18 +33,12 @@ pub trait Saver<S>: Sync {
         Ok(false)
     }
 
-    /// Claims the step in progress for this process before its journal is written (see
-    /// `Checkpoints::claim`): an error when another process got there first.
-    fn claim(&self) -> Pending<'_, ()>;
-
-    /// Journals `value` in `slot` of the step in progress (see `Checkpoints::save_item`).
-    fn save_item<'s>(&'s self, slot: u64, value: String) -> Pending<'s, ()>;
-
-    /// Journals several pieces of the step in progress at once.
-    fn save_items(&self, items: Vec<(u64, String)>) -> Pending<'_, ()>;
-
-    /// What the step in progress journaled before the run stopped.
-    fn items(&self) -> Pending<'_, Vec<(u64, String)>>;
+    /// Where batch nodes journal their items in this run (see `Checkpoints::save_item`); none
+    /// inside the runs of a parallel batch flow, whose batch nodes run whole, as one step (their
+    /// slots would be shared by every run).
+    fn item_journal(&self) -> Option<&dyn ItemJournal> {
+        None
+    }
 }
 
 /// The step a checkpoint commits: the node whose `post` it was (`outer.inner` through nested
@@ -351,7 +343,7 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
         drive_batch_flow_durable(batch, flow, progress, store, params, self)
     }
 
-    fn saver(&self) -> Option<&dyn Saver<S>> {
-        Some(Journal::saver(self))
+    fn item_journal(&self) -> Option<&dyn ItemJournal> {
+        self.saver.item_journal()
     }
 }

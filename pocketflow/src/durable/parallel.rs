@@ -299,20 +299,4 @@ impl<S> Saver<S> for ItemSaver<'_, S> {
             .publish(self.item, position, step.take())
             .map(|()| true)
     }
-
-    fn claim(&self) -> Pending<'_, ()> {
-        Box::pin(async { Ok(()) })
-    }
-
-    fn save_item<'s>(&'s self, _: u64, _: String) -> Pending<'s, ()> {
-        Box::pin(async { Ok(()) })
-    }
-
-    fn save_items(&self, _: Vec<(u64, String)>) -> Pending<'_, ()> {
-        Box::pin(async { Ok(()) })
-    }
-
-    fn items(&self) -> Pending<'_, Vec<(u64, String)>> {
-        Box::pin(async { Ok(Vec::new()) })
-    }
 }

@@ -10,6 +10,7 @@ use super::checkpoints::{Checkpoint, Checkpoints, Status};
 use super::journal::{Journal, Pending, Position, Saver, Step};
 use super::json;
 use crate::action::{Action, ActionType};
+use crate::context::ItemJournal;
 use crate::error::{DurableErrorKind, Error, ErrorKind, Result};
 use crate::node::{Node, NodeInfo};
 use crate::store::Store;
@@ -495,6 +496,12 @@ impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
         })
     }
 
+    fn item_journal(&self) -> Option<&dyn ItemJournal> {
+        Some(self)
+    }
+}
+
+impl<C: Checkpoints> ItemJournal for RunSaver<'_, C> {
     fn claim(&self) -> Pending<'_, ()> {
         Box::pin(async move {
             let version = self.version.load(Ordering::Relaxed);
@@ -506,7 +513,7 @@ impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
         })
     }
 
-    fn save_item<'s>(&'s self, slot: u64, value: String) -> Pending<'s, ()> {
+    fn save_item(&self, slot: u64, value: String) -> Pending<'_, ()> {
         Box::pin(async move {
             let version = self.version.load(Ordering::Relaxed);
             let written = self.checkpoints.save_item(self.id, version, slot, &value);

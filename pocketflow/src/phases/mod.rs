@@ -122,14 +122,23 @@ pub trait BatchFlowPhases<S, P>: NodeInfo + Sync {
 
     /// How the items are written into a durable run's checkpoints: the macro gives a codec
     /// when they are serde types, and a sequential batch flow then resumes at its item.
-    #[cfg(feature = "durable")]
     #[doc(hidden)]
-    fn item_codec() -> Option<crate::durable::batch_flow::ItemCodec<Self::Item>> {
+    fn item_codec() -> Option<ItemCodec<Self::Item>> {
         None
     }
 }
 
 /// Collects what a batch's `prep` returned into the items its work runs on.
+/// How a batch flow's items are written into a layer's records (a durable run's position) and
+/// read back, as JSON text: `#[batch_flow]` makes one when its items are serde types.
+#[doc(hidden)]
+pub struct ItemCodec<T> {
+    /// The item as text, or why it cannot be written as text that reads back.
+    pub encode: fn(&T) -> std::result::Result<String, String>,
+    /// The item read back from its text.
+    pub decode: fn(&str) -> Result<T>,
+}
+
 #[inline]
 pub fn collect_items<I: IntoIterator>(items: I) -> Vec<I::Item> {
     items.into_iter().collect()

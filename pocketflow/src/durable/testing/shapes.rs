@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::durable::{Checkpoints, Outcome};
 use crate::error::Result;
 use crate::interrupt::Interrupt;
-use crate::node::Run;
+use crate::run::Run;
 use crate::{batch_flow, batch_node, flow, node};
 
 /// The shared store of the harness's flows: every `post` pushes one entry to `posts`.
