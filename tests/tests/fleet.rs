@@ -284,10 +284,8 @@ fn bad_jobs() -> [(String, &'static str); 2] {
     [(id(0), "not json at all"), (id(1), r#"{"node":7}"#)]
 }
 
-/// Runs three items through `queue` beside the bad jobs already on it: the items are answered
-/// and the worker is still up.
-async fn answered_beside_bad_jobs(queue: &Queue) {
-    let worker = tokio::spawn(Worker::new(unique("decoder"), queue).node(Double).run());
+/// Doubles pages 1, 2 and 3 through `queue`, whose workers must answer within 20 s.
+async fn three_pages_doubled(queue: &Queue) {
     let double = Double;
     let flow = flow! { double };
     let mut book = Book {
@@ -302,6 +300,13 @@ async fn answered_beside_bad_jobs(queue: &Queue) {
     .expect("the items were answered")
     .unwrap();
     assert_eq!(book.pages, [2, 4, 6]);
+}
+
+/// Runs three items through `queue` beside the bad jobs already on it: the items are answered
+/// and the worker is still up.
+async fn answered_beside_bad_jobs(queue: &Queue) {
+    let worker = tokio::spawn(Worker::new(unique("decoder"), queue).node(Double).run());
+    three_pages_doubled(queue).await;
     assert!(
         !worker.is_finished(),
         "the worker stopped: {:?}",
@@ -650,19 +655,6 @@ async fn a_job_pushed_to_postgres_wakes_an_idle_worker() {
     let worker = tokio::spawn(Worker::new(unique("woken"), &queue).node(Double).run());
     // Let it register, fetch nothing and go idle.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let double = Double;
-    let flow = flow! { double };
-    let mut book = Book {
-        pages: vec![1, 2, 3],
-        ..Book::default()
-    };
-    tokio::time::timeout(
-        Duration::from_secs(20),
-        queue.with_workers(flow.run(&mut book)),
-    )
-    .await
-    .expect("the idle worker took the items when they were pushed")
-    .unwrap();
-    assert_eq!(book.pages, [2, 4, 6]);
+    three_pages_doubled(&queue).await;
     worker.abort();
 }

@@ -81,8 +81,11 @@ where
     B: BatchFlowPhases<S, P>,
     F: Node<S, B::Item> + Sync,
 {
+    // A parallel one also needs checkpoints written after each step (not inside the run of
+    // another parallel batch flow, which publishes its place instead).
+    let parent = journal.saver();
     let codec = match B::item_codec() {
-        Some(codec) if B::LIMIT == 1 || F::commits_each_post() => codec,
+        Some(codec) if B::LIMIT == 1 || (F::commits_each_post() && parent.is_some()) => codec,
         _ => return drive_batch_flow(batch, flow, progress, store, params).await,
     };
     let span = NodeRun::<B>::span();
@@ -130,13 +133,13 @@ where
                 journal.commit(depth, index as u32 + 1, &mut store).await?;
                 progress::item_done(progress);
             }
-        } else {
+        } else if let Some(parent) = parent {
             let runs = RunsOf {
                 depth,
                 limit: B::LIMIT,
                 saved: runs,
             };
-            run_in_parallel(flow, progress, &mut store, journal, runs, &items).await?;
+            run_in_parallel(flow, progress, &mut store, journal, parent, runs, &items).await?;
         }
         let action = with_store!(B, store, Phase::Post, |shared| batch
             .phase_post(shared, params, items))?;

@@ -17,28 +17,40 @@ use crate::store::Store;
 
 pub use crate::context::Pending;
 
-/// Writes one checkpoint of a run on a store of type `S`: object-safe, so that flows need no
+/// Writes the checkpoints of a run on a store of type `S`: object-safe, so that flows need no
 /// bound on `S` (the run that made it knows `S: Serialize`).
 pub trait Saver<S>: Sync {
-    /// Saves `store` as the state after a step, the run continuing at `position`; `step` names
-    /// the node whose `post` it was and the action it returned.
-    fn save<'s>(&'s self, store: &S, position: &Position, step: Option<Step>) -> Pending<'s, ()>;
+    /// Writes `store` as the state after `step` (the node whose `post` it was and the action it
+    /// returned), the run going on at `position`.
+    fn checkpoint<'s>(
+        &'s self,
+        store: &S,
+        position: &Position,
+        step: Option<Step>,
+    ) -> Pending<'s, ()>;
 
-    /// The run goes on at `position` after `step`, whose `post` just let go of the store:
-    /// said before anything else touches the store. Returns whether the saver writes that
-    /// checkpoint itself, later (in a parallel batch flow, one checkpoint for the posts that
-    /// come due together; see `durable::batch_flow`); otherwise the caller saves it now.
-    fn publish(&self, position: &Position, step: &mut Option<Step>) -> Result<bool> {
-        let _ = (position, step);
-        Ok(false)
-    }
-
-    /// Where batch nodes journal their items in this run (see `Checkpoints::save_item`); none
-    /// inside the runs of a parallel batch flow, whose batch nodes run whole, as one step (their
-    /// slots would be shared by every run).
+    /// Where batch nodes journal their items in this run (see `Checkpoints::save_item`).
     fn item_journal(&self) -> Option<&dyn ItemJournal> {
         None
     }
+}
+
+/// Takes the steps of one run of a parallel batch flow: that batch flow's checkpointer writes
+/// the checkpoints of its runs together, later (see `durable::parallel`).
+pub(crate) trait Publish: Sync {
+    /// The run goes on at `position` after `step`, whose `post` just let go of the store: said
+    /// before anything else touches the store.
+    fn publish(&self, position: &Position, step: Option<Step>) -> Result<()>;
+}
+
+/// Who writes the checkpoints of a journal's steps.
+enum Writer<'j, S> {
+    /// The run's saver, after each step, with the store.
+    Now(&'j dyn Saver<S>),
+    /// A parallel batch flow's checkpointer, later, from the places its runs publish. Those
+    /// runs keep no item journal: their batch nodes run whole, as one step (their slots would
+    /// be shared by every run).
+    Later(&'j dyn Publish),
 }
 
 /// The step a checkpoint commits: the node whose `post` it was (`outer.inner` through nested
@@ -124,7 +136,7 @@ impl<'de> Deserialize<'de> for Position {
 /// after it: a flow that ends leaves the writing to the flow around it (or to the run, when it
 /// is the outermost), so the position always names the next node to run.
 pub struct Journal<'j, S> {
-    saver: &'j dyn Saver<S>,
+    writer: Writer<'j, S>,
     /// The saved position to resume at, consumed level by level as flows enter.
     resume: Position,
     resuming: bool,
@@ -137,10 +149,20 @@ pub struct Journal<'j, S> {
 }
 
 impl<'j, S> Journal<'j, S> {
-    /// A journal resuming at `resume` (empty: from the start).
+    /// A journal resuming at `resume` (empty: from the start), its checkpoints written by
+    /// `saver` after each step.
     pub(crate) fn new(saver: &'j dyn Saver<S>, resume: Position) -> Journal<'j, S> {
+        Journal::with_writer(Writer::Now(saver), resume)
+    }
+
+    /// The journal of one run of a parallel batch flow, which publishes its steps to `runs`.
+    pub(crate) fn in_parallel_run(runs: &'j dyn Publish, resume: Position) -> Journal<'j, S> {
+        Journal::with_writer(Writer::Later(runs), resume)
+    }
+
+    fn with_writer(writer: Writer<'j, S>, resume: Position) -> Journal<'j, S> {
         Journal {
-            saver,
+            writer,
             resuming: !resume.path.is_empty(),
             resume,
             at: Position::default(),
@@ -199,13 +221,15 @@ impl<'j, S> Journal<'j, S> {
         if let Some(at) = self.at.path.get_mut(depth) {
             *at = next;
         }
-        let mut step = self.step.take();
-        // Before the lock, with no `.await` since the step's `post` let go of the store.
-        if self.saver.publish(&self.at, &mut step)? {
-            return Ok(());
+        let step = self.step.take();
+        match self.writer {
+            // Before the lock, with no `.await` since the step's `post` let go of the store.
+            Writer::Later(runs) => runs.publish(&self.at, step),
+            Writer::Now(saver) => {
+                let shared = store.access().await;
+                saver.checkpoint(&shared, &self.at, step).await
+            }
         }
-        let shared = store.access().await;
-        self.saver.save(&shared, &self.at, step).await
     }
 
     /// A batch flow starts, as a level of the position: returns its depth, and, when the run
@@ -253,10 +277,13 @@ impl<'j, S> Journal<'j, S> {
         self.names.truncate(depth);
     }
 
-    /// What writes the run's checkpoints and journal, for the work of one step (a batch's
-    /// items journal their results through it, from many futures at once).
-    pub fn saver(&self) -> &'j dyn Saver<S> {
-        self.saver
+    /// What writes the run's checkpoints after each step, if this journal's steps are not
+    /// left to a parallel batch flow's checkpointer.
+    pub(crate) fn saver(&self) -> Option<&'j dyn Saver<S>> {
+        match self.writer {
+            Writer::Now(saver) => Some(saver),
+            Writer::Later(_) => None,
+        }
     }
 
     /// Where the run is now, and the name of the step it is in (`outer.inner`).
@@ -344,6 +371,6 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
     }
 
     fn item_journal(&self) -> Option<&dyn ItemJournal> {
-        self.saver.item_journal()
+        self.saver()?.item_journal()
     }
 }

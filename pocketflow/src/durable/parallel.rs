@@ -24,7 +24,7 @@ use std::time::Duration;
 use futures::future::{join, select};
 use tokio::sync::Notify;
 
-use super::journal::{Journal, Pending, Position, Runs, Saver, Step};
+use super::journal::{Journal, Position, Publish, Runs, Saver, Step};
 use crate::drive::window::run_window;
 use crate::error::{Error, Result};
 use crate::node::Node;
@@ -51,6 +51,7 @@ pub(crate) async fn run_in_parallel<S, I, F>(
     progress: Option<&Progress>,
     store: &mut Store<'_, S>,
     journal: &Journal<'_, S>,
+    parent: &dyn Saver<S>,
     RunsOf {
         depth,
         limit,
@@ -65,7 +66,7 @@ where
 {
     let (around, name) = journal.here();
     let parallel = &ParallelRuns {
-        parent: journal.saver(),
+        parent,
         around: around.clone(),
         depth,
         name,
@@ -98,7 +99,7 @@ where
             limit,
             |slot| async move {
                 let index = pending[slot];
-                let saver = ItemSaver {
+                let place = RunPlace {
                     parallel,
                     item: index as u32,
                 };
@@ -107,7 +108,7 @@ where
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
                     .remove(&(index as u32))
                     .unwrap_or_default();
-                let mut run_journal = Journal::new(&saver, resume);
+                let mut run_journal = Journal::in_parallel_run(&place, resume);
                 let run = flow
                     .run_in(sharing.store(), &items[index], &mut run_journal)
                     .await
@@ -269,7 +270,7 @@ impl<S> ParallelRuns<'_, S> {
                 action: None,
                 posts,
             };
-            self.parent.save(&shared, &position, Some(step))
+            self.parent.checkpoint(&shared, &position, Some(step))
         };
         let written = write.await;
         if let Err(error) = &written {
@@ -279,24 +280,15 @@ impl<S> ParallelRuns<'_, S> {
     }
 }
 
-/// The saver of one run of a parallel batch flow: it publishes the run's place and leaves the
-/// writing to the checkpointer. Batch nodes inside the run journal nothing (their slots would
-/// be shared by every run): they run whole, as one step of the run.
-struct ItemSaver<'i, S> {
+/// What one run of a parallel batch flow publishes its steps to: the run's place, for the
+/// checkpointer to write.
+struct RunPlace<'i, S> {
     parallel: &'i ParallelRuns<'i, S>,
     item: u32,
 }
 
-impl<S> Saver<S> for ItemSaver<'_, S> {
-    fn save<'s>(&'s self, _: &S, _: &Position, step: Option<Step>) -> Pending<'s, ()> {
-        // Not reached: `publish` takes every step.
-        let published = self.parallel.publish(self.item, &Position::default(), step);
-        Box::pin(async move { published })
-    }
-
-    fn publish(&self, position: &Position, step: &mut Option<Step>) -> Result<bool> {
-        self.parallel
-            .publish(self.item, position, step.take())
-            .map(|()| true)
+impl<S> Publish for RunPlace<'_, S> {
+    fn publish(&self, position: &Position, step: Option<Step>) -> Result<()> {
+        self.parallel.publish(self.item, position, step)
     }
 }

@@ -440,7 +440,12 @@ impl<'r, C> RunSaver<'r, C> {
 }
 
 impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
-    fn save<'s>(&'s self, store: &S, position: &Position, step: Option<Step>) -> Pending<'s, ()> {
+    fn checkpoint<'s>(
+        &'s self,
+        store: &S,
+        position: &Position,
+        step: Option<Step>,
+    ) -> Pending<'s, ()> {
         let name = || {
             format!(
                 "step `{}`",
