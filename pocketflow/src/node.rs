@@ -50,7 +50,7 @@ pub trait NodeInfo {
 ///
 /// Flows and batch flows are nodes too. A flow's type cannot be named: return one as
 /// `impl Node<S, P>` (or `impl Node<S, P> + Flow`, which keeps its actions readable as
-/// [`Action`](struct@crate::Action)s) and run it through [`Run`].
+/// [`Action`](struct@crate::Action)s) and run it through [`Run`](crate::Run).
 ///
 /// ```
 /// use pocketflow::prelude::*;
@@ -81,8 +81,8 @@ pub trait NodeInfo {
 pub trait Node<S, P = ()>: NodeInfo {
     /// Runs the node once: `prep`, `exec` with its retries and fallback, `post`.
     ///
-    /// Call it through [`Run`] rather than directly; implement it by hand only for a node the
-    /// macros cannot express.
+    /// Call it through [`Run`](crate::Run) rather than directly; implement it by hand only for
+    /// a node the macros cannot express.
     fn run_node<'a>(
         &'a self,
         store: Store<'a, S>,
