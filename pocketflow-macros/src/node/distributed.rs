@@ -27,32 +27,12 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 
-use super::expand::{Shape, exec_body, fallback_method, node_impl};
-use crate::impl_block::emit::{self, Flavor, Target};
+use super::calls::{Checked, exec_body, fallback_method};
+use super::node_impl::node_impl;
+use super::shape::Shape;
+use crate::impl_block::emit::{self, Target};
 use crate::impl_block::ir::Phases;
 use crate::private::{private, private_at};
-
-/// How `remote_exec` and `remote_exec_fallback` call the user's phases: their item and result
-/// are `<T as CheckPortable>::Checked` (see [`impls`]), which is `T`, but is not known to be
-/// when `T` is not `Portable`; converted both ways, the calls add no error then either.
-pub(super) struct Checked<'a> {
-    item: &'a TokenStream,
-    output: &'a TokenStream,
-}
-
-impl Checked<'_> {
-    /// The body of a method computing `result` from `__input`: `__input` taken as the user's
-    /// item type, the value of `result` given as `Self::Output`.
-    pub(super) fn body(&self, flavor: Flavor, result: TokenStream) -> TokenStream {
-        let pf = private();
-        let (item, output) = (self.item, self.output);
-        let body = flavor.body(quote!(#result.map(<#output as #pf::CheckPortable>::into_checked)));
-        quote!({
-            let __input = <#item as #pf::CheckPortable>::from_checked(__input);
-            #body
-        })
-    }
-}
 
 /// A distributed batch node's `impl Distributed` and its `Node` impl (run by
 /// `drive_distributed_batch`), both in `if_distributed!`, whose invocation is spanned at the

@@ -47,58 +47,14 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::distributed::{self, Checked};
+use super::calls::{exec_body, fallback_method};
+use super::distributed;
+use super::node_impl::node_impl;
+use super::shape::Shape;
 use crate::impl_block::Kind;
-use crate::impl_block::emit::{self, Flavor, Target};
+use crate::impl_block::emit::{self, Target};
 use crate::impl_block::ir::{NodeArgs, Phases};
 use crate::private::private;
-
-/// The node's phases shape: which phases trait it implements and which driver runs it.
-pub(super) struct Shape {
-    /// Batch node (`exec` per item) or node.
-    batch: bool,
-    pub(super) flavor: Flavor,
-    /// How many items an async batch runs at once.
-    limit: TokenStream,
-    /// `distributed = "name"`: run by `drive_distributed_batch`.
-    distributed: bool,
-}
-
-impl Shape {
-    fn of(kind: Kind, args: &NodeArgs, phases: &Phases) -> Shape {
-        Shape {
-            batch: kind == Kind::BatchNode,
-            // Parallel work needs futures to interleave, so a parallel batch uses the async
-            // traits.
-            flavor: Flavor {
-                sync: phases.all_sync() && args.parallel.is_none(),
-            },
-            limit: emit::limit(args),
-            distributed: args.distributed.is_some(),
-        }
-    }
-
-    fn phases_trait(&self) -> TokenStream {
-        match (self.batch, self.flavor.sync) {
-            (false, false) => quote!(NodePhases),
-            (false, true) => quote!(SyncNodePhases),
-            (true, false) => quote!(BatchPhases),
-            (true, true) => quote!(SyncBatchPhases),
-        }
-    }
-
-    fn driver(&self) -> TokenStream {
-        if self.distributed {
-            return quote!(drive_distributed_batch);
-        }
-        match (self.batch, self.flavor.sync) {
-            (false, false) => quote!(drive_node),
-            (false, true) => quote!(drive_sync_node),
-            (true, false) => quote!(drive_batch),
-            (true, true) => quote!(drive_sync_batch),
-        }
-    }
-}
 
 pub(crate) fn expand(
     kind: Kind,
@@ -232,131 +188,5 @@ fn phases_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
                 #post_body
             }
         }
-    }
-}
-
-/// The body of `phase_exec` (and, converted, of `remote_exec`): the user's `exec` on `__input`.
-pub(super) fn exec_body(phases: &Phases, flavor: Flavor, checked: Option<&Checked>) -> TokenStream {
-    let result = match &phases.exec {
-        Some(exec) => {
-            let input = exec
-                .input
-                .as_ref()
-                .map(|input| emit::input_arg(input, "__input"));
-            emit::result_of(&exec.phase, quote!(#input))
-        }
-        None => {
-            let pf = private();
-            quote!(#pf::Ok(()))
-        }
-    };
-    match checked {
-        Some(checked) => checked.body(flavor, result),
-        None => flavor.body(result),
-    }
-}
-
-/// `phase_exec_fallback` (or `remote_exec_fallback`, as `name` says, converted) calling the
-/// user's `exec_fallback`, when the block has one.
-pub(super) fn fallback_method(
-    name: TokenStream,
-    phases: &Phases,
-    flavor: Flavor,
-    input_ty: &TokenStream,
-    output_ty: &TokenStream,
-    checked: Option<&Checked>,
-) -> Option<TokenStream> {
-    let pf = private();
-    phases.fallback.as_ref().map(|fallback| {
-        let input = emit::input_arg(&fallback.input, "__input");
-        let result = emit::result_of(&fallback.phase, quote!(#input, __error));
-        let body = match checked {
-            Some(checked) => checked.body(flavor, result),
-            None => flavor.body(result),
-        };
-        let returns = flavor.returns(output_ty.clone());
-        quote! {
-            fn #name(
-                &self,
-                __input: &#input_ty,
-                __error: #pf::Error,
-            ) -> #pf::Result<#returns, #pf::Error> {
-                #pf::Ok(#body)
-            }
-        }
-    })
-}
-
-/// `impl Node`: `run_in` runs the phases through the driver of the node's shape in the run's
-/// context (a batch node journaling its items when that run is durable and they are serde
-/// types), `run_node` is `run_in` with the plain context.
-pub(super) fn node_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
-    let pf = private();
-    let Target {
-        shared_ty,
-        params_ty,
-        ..
-    } = target;
-    let header = target.run_impl(quote!(Node));
-    let run = run_in_body(shape, phases);
-    quote! {
-        #header {
-            fn run_node<'__a>(
-                &'__a self,
-                __store: #pf::Store<'__a, #shared_ty>,
-                __params: &'__a #params_ty,
-            ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
-                #pf::Node::run_in(self, __store, __params, #pf::Plain)
-            }
-
-            fn run_in<'__a, __C: #pf::RunContext<#shared_ty> + '__a>(
-                &'__a self,
-                __store: #pf::Store<'__a, #shared_ty>,
-                __params: &'__a #params_ty,
-                __cx: __C,
-            ) -> impl #pf::Future<Output = #pf::Result<Self::Action>> + #pf::Send + '__a {
-                #run
-            }
-
-            fn commits_each_post() -> bool {
-                true
-            }
-        }
-    }
-}
-
-/// Whether the items or results are written with a reference or a lifetime (`Vec<&str>`): such
-/// a batch is left one step (see [`emit::borrows`]).
-fn borrows_in_batch(phases: &Phases) -> bool {
-    let prep = emit::value_of(phases.prep.as_ref().map(|prep| &prep.phase));
-    let exec = emit::value_of(phases.exec.as_ref().map(|exec| &exec.phase));
-    emit::borrows(prep) || emit::borrows(exec)
-}
-
-/// The body of `run_in`: the driver of the node's shape. A batch node whose items and results
-/// may be serde types picks, when pocketflow has durable runs, between the journaling driver
-/// and the plain one by autoref on `Batch<Self>` or `SyncBatch<Self>`; a distributed batch is
-/// one step (its results come from workers, not this journal), as is a batch of borrowed
-/// items, and every other node.
-fn run_in_body(shape: &Shape, phases: &Phases) -> TokenStream {
-    let pf = private();
-    let driver = shape.driver();
-    let plain = quote!(#pf::#driver(self, __cx, __store, __params));
-    if !shape.batch || shape.distributed || borrows_in_batch(phases) {
-        return plain;
-    }
-    let chooser = if shape.flavor.sync {
-        quote!(SyncBatch)
-    } else {
-        quote!(Batch)
-    };
-    quote! {
-        #pf::durable_or!({{
-            #[allow(unused_imports)]
-            use #pf::{Journaled as _, Unjournaled as _};
-            (&&#pf::#chooser::<Self>(#pf::PhantomData)).drive(self, __cx, __store, __params)
-        }} {
-            #plain
-        })
     }
 }

@@ -1,8 +1,11 @@
 //! `#[node]` and `#[batch_node]`: parse the attribute and the impl block, validate both,
 //! expand (or, when there are mistakes, report them all and emit stubs).
 
+mod calls;
 mod distributed;
 mod expand;
+mod node_impl;
+mod shape;
 mod validate;
 
 use proc_macro2::TokenStream;

@@ -7,13 +7,13 @@ use std::future::Future;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::queue::Queue;
+use super::queue::{ItemsOf, Queue};
 use crate::configure::Configure;
 use crate::context::RunContext;
 use crate::drive::{Exec, NodeRun, drive_batch, with_store};
 use crate::error::{BoxError, Error, Phase, Result};
 use crate::phases::BatchPhases;
-use crate::progress;
+use crate::progress::{self, Progress};
 use crate::store::Store;
 use crate::trace;
 
@@ -140,13 +140,36 @@ where
         let items = with_store!(N, store, Phase::Prep, |shared| node
             .phase_prep(shared, params))?;
         progress::add_items(progress, items.len());
-        let outputs = queue
-            .run_items::<N>(&items, <N as BatchPhases<S, P>>::LIMIT, progress)
-            .await?;
+        let outputs =
+            send_items::<N>(&queue, &items, <N as BatchPhases<S, P>>::LIMIT, progress).await?;
         let action = with_store!(N, store, Phase::Post, |shared| {
             node.phase_post(shared, params, items, outputs)
         })?;
         NodeRun::<N>::close(&span, action)
     })
     .await
+}
+
+/// `items` of node `N` through `queue`, their outputs in item order (see [`Queue::run_items`]).
+/// Apart from the driver so that only `N: Distributed` is known here: where `Item` is also
+/// `BatchPhases::Item`, rustc no longer sees that it is `Portable`.
+pub(crate) async fn send_items<N: Distributed>(
+    queue: &Queue,
+    items: &[N::Item],
+    limit: usize,
+    progress: Option<&Progress>,
+) -> Result<Vec<N::Output>> {
+    queue
+        .run_items(ItemsOf::of::<N>(), items, limit, progress)
+        .await
+}
+
+impl ItemsOf {
+    /// The names of the distributed batch node `N`.
+    pub(crate) fn of<N: Distributed>() -> ItemsOf {
+        ItemsOf {
+            name: N::NAME,
+            registered_as: N::REGISTERED_AS,
+        }
+    }
 }

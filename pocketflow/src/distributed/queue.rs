@@ -13,7 +13,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::PgPool;
 
-use super::items::Distributed;
 use super::jobs::{ItemAnswer, ItemJob, RunJob};
 use super::polling::EveryInterval;
 use crate::error::{BoxError, DistributedErrorKind, Error, Phase, Result};
@@ -308,14 +307,15 @@ impl Queue {
     /// The caller's side of a distributed batch: every item goes to the items queue, at most
     /// `limit` queued and unanswered, a few to a job ([`ITEMS_PER_JOB`]), and the outputs come
     /// back in item order.
-    pub(crate) async fn run_items<N: Distributed>(
+    pub(crate) async fn run_items<I: Serialize, O: DeserializeOwned>(
         &self,
-        items: &[N::Item],
+        node: ItemsOf,
+        items: &[I],
         limit: usize,
         progress: Option<&Progress>,
-    ) -> Result<Vec<N::Output>> {
+    ) -> Result<Vec<O>> {
         let mut storage = self.storage::<ItemJob>("items");
-        let mut outputs: Vec<Option<N::Output>> = items.iter().map(|_| None).collect();
+        let mut outputs: Vec<Option<O>> = items.iter().map(|_| None).collect();
         // Unanswered jobs by task id, with their items' indices: an answer is taken once,
         // whatever apalis replays.
         let mut waiting: HashMap<String, (TaskId, Vec<usize>)> = HashMap::new();
@@ -325,7 +325,7 @@ impl Queue {
         let mut progressed = tokio::time::Instant::now();
         while next < items.len() || !waiting.is_empty() {
             if progressed.elapsed() >= self.inner.item_timeout {
-                return Err(self.items_timed_out(N::REGISTERED_AS, in_flight));
+                return Err(self.items_timed_out(node.registered_as, in_flight));
             }
             let room = limit.saturating_sub(in_flight).min(items.len() - next);
             if room > 0 {
@@ -342,7 +342,7 @@ impl Queue {
                         .collect::<Result<Vec<_>>>()?;
                     let id = new_task_id();
                     waiting.insert(id.to_string(), (id.clone(), chunk.to_vec()));
-                    let node = N::REGISTERED_AS.to_owned();
+                    let node = node.registered_as.to_owned();
                     jobs.push((
                         id,
                         ItemJob {
@@ -384,7 +384,7 @@ impl Queue {
                     Err(message) => indices.iter().map(|_| Err(message.clone())).collect(),
                 };
                 for (index, answer) in indices.into_iter().zip(per_item) {
-                    outputs[index] = Some(output_of::<N>(index, answer)?);
+                    outputs[index] = Some(output_of(node, index, answer)?);
                     progress::item_done(progress);
                 }
             }
@@ -528,12 +528,24 @@ impl Queue {
     }
 }
 
+/// The node whose items a batch sends: its name (in errors) and the name workers register it
+/// under.
+#[derive(Clone, Copy)]
+pub(crate) struct ItemsOf {
+    pub(crate) name: &'static str,
+    pub(crate) registered_as: &'static str,
+}
+
 /// The output of item `index` from its worker's answer, or the error the answer stands for.
-fn output_of<N: Distributed>(
+fn output_of<O: DeserializeOwned>(
+    node: ItemsOf,
     index: usize,
     answer: Result<ItemAnswer, String>,
-) -> Result<N::Output> {
-    let node = N::REGISTERED_AS;
+) -> Result<O> {
+    let ItemsOf {
+        name,
+        registered_as: node,
+    } = node;
     match answer {
         Ok(ItemAnswer::Output(value)) => serde_json::from_value(value).map_err(|e| {
             unreadable(
@@ -543,7 +555,7 @@ fn output_of<N: Distributed>(
         }),
         Ok(ItemAnswer::Failed { attempts, message }) => {
             let source: BoxError = message.into();
-            Err(Error::phase_failed(N::NAME, Phase::Exec, attempts, source).on_item(index))
+            Err(Error::phase_failed(name, Phase::Exec, attempts, source).on_item(index))
         }
         Ok(ItemAnswer::UnknownNode { worker, registered }) => {
             let registered = if registered.is_empty() {
@@ -627,83 +639,6 @@ where
                 .map_err(|e| e.to_string()),
         };
         results.map_err(|e| queue_error("cannot read answers from the queue", e))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    //! The queue and a worker without the macros: a hand-written distributed node, on the
-    //! servers of `PG_URL` and `REDIS_URL` (skipped with a reason when unset outside CI).
-
-    use super::*;
-    use crate::configure::Configure;
-    use crate::distributed::Worker;
-    use crate::node::NodeInfo;
-
-    struct Double;
-
-    impl NodeInfo for Double {
-        type Action = crate::action::Action;
-        const NAME: &'static str = "Double";
-    }
-
-    impl Configure for Double {
-        const POLICY: crate::policy::RetryPolicy =
-            crate::policy::RetryPolicy::new(2, Duration::ZERO);
-    }
-
-    impl Distributed for Double {
-        const REGISTERED_AS: &'static str = "double";
-        type Item = u64;
-        type Output = u64;
-
-        async fn remote_exec(&self, item: &u64) -> std::result::Result<u64, BoxError> {
-            if *item == 13 {
-                return Err("thirteen".into());
-            }
-            Ok(item * 2)
-        }
-    }
-
-    fn server(variable: &str) -> Option<String> {
-        match std::env::var(variable) {
-            Ok(url) => Some(url),
-            Err(_) => {
-                assert!(std::env::var_os("CI").is_none(), "CI must set {variable}");
-                eprintln!("skipped: {variable} is not set");
-                None
-            }
-        }
-    }
-
-    async fn items_round_trip(queue: Queue) {
-        let name = format!("unit-{}", ulid::Ulid::generate());
-        let queue = queue.named(name);
-        let worker = tokio::spawn(Worker::new("unit-worker", &queue).node(Double).run());
-        let items: Vec<u64> = (100..150).collect();
-        let outputs = queue.run_items::<Double>(&items, 8, None).await.unwrap();
-        assert_eq!(outputs, items.iter().map(|i| i * 2).collect::<Vec<_>>());
-        let error = queue
-            .run_items::<Double>(&[1, 13], 8, None)
-            .await
-            .unwrap_err();
-        assert_eq!((error.item(), error.attempts()), (Some(1), 2), "{error}");
-        assert!(error.to_string().contains("thirteen"), "{error}");
-        worker.abort();
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn items_round_trip_on_postgres() {
-        let Some(url) = server("PG_URL") else { return };
-        items_round_trip(Queue::connect(&url).await.unwrap()).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn items_round_trip_on_redis() {
-        let Some(url) = server("REDIS_URL") else {
-            return;
-        };
-        items_round_trip(Queue::connect(&url).await.unwrap()).await;
     }
 }
 

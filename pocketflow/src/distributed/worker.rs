@@ -580,3 +580,80 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod round_trip {
+    //! The queue and a worker without the macros: a hand-written distributed node, on the
+    //! servers of `PG_URL` and `REDIS_URL` (skipped with a reason when unset outside CI).
+
+    use super::*;
+    use crate::configure::Configure;
+    use crate::distributed::items::send_items;
+    use crate::error::BoxError;
+    use crate::node::NodeInfo;
+
+    struct Double;
+
+    impl NodeInfo for Double {
+        type Action = crate::action::Action;
+        const NAME: &'static str = "Double";
+    }
+
+    impl Configure for Double {
+        const POLICY: crate::policy::RetryPolicy =
+            crate::policy::RetryPolicy::new(2, Duration::ZERO);
+    }
+
+    impl Distributed for Double {
+        const REGISTERED_AS: &'static str = "double";
+        type Item = u64;
+        type Output = u64;
+
+        async fn remote_exec(&self, item: &u64) -> std::result::Result<u64, BoxError> {
+            if *item == 13 {
+                return Err("thirteen".into());
+            }
+            Ok(item * 2)
+        }
+    }
+
+    fn server(variable: &str) -> Option<String> {
+        match std::env::var(variable) {
+            Ok(url) => Some(url),
+            Err(_) => {
+                assert!(std::env::var_os("CI").is_none(), "CI must set {variable}");
+                eprintln!("skipped: {variable} is not set");
+                None
+            }
+        }
+    }
+
+    async fn items_round_trip(queue: Queue) {
+        let name = format!("unit-{}", ulid::Ulid::generate());
+        let queue = queue.named(name);
+        let worker = tokio::spawn(Worker::new("unit-worker", &queue).node(Double).run());
+        let items: Vec<u64> = (100..150).collect();
+        let outputs = send_items::<Double>(&queue, &items, 8, None).await.unwrap();
+        assert_eq!(outputs, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        let error = send_items::<Double>(&queue, &[1, 13], 8, None)
+            .await
+            .unwrap_err();
+        assert_eq!((error.item(), error.attempts()), (Some(1), 2), "{error}");
+        assert!(error.to_string().contains("thirteen"), "{error}");
+        worker.abort();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn items_round_trip_on_postgres() {
+        let Some(url) = server("PG_URL") else { return };
+        items_round_trip(Queue::connect(&url).await.unwrap()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn items_round_trip_on_redis() {
+        let Some(url) = server("REDIS_URL") else {
+            return;
+        };
+        items_round_trip(Queue::connect(&url).await.unwrap()).await;
+    }
+}

@@ -1,18 +1,13 @@
 //! What a durable run hands down through its flows: where to resume, where it is, and how to
 //! write a checkpoint after a step.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::batch_flow::drive_batch_flow_durable;
-use crate::context::{ItemJournal, RunContext};
+use crate::context::ItemJournal;
 use crate::error::Result;
-use crate::node::Node;
-use crate::phases::BatchFlowPhases;
-use crate::progress::Progress;
 use crate::store::Store;
 
 pub use crate::context::Pending;
@@ -314,63 +309,4 @@ pub struct ResumedBatch {
     pub(crate) items: Arc<[Value]>,
     pub(crate) next: u32,
     pub(crate) runs: Runs,
-}
-
-/// A durable run's context: its flows resume at the journal's position and write a checkpoint
-/// after each step, its batch flows take the position inside them, and its batch nodes journal
-/// their items through the saver.
-impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
-    type Child<'c>
-        = &'c mut Journal<'j, S>
-    where
-        Self: 'c;
-
-    fn child(&mut self) -> &mut Journal<'j, S> {
-        self
-    }
-
-    const FOLLOWS: bool = true;
-
-    fn enter(&mut self) -> (usize, Option<u32>) {
-        Journal::enter(self)
-    }
-
-    fn at(&mut self, depth: usize, index: u32, name: &'static str) {
-        Journal::at(self, depth, index, name);
-    }
-
-    fn note(&mut self, action: &str) {
-        Journal::note(self, action);
-    }
-
-    fn commit(
-        &mut self,
-        depth: usize,
-        next: u32,
-        store: &mut Store<'_, S>,
-    ) -> impl Future<Output = Result<()>> + Send {
-        Journal::commit(self, depth, next, store)
-    }
-
-    fn batch_flow<'a, P, B, F>(
-        self,
-        batch: &'a B,
-        flow: &'a F,
-        progress: Option<&'a Progress>,
-        store: Store<'a, S>,
-        params: &'a P,
-    ) -> impl Future<Output = Result<B::Action>> + Send + 'a
-    where
-        Self: 'a,
-        S: Send,
-        P: Sync,
-        B: BatchFlowPhases<S, P>,
-        F: Node<S, B::Item> + Sync,
-    {
-        drive_batch_flow_durable(batch, flow, progress, store, params, self)
-    }
-
-    fn item_journal(&self) -> Option<&dyn ItemJournal> {
-        self.saver()?.item_journal()
-    }
 }

@@ -13,6 +13,7 @@ pub mod batch;
 #[doc(hidden)]
 pub mod batch_flow;
 mod checkpoints;
+mod context;
 #[doc(hidden)]
 pub mod journal;
 mod json;
