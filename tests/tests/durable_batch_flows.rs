@@ -565,3 +565,109 @@ async fn a_post_failing_after_a_write_in_a_parallel_run_is_applied_once() {
     posts.sort();
     assert_eq!(posts, ["step1 a", "step1 b", "step2 a", "step2 b"]);
 }
+
+/// A batch node whose first item is NaN: JSON cannot hold it.
+struct NotNumbers;
+
+#[batch_node]
+impl NotNumbers {
+    fn prep(&self, _: &Log) -> Vec<f64> {
+        vec![f64::NAN, 1.0]
+    }
+
+    fn exec(&self, item: &f64) -> f64 {
+        *item
+    }
+}
+
+/// Two documents, each run through `NotNumbers`.
+struct TwoDocs;
+
+#[batch_flow(parallel, limit = 2)]
+impl TwoDocs {
+    fn prep(&self, _: &Log) -> Vec<u64> {
+        vec![1, 2]
+    }
+}
+
+/// Inside the runs of a parallel batch flow a batch node journals nothing (it is one step of
+/// the run), yet an item JSON cannot hold fails it there as it does anywhere in a durable run.
+#[tokio::test]
+async fn a_value_json_cannot_hold_fails_a_batch_node_inside_a_parallel_batch_flow() {
+    let db = Memory::new();
+    let numbers = NotNumbers;
+    let docs = TwoDocs.over(flow! { numbers });
+    let error = flow! { docs }
+        .durable(&db, "nan-inside")
+        .run(&mut Log::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.durable_kind(),
+        Some(pocketflow::DurableErrorKind::Unreadable),
+        "{error}"
+    );
+    assert!(error.to_string().contains("is NaN"), "{error}");
+}
+
+/// Items of a sequential batch flow: floats that need all their digits, and a list nested 200
+/// deep (more than serde_json's text parser takes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Nested {
+    Leaf(f64),
+    List(Vec<Nested>),
+}
+
+struct EachNested;
+
+#[batch_flow]
+impl EachNested {
+    fn prep(&self, _: &Log) -> Vec<Nested> {
+        let mut deep = Nested::Leaf(0.5);
+        for _ in 0..200 {
+            deep = Nested::List(vec![deep]);
+        }
+        vec![Nested::Leaf(1.0715660391465826e-75), deep]
+    }
+}
+
+/// Stops the run at its first item: the resumed batch flow reads its items back from the
+/// checkpoint.
+struct SeeItem(Arc<AtomicBool>);
+
+#[node]
+impl SeeItem {
+    fn prep(&self, _: &Log, item: &Nested) -> Result<Nested, Interrupt> {
+        if !self.0.swap(true, Ordering::SeqCst) {
+            return Err(Interrupt::new("look at the first item"));
+        }
+        Ok(item.clone())
+    }
+
+    fn post(&self, log: &mut Log, item: Nested, _: ()) {
+        log.posts
+            .push(format!("{item:?}").chars().take(40).collect());
+    }
+}
+
+/// The items a batch flow saves in its checkpoints come back as they were: a float to its last
+/// bit, a deep value whole.
+#[tokio::test]
+async fn a_batch_flow_resumes_with_its_items_exactly() {
+    let db = Memory::new();
+    let seen = Arc::new(AtomicBool::new(false));
+    let see = SeeItem(seen.clone());
+    let each = EachNested.over(flow! { see });
+    let flow = flow! { each };
+    let mut log = Log::default();
+    let outcome = flow.durable(&db, "exact").run(&mut log).await.unwrap();
+    assert!(matches!(outcome, Outcome::Interrupted(_)), "{outcome:?}");
+    let outcome = flow.durable(&db, "exact").run(&mut log).await.unwrap();
+    assert!(matches!(outcome, Outcome::Finished(_)), "{outcome:?}");
+    assert_eq!(log.posts[0], "Leaf(1.0715660391465826e-75)");
+    assert!(
+        log.posts[1].starts_with("List([List([List("),
+        "{:?}",
+        log.posts
+    );
+}

@@ -284,3 +284,47 @@ fn flow_ends_warning_specific_missing() {
     assert!(warning.contains(r#"["default"]"#), "{warning}");
     assert_eq!(last_action, "specific_action");
 }
+
+/// A shared type that borrows, written with its lifetime elided (`&Words<'_>`), in a node and
+/// in a flow, plainly and as the whole of a `&str` shared type.
+pub struct Words<'x> {
+    words: Vec<&'x str>,
+    count: usize,
+}
+
+struct CountWords;
+
+#[node]
+impl CountWords {
+    fn prep(&self, shared: &Words<'_>) -> usize {
+        shared.words.len()
+    }
+
+    fn post(&self, shared: &mut Words<'_>, count: usize, _: ()) {
+        shared.count = count;
+    }
+}
+
+struct FirstWord;
+
+#[node]
+impl FirstWord {
+    fn post(&self, shared: &mut (&str, usize)) {
+        shared.1 = shared.0.split(' ').next().map_or(0, str::len);
+    }
+}
+
+#[test]
+fn a_shared_type_with_an_elided_lifetime_runs() {
+    let text = String::from("a borrowed sentence");
+    let mut words = Words {
+        words: text.split(' ').collect(),
+        count: 0,
+    };
+    let count = CountWords;
+    flow! { count }.run_blocking(&mut words).unwrap();
+    assert_eq!(words.count, 3);
+    let mut first = (text.as_str(), 0);
+    FirstWord.run_blocking(&mut first).unwrap();
+    assert_eq!(first.1, 1);
+}

@@ -5,6 +5,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
+use syn::visit_mut::{self, VisitMut};
 use syn::{ItemImpl, Type};
 
 use super::ir::{Input, NodeArgs, Output, Phase, Phases, Post, RefArg};
@@ -24,7 +25,13 @@ impl<'a> Target<'a> {
     pub(crate) fn new(item: &'a ItemImpl, phases: &Phases) -> Target<'a> {
         let pf = private();
         let mut run_generics = item.generics.clone();
-        let shared_ty = run_type(phases.shared(), "__S", quote!(#pf::Send), &mut run_generics);
+        let shared = phases
+            .shared()
+            .map(|arg| named_lifetimes(&arg.elem, &mut run_generics));
+        let shared_ty = match shared {
+            Some(ty) => ty.to_token_stream(),
+            None => run_type(None, "__S", quote!(#pf::Send), &mut run_generics),
+        };
         let params_ty = run_type(phases.params(), "__P", quote!(#pf::Sync), &mut run_generics);
         Target {
             item,
@@ -59,6 +66,53 @@ fn run_type(
     let ident = format_ident!("{}", param);
     generics.params.push(syn::parse_quote!(#ident: #bound));
     quote!(#ident)
+}
+
+/// `ty` with each elided lifetime (`Doc<'_>`, `&str`) named `'__s`, a lifetime parameter added
+/// to `generics` when there is one: the shared type is written in the bound of `run_in`'s
+/// context (`C: RunContext<Doc<'__s>>`), where rustc takes no elided lifetime. Lifetimes inside
+/// `fn(&str)` and `Fn(&str)` stay as written: elided there, they are the function's own.
+fn named_lifetimes(ty: &Type, generics: &mut syn::Generics) -> Type {
+    struct NameElided {
+        name: syn::Lifetime,
+        named: bool,
+    }
+
+    impl VisitMut for NameElided {
+        fn visit_lifetime_mut(&mut self, lifetime: &mut syn::Lifetime) {
+            if lifetime.ident == "_" {
+                *lifetime = self.name.clone();
+                self.named = true;
+            }
+        }
+
+        fn visit_type_reference_mut(&mut self, reference: &mut syn::TypeReference) {
+            if reference.lifetime.is_none() {
+                reference.lifetime = Some(self.name.clone());
+                self.named = true;
+            }
+            visit_mut::visit_type_reference_mut(self, reference);
+        }
+
+        fn visit_type_fn_ptr_mut(&mut self, _: &mut syn::TypeFnPtr) {}
+
+        fn visit_parenthesized_generic_arguments_mut(
+            &mut self,
+            _: &mut syn::ParenthesizedGenericArguments,
+        ) {
+        }
+    }
+
+    let mut ty = ty.clone();
+    let mut visitor = NameElided {
+        name: syn::Lifetime::new("'__s", Span::call_site()),
+        named: false,
+    };
+    visitor.visit_type_mut(&mut ty);
+    if visitor.named {
+        generics.params.insert(0, syn::parse_quote!('__s));
+    }
+    ty
 }
 
 /// The user's impl block, unchanged but for the lints its fixed signatures would trip.

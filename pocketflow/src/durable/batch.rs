@@ -75,8 +75,8 @@ macro_rules! choose {
                 params: &'a P,
             ) -> impl Future<Output = Result<N::Action>> + Send + 'a {
                 async move {
-                    // A run that keeps no journal (a plain run, or a run of a parallel
-                    // batch flow) runs the node as it would without the durable feature.
+                    // A plain run (no item journal) runs the node as it would without the
+                    // durable feature.
                     match cx.item_journal() {
                         Some(journal) => {
                             let policy = cx.policy().unwrap_or(&N::POLICY);

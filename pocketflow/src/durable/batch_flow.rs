@@ -19,7 +19,7 @@ use super::journal::{Journal, Runs};
 use super::json;
 use super::parallel::{RunsOf, run_in_parallel};
 use crate::drive::{NodeRun, drive_batch_flow, with_store};
-use crate::error::{Phase, Result};
+use crate::error::{Error, Phase, Result};
 use crate::node::Node;
 use crate::phases::{BatchFlowPhases, ItemCodec};
 use crate::progress::{self, Progress};
@@ -46,10 +46,18 @@ pub trait UnjournaledItems<T> {
 impl<T: Serialize + DeserializeOwned> JournaledItems<T> for &&FlowItems<T> {
     fn codec(self) -> Option<ItemCodec<T>> {
         Some(ItemCodec {
-            encode: |item| json::encode(item).map_err(|e| e.to_string()),
+            encode: |item| match json::encode_value(item) {
+                Ok(value) => Ok(Box::new(value)),
+                Err(problem) => Err(problem.to_string()),
+            },
             decode: |item| {
-                json::decode(
-                    item,
+                let Ok(item) = item.downcast::<Value>() else {
+                    return Err(Error::durable(
+                        "a batch flow's item was not saved as JSON".into(),
+                    ));
+                };
+                json::decode_value(
+                    *item,
                     "an item of a batch flow saved in the run's position",
                     "resume it with the program that saved it, or start a new run",
                 )
@@ -96,7 +104,7 @@ where
                 let items = resumed
                     .items
                     .iter()
-                    .map(|item| (codec.decode)(&item.to_string()))
+                    .map(|item| (codec.decode)(Box::new(item.clone())))
                     .collect::<Result<Vec<_>>>()?;
                 (items, resumed.items, resumed.next as usize, resumed.runs)
             }
@@ -106,8 +114,11 @@ where
                 let saved = items
                     .iter()
                     .map(|item| {
-                        let text = (codec.encode)(item)?;
-                        serde_json::from_str::<Value>(&text).map_err(|e| e.to_string())
+                        let encoded = (codec.encode)(item)?;
+                        encoded
+                            .downcast::<Value>()
+                            .map(|value| *value)
+                            .map_err(|_| "not a JSON value".to_owned())
                     })
                     .collect::<std::result::Result<Arc<[Value]>, String>>()
                     .map_err(|e| {

@@ -67,6 +67,6 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
     }
 
     fn item_journal(&self) -> Option<&dyn ItemJournal> {
-        self.saver()?.item_journal()
+        Journal::item_journal(self)
     }
 }

@@ -38,13 +38,36 @@ pub(crate) trait Publish: Sync {
     fn publish(&self, position: &Position, step: Option<Step>) -> Result<()>;
 }
 
+/// The item journal of a parallel batch flow's runs: it keeps nothing, since their batch nodes
+/// are one step of the run (every run would share its slots), but their items and results go
+/// through the journaling driver all the same, so that one JSON cannot hold fails there as it
+/// does anywhere in a durable run.
+struct Discard;
+
+impl ItemJournal for Discard {
+    fn claim(&self) -> Pending<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn save_item(&self, _: u64, _: String) -> Pending<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn save_items(&self, _: Vec<(u64, String)>) -> Pending<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn items(&self) -> Pending<'_, Vec<(u64, String)>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+}
+
 /// Who writes the checkpoints of a journal's steps.
 enum Writer<'j, S> {
     /// The run's saver, after each step, with the store.
     Now(&'j dyn Saver<S>),
     /// A parallel batch flow's checkpointer, later, from the places its runs publish. Those
-    /// runs keep no item journal: their batch nodes run whole, as one step (their slots would
-    /// be shared by every run).
+    /// runs' batch nodes journal into [`Discard`].
     Later(&'j dyn Publish),
 }
 
@@ -278,6 +301,15 @@ impl<'j, S> Journal<'j, S> {
         match self.writer {
             Writer::Now(saver) => Some(saver),
             Writer::Later(_) => None,
+        }
+    }
+
+    /// Where batch nodes journal their items in this run: the run's item journal, or, in the
+    /// runs of a parallel batch flow, one that keeps nothing (see [`Discard`]).
+    pub(crate) fn item_journal(&self) -> Option<&'j dyn ItemJournal> {
+        match self.writer {
+            Writer::Now(saver) => saver.item_journal(),
+            Writer::Later(_) => Some(&Discard),
         }
     }
 

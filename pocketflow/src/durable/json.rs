@@ -11,6 +11,7 @@ use std::fmt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde::ser;
+use serde_json::Value;
 
 use crate::error::{DurableErrorKind, Error};
 
@@ -34,6 +35,12 @@ impl From<serde_json::Error> for Unwritable {
 pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<String, Unwritable> {
     check(value)?;
     serde_json::to_string(value).map_err(|e| Unwritable(e.to_string()))
+}
+
+/// `value` as a JSON value, if it reads back as it is.
+pub(crate) fn encode_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, Unwritable> {
+    check(value)?;
+    serde_json::to_value(value).map_err(|e| Unwritable(e.to_string()))
 }
 
 /// The error of `who` (a step, a node, an update) whose `what` (the shared store, the batch's
@@ -75,6 +82,31 @@ pub(crate) fn decode<T: DeserializeOwned>(
             .into(),
         )
     })
+}
+
+/// `value` read as a `T`, as [`decode`] does for text.
+pub(crate) fn decode_value<T: DeserializeOwned>(
+    value: Value,
+    what: &str,
+    way_out: &str,
+) -> Result<T, Error> {
+    match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(value) => Ok(value),
+        Err(error) => {
+            let problem = match error.path().to_string().as_str() {
+                "." => error.inner().to_string(),
+                path => format!("at `{path}`: {}", error.inner()),
+            };
+            Err(Error::durable_with(
+                DurableErrorKind::Unreadable,
+                format!(
+                    "{what} does not read as `{}`: {problem}; {way_out}",
+                    std::any::type_name::<T>()
+                )
+                .into(),
+            ))
+        }
+    }
 }
 
 fn check<T: Serialize + ?Sized>(value: &T) -> Result<(), Unwritable> {
@@ -427,7 +459,7 @@ mod tests {
             by_round: Vec::new(),
             by_judge: BTreeMap::from([("bob".to_owned(), Some(f32::INFINITY))]),
         };
-        let message = encode(&infinite).unwrap_err().to_string();
+        let message = encode_value(&infinite).unwrap_err().to_string();
         assert!(
             message.starts_with("`by_judge[\"bob\"]` is inf"),
             "{message}"

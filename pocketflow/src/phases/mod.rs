@@ -128,17 +128,22 @@ pub trait BatchFlowPhases<S, P>: NodeInfo + Sync {
     }
 }
 
-/// Collects what a batch's `prep` returned into the items its work runs on.
 /// How a batch flow's items are written into a layer's records (a durable run's position) and
-/// read back, as JSON text: `#[batch_flow]` makes one when its items are serde types.
+/// read back: `#[batch_flow]` makes one when its items are serde types. The written form is the
+/// layer's own (a JSON value for durable runs), opaque here.
 #[doc(hidden)]
 pub struct ItemCodec<T> {
-    /// The item as text, or why it cannot be written as text that reads back.
-    pub encode: fn(&T) -> std::result::Result<String, String>,
-    /// The item read back from its text.
-    pub decode: fn(&str) -> Result<T>,
+    /// The item as the layer writes it, or why it cannot be written so that it reads back.
+    pub encode: fn(&T) -> std::result::Result<Encoded, String>,
+    /// The item read back from what the layer wrote.
+    pub decode: fn(Encoded) -> Result<T>,
 }
 
+/// An item as a layer writes it (see [`ItemCodec`]).
+#[doc(hidden)]
+pub type Encoded = Box<dyn std::any::Any + Send>;
+
+/// Collects what a batch's `prep` returned into the items its work runs on.
 #[inline]
 pub fn collect_items<I: IntoIterator>(items: I) -> Vec<I::Item> {
     items.into_iter().collect()
