@@ -75,6 +75,21 @@ async fn wait_for(db: &Postgres, id: &str, status: Status, within: Duration) -> 
     panic!("run {id} is not {status} after {within:?}: {saved:?}");
 }
 
+/// Queues a run of `flow` from an empty book under each of `ids`, and waits up to 20 s for each
+/// to finish with the one post `post`.
+async fn runs_finish(queue: &Queue, db: &Postgres, flow: &str, ids: &[String], post: &str) {
+    for id in ids {
+        queue
+            .enqueue_run(flow, id, &Book::default(), &())
+            .await
+            .unwrap();
+    }
+    for id in ids {
+        let book = wait_for(db, id, Status::Finished, Duration::from_secs(20)).await;
+        assert_eq!(book.posts, [post]);
+    }
+}
+
 /// One worker with the documented settings (32 runs at once) on a default pool of checkpoints
 /// (10 connections): twelve runs of a second each all finish. Each run's lock used to pin a
 /// pooled connection for the whole run, and the runs' own checkpoints then waited for one.
@@ -90,16 +105,7 @@ async fn twelve_one_second_runs_finish_on_one_default_worker() {
         .flow("slow", flow! { slow });
     let worker = tokio::spawn(worker.run());
     let ids: Vec<String> = (0..12).map(|i| unique(&format!("twelve-{i}"))).collect();
-    for id in &ids {
-        queue
-            .enqueue_run("slow", id, &Book::default(), &())
-            .await
-            .unwrap();
-    }
-    for id in &ids {
-        let book = wait_for(&db, id, Status::Finished, Duration::from_secs(20)).await;
-        assert_eq!(book.posts, ["slow"]);
-    }
+    runs_finish(&queue, &db, "slow", &ids, "slow").await;
     assert!(!worker.is_finished());
     worker.abort();
 }
@@ -132,16 +138,7 @@ async fn a_poison_run_ends_failed_and_the_workers_stay_up() {
         .await
         .unwrap();
     let healthy: Vec<String> = (0..4).map(|i| unique(&format!("healthy-{i}"))).collect();
-    for id in &healthy {
-        queue
-            .enqueue_run("poison", id, &Book::default(), &())
-            .await
-            .unwrap();
-    }
-    for id in &healthy {
-        let book = wait_for(&db, id, Status::Finished, Duration::from_secs(20)).await;
-        assert_eq!(book.posts, ["poison-free"]);
-    }
+    runs_finish(&queue, &db, "poison", &healthy, "poison-free").await;
     wait_for(&db, &poisoned, Status::Failed, Duration::from_secs(60)).await;
     let saved = db.load(&poisoned).await.unwrap().unwrap();
     let message = saved.message.unwrap_or_default();
@@ -421,6 +418,16 @@ fn start_forgetful_redis(port: u16) -> Option<std::process::Child> {
     pocketflow_tests::spawn_redis(port, &settings)
 }
 
+/// A Redis of this test's own that keeps nothing on disk, on a port from `base` up (one per
+/// process), its URL and a queue on it; `None` where redis-server is missing outside CI.
+async fn forgetful_redis_from(base: u16) -> Option<(std::process::Child, u16, String, Queue)> {
+    let port = base + (std::process::id() % 400) as u16;
+    let url = format!("redis://127.0.0.1:{port}/");
+    let redis = start_forgetful_redis(port)?;
+    let queue = redis_queue_at(&url).await;
+    Some((redis, port, url, queue))
+}
+
 async fn redis_queue_at(url: &str) -> Queue {
     for _ in 0..200 {
         if let Ok(queue) = Queue::connect(url).await {
@@ -462,12 +469,9 @@ async fn slow_batch_beside<F: std::future::Future>(
 /// never a hang.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_restarted_without_its_data_mid_batch_is_an_error_not_a_hang() {
-    let port = 57_000 + (std::process::id() % 400) as u16;
-    let url = format!("redis://127.0.0.1:{port}/");
-    let Some(mut redis) = start_forgetful_redis(port) else {
+    let Some((mut redis, port, _, queue)) = forgetful_redis_from(57_000).await else {
         return;
     };
-    let queue = redis_queue_at(&url).await;
     let restart = async {
         tokio::time::sleep(Duration::from_millis(500)).await;
         redis.kill().unwrap();
@@ -493,12 +497,9 @@ async fn a_redis_restarted_without_its_data_mid_batch_is_an_error_not_a_hang() {
 /// wait with an error naming the node.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_that_lost_its_data_mid_batch_ends_in_the_item_timeout() {
-    let port = 57_400 + (std::process::id() % 400) as u16;
-    let url = format!("redis://127.0.0.1:{port}/");
-    let Some(mut redis) = start_forgetful_redis(port) else {
+    let Some((mut redis, _, url, queue)) = forgetful_redis_from(57_400).await else {
         return;
     };
-    let queue = redis_queue_at(&url).await;
     let forget = async {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let client = redis::Client::open(url.as_str()).unwrap();
