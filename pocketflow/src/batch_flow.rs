@@ -3,6 +3,7 @@
 use std::future::Future;
 
 use crate::context::{Plain, RunContext};
+use crate::drive::drive_batch_flow;
 use crate::error::Result;
 use crate::node::{Node, NodeInfo};
 use crate::phases::BatchFlowPhases;
@@ -151,10 +152,11 @@ where
         params: &'a P,
         cx: C,
     ) -> impl Future<Output = Result<Self::Action>> + Send + 'a {
-        cx.batch_flow(
+        drive_batch_flow(
             &self.batch,
             &self.flow,
             self.progress.as_ref(),
+            cx,
             store,
             params,
         )

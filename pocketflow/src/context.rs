@@ -10,17 +10,18 @@
 //! Run::run ── Plain ──────────────┐
 //! DurableRun::run ── &mut Journal ─┤── Node::run_in(store, params, cx)
 //! Configured ── Overriding<cx> ────┘       flows: cx.enter / cx.at / cx.note / cx.commit
-//!                                          batch flows: cx.batch_flow(..)
+//!                                          batch flows: cx.enter_batch / cx.batch_items /
+//!                                            cx.at_item / cx.batch_runs / cx.leave_batch
 //! ```
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::drive::drive_batch_flow;
+use crate::drive::run_in_parallel;
 use crate::error::Result;
 use crate::node::Node;
-use crate::phases::BatchFlowPhases;
+use crate::phases::ItemCodec;
 use crate::policy::RetryPolicy;
 use crate::progress::Progress;
 use crate::store::Store;
@@ -84,23 +85,65 @@ pub trait RunContext<S>: Send + Sized {
         Committed
     }
 
-    /// Runs `flow` over each item of `batch`'s `prep`: the batch flow's driver.
-    fn batch_flow<'a, P, B, F>(
-        self,
-        batch: &'a B,
+    /// A batch flow over items that `codec` can write (if any) starts, running `limit` of its
+    /// sub-flow runs at once, over a sub-flow whose every `post` is followed by a commit or not
+    /// (`runs_commit`): where the layer follows it, or `None` when the batch flow is one step of
+    /// the layer (its runs then go plain, and no other batch hook is called for it).
+    #[inline(always)]
+    fn enter_batch<I>(
+        &mut self,
+        codec: Option<ItemCodec<I>>,
+        limit: usize,
+        runs_commit: bool,
+    ) -> Result<Option<BatchPlace<I>>> {
+        let _ = (codec, limit, runs_commit);
+        Ok(None)
+    }
+
+    /// The batch flow followed at `place`, its batch node named `node`, runs over `items`, from
+    /// its `prep`.
+    #[inline(always)]
+    fn batch_items<I>(
+        &mut self,
+        place: &BatchPlace<I>,
+        items: &[I],
+        node: &'static str,
+    ) -> Result<()> {
+        let _ = (place, items, node);
+        Ok(())
+    }
+
+    /// The sequential batch flow at `depth` runs its item `index`.
+    #[inline(always)]
+    fn at_item(&mut self, depth: usize, index: u32) {
+        let _ = (depth, index);
+    }
+
+    /// The batch flow at `depth` is done, `post` included.
+    #[inline(always)]
+    fn leave_batch(&mut self, depth: usize) {
+        let _ = depth;
+    }
+
+    /// Runs `flow` once per item of a parallel batch flow, `limit` at a time, on the shared
+    /// `store`, counting each finished run into `progress`; `place` is where the layer follows
+    /// the batch flow, if it does.
+    fn batch_runs<'a, I, F>(
+        &'a mut self,
+        place: Option<&'a BatchPlace<I>>,
         flow: &'a F,
+        items: &'a [I],
+        limit: usize,
         progress: Option<&'a Progress>,
-        store: Store<'a, S>,
-        params: &'a P,
-    ) -> impl Future<Output = Result<B::Action>> + Send + 'a
+        store: &'a mut Store<'_, S>,
+    ) -> impl Future<Output = Result<()>> + Send + 'a
     where
-        Self: 'a,
         S: Send,
-        P: Sync,
-        B: BatchFlowPhases<S, P>,
-        F: Node<S, B::Item> + Sync,
+        I: Sync,
+        F: Node<S, I> + Sync,
     {
-        drive_batch_flow(batch, flow, progress, store, params)
+        let _ = place;
+        run_in_parallel(flow, items, limit, progress, store)
     }
 
     /// Where a batch node writes its items and results as they come, when the run keeps them
@@ -109,6 +152,17 @@ pub trait RunContext<S>: Send + Sized {
     fn item_journal(&self) -> Option<&dyn ItemJournal> {
         None
     }
+}
+
+/// Where a layer follows a batch flow (see [`RunContext::enter_batch`]).
+#[doc(hidden)]
+pub struct BatchPlace<I> {
+    /// The batch flow's depth in the run's position.
+    pub depth: usize,
+    /// How its items are written into the layer's records.
+    pub codec: ItemCodec<I>,
+    /// Its items and the first item not done, when the run resumes inside it.
+    pub resumed: Option<(Vec<I>, usize)>,
 }
 
 /// A boxed future of a layer's storage call, `Send` so that a run can move between threads.
@@ -217,22 +271,50 @@ impl<S, C: RunContext<S>> RunContext<S> for Overriding<'_, C> {
         self.inner.commit(depth, next, store)
     }
 
-    fn batch_flow<'a, P, B, F>(
-        self,
-        batch: &'a B,
+    fn enter_batch<I>(
+        &mut self,
+        codec: Option<ItemCodec<I>>,
+        limit: usize,
+        runs_commit: bool,
+    ) -> Result<Option<BatchPlace<I>>> {
+        self.inner.enter_batch(codec, limit, runs_commit)
+    }
+
+    fn batch_items<I>(
+        &mut self,
+        place: &BatchPlace<I>,
+        items: &[I],
+        node: &'static str,
+    ) -> Result<()> {
+        self.inner.batch_items(place, items, node)
+    }
+
+    #[inline(always)]
+    fn at_item(&mut self, depth: usize, index: u32) {
+        self.inner.at_item(depth, index);
+    }
+
+    #[inline(always)]
+    fn leave_batch(&mut self, depth: usize) {
+        self.inner.leave_batch(depth);
+    }
+
+    fn batch_runs<'a, I, F>(
+        &'a mut self,
+        place: Option<&'a BatchPlace<I>>,
         flow: &'a F,
+        items: &'a [I],
+        limit: usize,
         progress: Option<&'a Progress>,
-        store: Store<'a, S>,
-        params: &'a P,
-    ) -> impl Future<Output = Result<B::Action>> + Send + 'a
+        store: &'a mut Store<'_, S>,
+    ) -> impl Future<Output = Result<()>> + Send + 'a
     where
-        Self: 'a,
         S: Send,
-        P: Sync,
-        B: BatchFlowPhases<S, P>,
-        F: Node<S, B::Item> + Sync,
+        I: Sync,
+        F: Node<S, I> + Sync,
     {
-        self.inner.batch_flow(batch, flow, progress, store, params)
+        self.inner
+            .batch_runs(place, flow, items, limit, progress, store)
     }
 
     fn item_journal(&self) -> Option<&dyn ItemJournal> {

@@ -14,8 +14,8 @@ pub use crate::flow::{
 pub use crate::mermaid::{Mermaid, child_id};
 pub use crate::node::{Node, NodeInfo};
 pub use crate::phases::{
-    BatchFlowPhases, BatchPhases, Fallible, ItemCodec, NodePhases, PhaseError, SyncBatchPhases,
-    SyncNodePhases, collect_items,
+    BatchCodec, BatchFlowPhases, BatchPhases, Fallible, ItemCodec, NodePhases, PhaseError,
+    SyncBatchPhases, SyncNodePhases, collect_items,
 };
 pub use crate::placeholder::Placeholder;
 pub use crate::policy::RetryPolicy;
@@ -33,9 +33,7 @@ pub use core::time::Duration;
 pub use std::vec::Vec;
 
 #[cfg(feature = "durable")]
-pub use crate::durable::batch::{Batch, Journaled, SyncBatch, Unjournaled};
-#[cfg(feature = "durable")]
-pub use crate::durable::batch_flow::{FlowItems, JournaledItems, UnjournaledItems};
+pub use crate::durable::codec::{FlowItems, JournaledItems, NodeItems, UnjournaledItems};
 
 /// Keeps what it is given when pocketflow is built with durable runs, drops it otherwise: how
 /// the macros emit what only durable runs use without knowing pocketflow's features.
@@ -55,25 +53,6 @@ macro_rules! __if_durable {
 }
 
 pub use crate::__if_durable as if_durable;
-
-/// The first block when pocketflow is built with durable runs, the second otherwise: how a batch
-/// node's `run_in` picks its journaling driver without knowing pocketflow's features.
-#[cfg(feature = "durable")]
-#[macro_export]
-#[doc(hidden)]
-macro_rules! __durable_or {
-    ({ $($durable:tt)* } { $($plain:tt)* }) => { $($durable)* };
-}
-
-/// See the durable version.
-#[cfg(not(feature = "durable"))]
-#[macro_export]
-#[doc(hidden)]
-macro_rules! __durable_or {
-    ({ $($durable:tt)* } { $($plain:tt)* }) => { $($plain)* };
-}
-
-pub use crate::__durable_or as durable_or;
 
 #[cfg(feature = "distributed")]
 pub use crate::distributed::{Distributed, drive_distributed_batch};

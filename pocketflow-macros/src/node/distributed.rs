@@ -76,7 +76,6 @@ pub(super) fn impls(
             params_ty: target.params_ty.clone(),
         },
         shape,
-        phases,
     );
     let (impl_generics, _, where_clause) = generics.split_for_impl();
     let returns = shape.flavor.returns(quote!(Self::Output));

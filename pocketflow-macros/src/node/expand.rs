@@ -38,7 +38,9 @@
 //! for `parallel, limit = N`, `usize::MAX` for `parallel` alone), run by `drive_batch`. A node
 //! whose phases are all plain `fn`s (and not parallel) implements `SyncNodePhases` /
 //! `SyncBatchPhases` (no `LIMIT`: a sync `exec` cannot interleave) and runs through
-//! `drive_sync_node` / `drive_sync_batch`. Every path goes through `::pocketflow::__private`.
+//! `drive_sync_node` / `drive_sync_batch`. A batch node whose items and results may be serde
+//! types also gets `batch_codec`, by which its driver journals them in a durable run. Every path
+//! goes through `::pocketflow::__private`.
 //!
 //! A batch node with `distributed = "name"` (always `parallel`, so async) also implements
 //! `Distributed`, and its `Node` impl runs through `drive_distributed_batch`: see
@@ -71,7 +73,7 @@ pub(crate) fn expand(
     let phases_impl = phases_impl(&target, &shape, phases);
     let node = match &args.distributed {
         Some((name, key)) => distributed::impls(&target, &shape, phases, name, *key),
-        None => node_impl(&target, &shape, phases),
+        None => node_impl(&target, &shape),
     };
     quote! {
         #user_block
@@ -161,6 +163,7 @@ fn phases_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
         None,
     );
     let post_body = flavor.body(emit::post_body(phases));
+    let batch_codec = batch_codec(shape, phases);
     let returns_prep = flavor.returns(prepared.clone());
     let returns_exec = flavor.returns(output_ty);
     let returns_action = flavor.returns(quote!(Self::Action));
@@ -187,6 +190,31 @@ fn phases_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
             ) -> #returns_action {
                 #post_body
             }
+
+            #batch_codec
         }
     }
+}
+
+/// `batch_codec`, kept only when pocketflow has durable runs: a codec when the items and
+/// results are serde types (chosen by autoref on `NodeItems<Self::Item, Self::Output>`), so that
+/// a batch node in a durable run journals them and resumes at its first item with no result;
+/// none when they are not, or are written with a reference (`Vec<&str>`, see
+/// [`emit::borrows`]). A distributed batch has none: its results come from workers.
+fn batch_codec(shape: &Shape, phases: &Phases) -> Option<TokenStream> {
+    let prep = emit::value_of(phases.prep.as_ref().map(|prep| &prep.phase));
+    let exec = emit::value_of(phases.exec.as_ref().map(|exec| &exec.phase));
+    if !shape.batch || shape.distributed || emit::borrows(prep) || emit::borrows(exec) {
+        return None;
+    }
+    let pf = private();
+    Some(quote! {
+        #pf::if_durable! {
+            fn batch_codec() -> #pf::Option<#pf::BatchCodec<Self::Item, Self::Output>> {
+                #[allow(unused_imports)]
+                use #pf::{JournaledItems as _, UnjournaledItems as _};
+                (&&#pf::NodeItems::<Self::Item, Self::Output>(#pf::PhantomData)).codec()
+            }
+        }
+    })
 }

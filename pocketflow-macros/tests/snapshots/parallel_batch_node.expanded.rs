@@ -87,6 +87,13 @@ impl<
                 .map(::pocketflow::__private::IntoAction::into_action)
         }
     }
+    ::pocketflow::__private::if_durable! {
+        fn batch_codec() -> ::pocketflow::__private::Option <
+        ::pocketflow::__private::BatchCodec < Self::Item, Self::Output >> {
+        #[allow(unused_imports)] use ::pocketflow::__private:: { JournaledItems as _,
+        UnjournaledItems as _ }; (&& ::pocketflow::__private::NodeItems:: < Self::Item,
+        Self::Output > (::pocketflow::__private::PhantomData)).codec() }
+    }
 }
 impl<__P: ::pocketflow::__private::Sync> ::pocketflow::__private::Node<Shared, __P>
 for Translate {
@@ -112,12 +119,7 @@ for Translate {
     ) -> impl ::pocketflow::__private::Future<
         Output = ::pocketflow::__private::Result<Self::Action>,
     > + ::pocketflow::__private::Send + '__a {
-        ::pocketflow::__private::durable_or!(
-            { { #[allow(unused_imports)] use ::pocketflow::__private:: { Journaled as _,
-            Unjournaled as _ }; (&& ::pocketflow::__private::Batch:: < Self >
-            (::pocketflow::__private::PhantomData)).drive(self, __cx, __store, __params)
-            } } { ::pocketflow::__private::drive_batch(self, __cx, __store, __params) }
-        )
+        ::pocketflow::__private::drive_batch(self, __cx, __store, __params)
     }
     fn commits_each_post() -> bool {
         true

@@ -14,6 +14,7 @@
 
 mod batch;
 mod batch_flow;
+mod journaled;
 mod node;
 pub(crate) mod retry;
 mod sync;
@@ -30,7 +31,7 @@ use crate::policy::RetryPolicy;
 use crate::trace;
 
 pub use self::batch::drive_batch;
-pub(crate) use self::batch_flow::drive_batch_flow;
+pub(crate) use self::batch_flow::{drive_batch_flow, run_in_parallel};
 pub use self::node::drive_node;
 pub use self::sync::{drive_sync_batch, drive_sync_node};
 

@@ -3,8 +3,10 @@
 //! store's lock and the retries after a failed first attempt are asynchronous.
 
 use std::future::ready;
+use std::time::Duration;
 
 use crate::context::RunContext;
+use crate::drive::journaled::{Journaled, Resumed};
 use crate::drive::retry::after_failure;
 use crate::drive::{Exec, NodeRun, with_store_now};
 use crate::error::{BoxError, Error, Phase, Result};
@@ -77,7 +79,20 @@ where
     NodeRun::<N>::close(&span, action)
 }
 
+/// Why a stretch of synchronous items stopped before the last item.
+enum Pause {
+    /// An item's first attempt failed: its retries may wait.
+    Failed(BoxError),
+    /// Journaled results are due to be written.
+    Write,
+}
+
 /// Runs a synchronous `#[batch_node]` once, its items one after another.
+///
+/// In a run that keeps an item journal, a node whose items and results are serde types
+/// journals its items after `prep` and its results every 256 items or 100 ms, whichever comes
+/// first; resumed, it takes them back and runs only the items with no result (see
+/// `drive::journaled`).
 pub async fn drive_sync_batch<N, S, P, C>(
     node: &N,
     cx: C,
@@ -92,41 +107,102 @@ where
     let progress = cx.progress();
     NodeRun::<N>::check(policy, Exec::Sync)?;
     let span = NodeRun::<N>::span();
-    let items = with_store_now!(N, span, store, Phase::Prep, |shared| node
-        .phase_prep(shared, params))?;
+    let journaled = Journaled::of(cx.item_journal(), N::batch_codec, N::NAME);
+    let resumed = match &journaled {
+        Some(journaled) => journaled.resumed().await?,
+        None => None,
+    };
+    let (items, mut done) = match resumed {
+        Some(Resumed { items, done }) => {
+            (0..done.len()).for_each(|_| progress::item_done(progress));
+            (items, Some(done))
+        }
+        None => {
+            let items = with_store_now!(N, span, store, Phase::Prep, |shared| node
+                .phase_prep(shared, params))?;
+            if let Some(journaled) = &journaled {
+                journaled.start(&items).await?;
+            }
+            (items, None)
+        }
+    };
     progress::add_items(progress, items.len());
     let mut outputs = Vec::with_capacity(items.len());
+    // Journaled results are written together, not one write per item.
+    let mut unwritten: Vec<(u64, String)> = Vec::new();
+    let mut written = journaled.as_ref().map(|_| tokio::time::Instant::now());
+    let write_due = |unwritten: &Vec<_>, written: Option<tokio::time::Instant>| {
+        unwritten.len() >= 256
+            || written.is_some_and(|at| at.elapsed() >= Duration::from_millis(100))
+    };
     while outputs.len() < items.len() {
         // Items run in synchronous stretches inside the span, entered once per stretch; a
-        // stretch ends at the first failed attempt, whose retries may wait.
-        let failure = {
+        // stretch ends at the first failed attempt, whose retries may wait, or when journaled
+        // results are due to be written.
+        let pause = {
             let _entered = span.enter();
-            items[outputs.len()..].iter().try_for_each(|item| {
-                outputs.push(node.phase_exec(item)?);
+            let mut pause = None;
+            for item in &items[outputs.len()..] {
+                let index = outputs.len();
+                if let Some(output) = done.as_mut().and_then(|done| done.remove(&index)) {
+                    outputs.push(output);
+                    continue;
+                }
+                let output = match node.phase_exec(item) {
+                    Ok(output) => output,
+                    Err(failure) => {
+                        pause = Some(Pause::Failed(failure));
+                        break;
+                    }
+                };
+                if let Some(journaled) = &journaled {
+                    unwritten.push(journaled.row(index, &output)?);
+                }
+                outputs.push(output);
                 progress::item_done(progress);
-                Ok::<_, BoxError>(())
-            })
+                if write_due(&unwritten, written) {
+                    pause = Some(Pause::Write);
+                    break;
+                }
+            }
+            pause
         };
-        let Err(failure) = failure else { break };
-        let index = outputs.len();
-        let item = &items[index];
-        let retries = after_failure(
-            N::NAME,
-            &span,
-            *policy,
-            failure,
-            || ready(span.in_scope(|| node.phase_exec(item))),
-            |error| {
-                node.phase_exec_fallback(item, error.on_item(index))
-                    .map(ready)
-            },
-        );
-        let output = Box::pin(trace::in_span(&span, retries))
-            .await
-            .map_err(|e| e.on_item(index))?;
-        outputs.push(output);
-        progress::item_done(progress);
+        match pause {
+            None => break,
+            Some(Pause::Write) => {}
+            Some(Pause::Failed(failure)) => {
+                let index = outputs.len();
+                let item = &items[index];
+                let retries = after_failure(
+                    N::NAME,
+                    &span,
+                    *policy,
+                    failure,
+                    || ready(span.in_scope(|| node.phase_exec(item))),
+                    |error| {
+                        node.phase_exec_fallback(item, error.on_item(index))
+                            .map(ready)
+                    },
+                );
+                let output = Box::pin(trace::in_span(&span, retries))
+                    .await
+                    .map_err(|e| e.on_item(index))?;
+                if let Some(journaled) = &journaled {
+                    unwritten.push(journaled.row(index, &output)?);
+                }
+                outputs.push(output);
+                progress::item_done(progress);
+                if !write_due(&unwritten, written) {
+                    continue;
+                }
+            }
+        }
+        if let Some(journaled) = &journaled {
+            journaled.save_rows(std::mem::take(&mut unwritten)).await?;
+            written = Some(tokio::time::Instant::now());
+        }
     }
+    // Results still unwritten need no write: the checkpoint after `post` ends the journal.
     let action = with_store_now!(N, span, store, Phase::Post, |shared| {
         node.phase_post(shared, params, items, outputs)
     })?;

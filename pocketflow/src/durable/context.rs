@@ -1,14 +1,29 @@
 //! A durable run as a run context: the engine's flows call these hooks, and the journal keeps
 //! the position and writes a checkpoint after each step.
+//!
+//! Batch flows: the position goes inside them, and their items travel in every checkpoint taken
+//! there, so that a resumed batch flow calls no `prep` and runs no committed `post` again. In a
+//! sequential batch flow the position is the item, then the place in its sub-flow; in a parallel
+//! one, the items done and each run in flight at its own place (see `durable::parallel`).
+//!
+//! A parallel batch flow is followed so only over a sub-flow whose every `post` is followed by a
+//! checkpoint ([`Node::commits_each_post`]), and not inside another parallel batch flow's run;
+//! over anything else it is one step, as are batch flows whose items are not serde types: a run
+//! that stops inside one goes back to the store before it and runs it again whole.
 
 use std::future::Future;
+use std::sync::Arc;
 
-use super::batch_flow::drive_batch_flow_durable;
+use serde_json::Value;
+
 use super::journal::Journal;
-use crate::context::{ItemJournal, RunContext};
+use super::json;
+use super::parallel::{RunsOf, run_checkpointed};
+use crate::context::{BatchPlace, ItemJournal, RunContext};
+use crate::drive::run_in_parallel;
 use crate::error::Result;
 use crate::node::Node;
-use crate::phases::BatchFlowPhases;
+use crate::phases::ItemCodec;
 use crate::progress::Progress;
 use crate::store::Store;
 
@@ -48,22 +63,93 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
         Journal::commit(self, depth, next, store)
     }
 
-    fn batch_flow<'a, P, B, F>(
-        self,
-        batch: &'a B,
+    fn enter_batch<I>(
+        &mut self,
+        codec: Option<ItemCodec<I>>,
+        limit: usize,
+        runs_commit: bool,
+    ) -> Result<Option<BatchPlace<I>>> {
+        // A parallel one also needs checkpoints written after each step (not inside the run of
+        // another parallel batch flow, which publishes its place instead).
+        let codec = match codec {
+            Some(codec) if limit == 1 || (runs_commit && self.saver().is_some()) => codec,
+            _ => return Ok(None),
+        };
+        let (depth, resumed) = Journal::enter_batch(self);
+        let resumed = match resumed {
+            Some((saved, next)) => {
+                let items = saved
+                    .iter()
+                    .map(|item| (codec.decode)(Box::new(item.clone())))
+                    .collect::<Result<Vec<_>>>()?;
+                Journal::batch_items(self, depth, saved);
+                Some((items, next as usize))
+            }
+            None => None,
+        };
+        Ok(Some(BatchPlace {
+            depth,
+            codec,
+            resumed,
+        }))
+    }
+
+    fn batch_items<I>(
+        &mut self,
+        place: &BatchPlace<I>,
+        items: &[I],
+        node: &'static str,
+    ) -> Result<()> {
+        let saved = items
+            .iter()
+            .map(|item| {
+                let encoded = (place.codec.encode)(item)?;
+                encoded
+                    .downcast::<Value>()
+                    .map(|value| *value)
+                    .map_err(|_| "not a JSON value".to_owned())
+            })
+            .collect::<std::result::Result<Arc<[Value]>, String>>()
+            .map_err(|e| {
+                json::unwritable(&format!("node `{node}`"), "the batch flow's items", e)
+            })?;
+        Journal::batch_items(self, place.depth, saved);
+        Ok(())
+    }
+
+    fn at_item(&mut self, depth: usize, index: u32) {
+        Journal::at_item(self, depth, index);
+    }
+
+    fn leave_batch(&mut self, depth: usize) {
+        Journal::leave_batch(self, depth);
+    }
+
+    async fn batch_runs<'a, I, F>(
+        &'a mut self,
+        place: Option<&'a BatchPlace<I>>,
         flow: &'a F,
+        items: &'a [I],
+        limit: usize,
         progress: Option<&'a Progress>,
-        store: Store<'a, S>,
-        params: &'a P,
-    ) -> impl Future<Output = Result<B::Action>> + Send + 'a
+        store: &'a mut Store<'_, S>,
+    ) -> Result<()>
     where
-        Self: 'a,
         S: Send,
-        P: Sync,
-        B: BatchFlowPhases<S, P>,
-        F: Node<S, B::Item> + Sync,
+        I: Sync,
+        F: Node<S, I> + Sync,
     {
-        drive_batch_flow_durable(batch, flow, progress, store, params, self)
+        match (place, self.saver()) {
+            (Some(place), Some(parent)) => {
+                let runs = RunsOf {
+                    depth: place.depth,
+                    limit,
+                    saved: self.take_resumed_runs(),
+                };
+                run_checkpointed(flow, progress, store, self, parent, runs, items).await
+            }
+            _ => run_in_parallel(flow, items, limit, progress, store).await,
+        }
     }
 
     fn item_journal(&self) -> Option<&dyn ItemJournal> {

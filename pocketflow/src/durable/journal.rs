@@ -164,6 +164,9 @@ pub struct Journal<'j, S> {
     names: Vec<&'static str>,
     /// The step the next checkpoint commits.
     step: Option<Step>,
+    /// Where the runs of the parallel batch flow entered last were when the run stopped, kept
+    /// from `enter_batch` until its runs start.
+    resumed_runs: Runs,
 }
 
 impl<'j, S> Journal<'j, S> {
@@ -186,6 +189,7 @@ impl<'j, S> Journal<'j, S> {
             at: Position::default(),
             names: Vec::new(),
             step: None,
+            resumed_runs: Runs::default(),
         }
     }
 
@@ -251,20 +255,21 @@ impl<'j, S> Journal<'j, S> {
     }
 
     /// A batch flow starts, as a level of the position: returns its depth, and, when the run
-    /// resumes inside it, its saved items, the item to resume at (sequential) and its runs
-    /// (parallel).
-    pub fn enter_batch(&mut self) -> (usize, Option<ResumedBatch>) {
+    /// resumes inside it, its saved items and the item to resume at (sequential); its runs
+    /// (parallel) are kept for [`take_resumed_runs`](Self::take_resumed_runs).
+    pub fn enter_batch(&mut self) -> (usize, Option<SavedBatch>) {
         let (depth, resume) = self.enter();
         let Some(found) = self.resume.batches.iter().position(|b| b.depth == depth) else {
             return (depth, None);
         };
         let saved = self.resume.batches.swap_remove(found);
-        let resumed = ResumedBatch {
-            items: saved.items,
-            next: resume.unwrap_or(0),
-            runs: saved.runs.unwrap_or_default(),
-        };
-        (depth, Some(resumed))
+        self.resumed_runs = saved.runs.unwrap_or_default();
+        (depth, Some((saved.items, resume.unwrap_or(0))))
+    }
+
+    /// Where the runs of the parallel batch flow entered last were when the run stopped.
+    pub(crate) fn take_resumed_runs(&mut self) -> Runs {
+        std::mem::take(&mut self.resumed_runs)
     }
 
     /// The batch flow at `depth` runs over `items` (JSON): every checkpoint inside it carries
@@ -335,10 +340,5 @@ impl<'j, S> Journal<'j, S> {
     }
 }
 
-/// What a batch flow resumes with: its items, the next item (sequential) and its runs
-/// (parallel).
-pub struct ResumedBatch {
-    pub(crate) items: Arc<[Value]>,
-    pub(crate) next: u32,
-    pub(crate) runs: Runs,
-}
+/// A batch flow's items as a checkpoint saved them, and the item to resume at (sequential).
+pub type SavedBatch = (Arc<[Value]>, u32);

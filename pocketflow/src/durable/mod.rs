@@ -8,11 +8,9 @@
 //! shared store as JSON, the flow's shape) and its history. It implements [`Checkpoints`]; write
 //! your own for another database.
 
-#[doc(hidden)]
-pub mod batch;
-#[doc(hidden)]
-pub mod batch_flow;
 mod checkpoints;
+#[doc(hidden)]
+pub mod codec;
 mod context;
 #[doc(hidden)]
 pub mod journal;

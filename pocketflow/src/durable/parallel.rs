@@ -46,7 +46,7 @@ pub(crate) struct RunsOf {
 
 /// The runs of a parallel batch flow, one per item not done, each with a journal of its own,
 /// beside the checkpointer that writes their checkpoints.
-pub(crate) async fn run_in_parallel<S, I, F>(
+pub(crate) async fn run_checkpointed<S, I, F>(
     flow: &F,
     progress: Option<&Progress>,
     store: &mut Store<'_, S>,

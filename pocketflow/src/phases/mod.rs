@@ -94,6 +94,14 @@ pub trait BatchPhases<S, P>: Configure + Sync {
         items: Vec<Self::Item>,
         outputs: Vec<Self::Output>,
     ) -> impl Future<Output = Result<Self::Action, BoxError>> + Send;
+
+    /// How the items and results are written into a layer's item journal: the macro gives a
+    /// codec when they are serde types, and the batch then resumes at its first item with no
+    /// result.
+    #[doc(hidden)]
+    fn batch_codec() -> Option<BatchCodec<Self::Item, Self::Output>> {
+        None
+    }
 }
 
 /// The phases of a `#[batch_flow]`: `prep` lists the items, one sub-flow run each, at most
@@ -142,6 +150,21 @@ pub struct ItemCodec<T> {
 /// An item as a layer writes it (see [`ItemCodec`]).
 #[doc(hidden)]
 pub type Encoded = Box<dyn std::any::Any + Send>;
+
+/// How a batch node's items and results are written into a layer's item journal (a durable
+/// run's) as text and read back: `#[batch_node]` makes one when they are serde types. Each
+/// function takes the node's name (and the item's index), which its errors name.
+#[doc(hidden)]
+pub struct BatchCodec<I, O> {
+    /// The items, or the error that they cannot be written so that they read back.
+    pub encode_items: fn(&[I], &'static str) -> Result<String>,
+    /// The items read back.
+    pub decode_items: fn(&str, &'static str) -> Result<Vec<I>>,
+    /// One item's result, or the error that it cannot be written.
+    pub encode_output: fn(&O, &'static str, usize) -> Result<String>,
+    /// One item's result read back.
+    pub decode_output: fn(&str, &'static str, usize) -> Result<O>,
+}
 
 /// Collects what a batch's `prep` returned into the items its work runs on.
 #[inline]

@@ -1,6 +1,7 @@
 //! The phase traits of nodes whose phases are all plain `fn`s: the fast path, where the driver
 //! calls them directly with no future per phase.
 
+use super::BatchCodec;
 use crate::configure::Configure;
 use crate::error::{BoxError, Error, Result};
 
@@ -68,4 +69,11 @@ pub trait SyncBatchPhases<S, P>: Configure + Sync {
         items: Vec<Self::Item>,
         outputs: Vec<Self::Output>,
     ) -> Result<Self::Action, BoxError>;
+
+    /// How the items and results are written into a layer's item journal, as
+    /// [`BatchPhases::batch_codec`](super::BatchPhases::batch_codec).
+    #[doc(hidden)]
+    fn batch_codec() -> Option<BatchCodec<Self::Item, Self::Output>> {
+        None
+    }
 }
