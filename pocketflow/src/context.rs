@@ -88,7 +88,8 @@ pub trait RunContext<S>: Send + Sized {
     /// A batch flow over items that `codec` can write (if any) starts, running `limit` of its
     /// sub-flow runs at once, over a sub-flow whose every `post` is followed by a commit or not
     /// (`runs_commit`): where the layer follows it, or `None` when the batch flow is one step of
-    /// the layer (its runs then go plain, and no other batch hook is called for it).
+    /// the layer, which then does nothing until `leave_batch(None)` (its runs go as in a plain
+    /// run).
     #[inline(always)]
     fn enter_batch<I>(
         &mut self,
@@ -119,10 +120,11 @@ pub trait RunContext<S>: Send + Sized {
         let _ = (depth, index);
     }
 
-    /// The batch flow at `depth` is done, `post` included.
+    /// The batch flow entered last is done, `post` included; `place` is where the layer
+    /// followed it, if it did.
     #[inline(always)]
-    fn leave_batch(&mut self, depth: usize) {
-        let _ = depth;
+    fn leave_batch<I>(&mut self, place: Option<&BatchPlace<I>>) {
+        let _ = place;
     }
 
     /// Runs `flow` once per item of a parallel batch flow, `limit` at a time, on the shared
@@ -147,7 +149,8 @@ pub trait RunContext<S>: Send + Sized {
     }
 
     /// Where a batch node writes its items and results as they come, when the run keeps them
-    /// (a durable run): a resumed batch takes them back instead of running them again.
+    /// (a durable run): a resumed batch takes them back instead of running them again. Asked
+    /// only of a context that [`FOLLOWS`](Self::FOLLOWS) the run.
     #[inline(always)]
     fn item_journal(&self) -> Option<&dyn ItemJournal> {
         None
@@ -295,8 +298,8 @@ impl<S, C: RunContext<S>> RunContext<S> for Overriding<'_, C> {
     }
 
     #[inline(always)]
-    fn leave_batch(&mut self, depth: usize) {
-        self.inner.leave_batch(depth);
+    fn leave_batch<I>(&mut self, place: Option<&BatchPlace<I>>) {
+        self.inner.leave_batch(place);
     }
 
     fn batch_runs<'a, I, F>(

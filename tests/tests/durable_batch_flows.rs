@@ -398,6 +398,63 @@ async fn a_parallel_batch_flow_over_a_hand_written_node_is_one_step() {
     assert_eq!(nodes, ["first", "both", "last"]);
 }
 
+/// A sequential batch flow whose items are not serde types is one step, and so is all that
+/// runs inside it: the nodes of its sub-flow write no checkpoint, and a batch node there
+/// journals nothing (its `prep` runs again on each item, as in a plain run).
+#[tokio::test]
+async fn a_batch_flow_over_items_that_are_not_serde_types_is_one_step_inside_too() {
+    /// Not `Serialize`: the batch flow cannot write it into a checkpoint.
+    struct Page(u32);
+    struct Pages;
+    #[batch_flow]
+    impl Pages {
+        fn prep(&self, _: &Log) -> Vec<Page> {
+            vec![Page(1), Page(2)]
+        }
+    }
+    struct Read;
+    #[node]
+    impl Read {
+        fn post(&self, log: &mut Log, _: (), _: (), page: &Page) {
+            log.posts.push(format!("read {}", page.0));
+        }
+    }
+    /// A batch node of serde items: journaled when the run follows it.
+    struct Lines;
+    #[batch_node]
+    impl Lines {
+        fn prep(&self, _: &Log, page: &Page) -> Vec<u32> {
+            vec![page.0 * 10, page.0 * 10 + 1]
+        }
+        fn exec(&self, line: &u32) -> u32 {
+            *line
+        }
+        fn post(&self, log: &mut Log, _: Vec<u32>, lines: Vec<u32>) {
+            log.posts.push(format!("lines {lines:?}"));
+        }
+    }
+
+    let db = Memory::new();
+    let (read, lines) = (Read, Lines);
+    let pages = Pages.over(flow! { read >> lines });
+    let (first, last) = (Note("first"), Note("last"));
+    let flow = flow! { first >> pages >> last };
+    let mut log = Log::default();
+    flow.durable(&db, "pages").run(&mut log).await.unwrap();
+    assert_eq!(
+        log.posts,
+        ["first", "read 1", "lines [10, 11]", "read 2", "lines [20, 21]", "last"]
+    );
+    let nodes: Vec<_> = db
+        .history("pages")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|h| h.node)
+        .collect();
+    assert_eq!(nodes, ["first", "pages", "last"]);
+}
+
 /// A process that dies right after its `lives`-th checkpoint: the saves after it never return.
 struct DiesAfter {
     db: Memory,

@@ -8,7 +8,8 @@ use crate::drive::window::run_window;
 use crate::drive::{Exec, NodeRun, with_store};
 use crate::error::{Error, Phase, Result};
 use crate::phases::BatchPhases;
-use crate::progress;
+use crate::policy::RetryPolicy;
+use crate::progress::{self, Progress};
 use crate::store::Store;
 use crate::trace;
 
@@ -33,7 +34,11 @@ where
     let progress = cx.progress();
     NodeRun::<N>::check(policy, Exec::Async)?;
     let span = NodeRun::<N>::span();
-    let journaled = Journaled::of(cx.item_journal(), N::batch_codec, N::NAME);
+    let journaled = if C::FOLLOWS {
+        Journaled::of(cx.item_journal(), N::batch_codec, N::NAME)
+    } else {
+        None
+    };
     trace::in_span(&span, async {
         let resumed = match &journaled {
             Some(journaled) => journaled.resumed().await?,
@@ -57,35 +62,42 @@ where
             (0..items.len()).filter(|i| !done.contains_key(i)).collect()
         });
 
-        // Items record nothing on the node's span: one field recorded per item would pile up.
-        let (unrecorded, items_ref, missing_ref, journaled_ref) = (
-            &tracing::Span::none(),
-            &items,
-            missing.as_deref(),
-            journaled.as_ref(),
-        );
+        let batch = &Items {
+            node,
+            items: &items,
+            missing: missing.as_deref(),
+            journaled: journaled.as_ref(),
+            policy,
+            progress,
+            unrecorded: tracing::Span::none(),
+        };
         let outputs = run_window(
-            missing_ref.map_or(items.len(), <[usize]>::len),
+            batch.missing.map_or(items.len(), <[usize]>::len),
             N::LIMIT,
             |task| async move {
-                let index = missing_ref.map_or(task, |missing| missing[task]);
-                let item = &items_ref[index];
+                let Items { node, .. } = batch;
+                // `C::FOLLOWS` is a constant: a plain run pays nothing per item for journals.
+                let index = match batch.missing {
+                    Some(missing) if C::FOLLOWS => missing[task],
+                    _ => task,
+                };
+                let item = &batch.items[index];
                 let output = exec_with_retries!(
                     N::NAME,
-                    unrecorded,
-                    *policy,
+                    &batch.unrecorded,
+                    *batch.policy,
                     || node.phase_exec(item),
                     |error| { node.phase_exec_fallback(item, error.on_item(index)) }
                 );
-                let output = match (output, journaled_ref) {
-                    (Ok(output), Some(journaled)) => {
+                let output = match (output, batch.journaled) {
+                    (Ok(output), Some(journaled)) if C::FOLLOWS => {
                         journaled.save_result(index, &output).await.map(|()| output)
                     }
-                    (Ok(output), None) => Ok(output),
+                    (Ok(output), _) => Ok(output),
                     (Err(error), _) => Err::<_, Error>(error.on_item(index)),
                 };
                 if output.is_ok() {
-                    progress::item_done(progress);
+                    progress::item_done(batch.progress);
                 }
                 (task, output)
             },
@@ -103,4 +115,18 @@ where
         NodeRun::<N>::close(&span, action)
     })
     .await
+}
+
+/// What every item's future reads, behind one reference: each future holds that pointer and
+/// its index, however much the batch needs, so that a wide batch's futures stay small.
+struct Items<'a, N, I, O> {
+    node: &'a N,
+    items: &'a [I],
+    /// The items with no result, when the batch resumes; every item otherwise.
+    missing: Option<&'a [usize]>,
+    journaled: Option<&'a Journaled<'a, I, O>>,
+    policy: &'a RetryPolicy,
+    progress: Option<&'a Progress>,
+    /// Items record nothing on the node's span: one field recorded per item would pile up.
+    unrecorded: tracing::Span,
 }

@@ -60,17 +60,18 @@ where
             (0..next.min(items.len())).for_each(|_| progress::item_done(progress));
             // One run at a time needs no lock: each borrows the caller's store in turn.
             for (index, item) in items.iter().enumerate().skip(next) {
-                match &place {
-                    Some(place) => {
-                        cx.at_item(place.depth, index as u32);
-                        flow.run_in(store.reborrow(), item, cx.child()).await?;
-                        // The sub-flow's last post is committed here, with the next item as the
-                        // position.
-                        cx.commit(place.depth, index as u32 + 1, &mut store).await?;
-                    }
-                    None => {
-                        flow.run_node(store.reborrow(), item).await?;
-                    }
+                if C::FOLLOWS
+                    && let Some(place) = &place
+                {
+                    cx.at_item(place.depth, index as u32);
+                }
+                flow.run_in(store.reborrow(), item, cx.child()).await?;
+                if C::FOLLOWS
+                    && let Some(place) = &place
+                {
+                    // The sub-flow's last post is committed here, with the next item as the
+                    // position.
+                    cx.commit(place.depth, index as u32 + 1, &mut store).await?;
                 }
                 progress::item_done(progress);
             }
@@ -79,8 +80,8 @@ where
         let action = with_store!(B, store, Phase::Post, |shared| batch
             .phase_post(shared, params, items))?;
         // Only now: a run that stops in `post` resumes past the items, which it needs again.
-        if let Some(place) = &place {
-            cx.leave_batch(place.depth);
+        if C::FOLLOWS {
+            cx.leave_batch(place.as_ref());
         }
         NodeRun::<B>::close(&span, action)
     })

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::context::ItemJournal;
+use crate::context::{ItemJournal, Pending};
 use crate::error::{Error, Result};
 use crate::phases::BatchCodec;
 
@@ -92,19 +92,23 @@ impl<'j, I, O> Journaled<'j, I, O> {
     /// one statement. A fan-out of 10,000 results that come due together is a handful of writes
     /// instead of 10,000. A result whose write has not happened when the process dies is lost,
     /// and its item runs again: `exec` is at least once.
-    pub(crate) async fn save_result(&self, index: usize, output: &O) -> Result<()> {
-        let row = self.row(index, output)?;
-        let first = {
-            let mut rows = self.grouped.lock().unwrap_or_else(|p| p.into_inner());
-            rows.push(row);
-            rows.len() == 1
-        };
-        if !first {
-            return Ok(());
-        }
-        tokio::task::yield_now().await;
-        let rows = std::mem::take(&mut *self.grouped.lock().unwrap_or_else(|p| p.into_inner()));
-        self.save_rows(rows).await
+    ///
+    /// Boxed, so that a batch item's future, which holds it, is no bigger in a plain run.
+    pub(crate) fn save_result(&self, index: usize, output: &O) -> Pending<'_, ()> {
+        let row = self.row(index, output);
+        Box::pin(async move {
+            let first = {
+                let mut rows = self.grouped.lock().unwrap_or_else(|p| p.into_inner());
+                rows.push(row?);
+                rows.len() == 1
+            };
+            if !first {
+                return Ok(());
+            }
+            tokio::task::yield_now().await;
+            let rows = std::mem::take(&mut *self.grouped.lock().unwrap_or_else(|p| p.into_inner()));
+            self.save_rows(rows).await
+        })
     }
 }
 

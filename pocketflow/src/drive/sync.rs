@@ -87,6 +87,41 @@ enum Pause {
     Write,
 }
 
+/// Runs the items from `outputs.len()` on, one after another, pushing each result, until an
+/// item's first attempt fails or `after` (given each new result and its index) asks for a
+/// pause; `resumed` gives the result an item already has, if any.
+#[inline(always)]
+fn stretch<N, S, P>(
+    node: &N,
+    items: &[N::Item],
+    outputs: &mut Vec<N::Output>,
+    progress: Option<&crate::progress::Progress>,
+    mut resumed: impl FnMut(usize) -> Option<N::Output>,
+    mut after: impl FnMut(usize, &N::Output) -> Result<bool>,
+) -> Result<Option<Pause>>
+where
+    N: SyncBatchPhases<S, P>,
+{
+    for item in &items[outputs.len()..] {
+        let index = outputs.len();
+        if let Some(output) = resumed(index) {
+            outputs.push(output);
+            continue;
+        }
+        let output = match node.phase_exec(item) {
+            Ok(output) => output,
+            Err(failure) => return Ok(Some(Pause::Failed(failure))),
+        };
+        let pause = after(index, &output)?;
+        outputs.push(output);
+        progress::item_done(progress);
+        if pause {
+            return Ok(Some(Pause::Write));
+        }
+    }
+    Ok(None)
+}
+
 /// Runs a synchronous `#[batch_node]` once, its items one after another.
 ///
 /// In a run that keeps an item journal, a node whose items and results are serde types
@@ -107,7 +142,11 @@ where
     let progress = cx.progress();
     NodeRun::<N>::check(policy, Exec::Sync)?;
     let span = NodeRun::<N>::span();
-    let journaled = Journaled::of(cx.item_journal(), N::batch_codec, N::NAME);
+    let journaled = if C::FOLLOWS {
+        Journaled::of(cx.item_journal(), N::batch_codec, N::NAME)
+    } else {
+        None
+    };
     let resumed = match &journaled {
         Some(journaled) => journaled.resumed().await?,
         None => None,
@@ -141,31 +180,30 @@ where
         // results are due to be written.
         let pause = {
             let _entered = span.enter();
-            let mut pause = None;
-            for item in &items[outputs.len()..] {
-                let index = outputs.len();
-                if let Some(output) = done.as_mut().and_then(|done| done.remove(&index)) {
-                    outputs.push(output);
-                    continue;
-                }
-                let output = match node.phase_exec(item) {
-                    Ok(output) => output,
-                    Err(failure) => {
-                        pause = Some(Pause::Failed(failure));
-                        break;
-                    }
-                };
-                if let Some(journaled) = &journaled {
-                    unwritten.push(journaled.row(index, &output)?);
-                }
-                outputs.push(output);
-                progress::item_done(progress);
-                if write_due(&unwritten, written) {
-                    pause = Some(Pause::Write);
-                    break;
-                }
+            match (&journaled, &mut done) {
+                // A plain run's stretch: no check per item for what only journals need.
+                (None, None) => stretch(
+                    node,
+                    &items,
+                    &mut outputs,
+                    progress,
+                    |_| None,
+                    |_, _| Ok(false),
+                )?,
+                (journaled, done) => stretch(
+                    node,
+                    &items,
+                    &mut outputs,
+                    progress,
+                    |index| done.as_mut().and_then(|done| done.remove(&index)),
+                    |index, output| {
+                        if let Some(journaled) = journaled {
+                            unwritten.push(journaled.row(index, output)?);
+                        }
+                        Ok(write_due(&unwritten, written))
+                    },
+                )?,
             }
-            pause
         };
         match pause {
             None => break,

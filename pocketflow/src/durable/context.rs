@@ -9,9 +9,9 @@
 //! A parallel batch flow is followed so only over a sub-flow whose every `post` is followed by a
 //! checkpoint ([`Node::commits_each_post`]), and not inside another parallel batch flow's run;
 //! over anything else it is one step, as are batch flows whose items are not serde types: a run
-//! that stops inside one goes back to the store before it and runs it again whole.
+//! that stops inside one goes back to the store before it and runs it again whole. Inside a
+//! batch flow the journal does not follow, every hook does nothing, as in a plain run.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -43,24 +43,29 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
     const FOLLOWS: bool = true;
 
     fn enter(&mut self) -> (usize, Option<u32>) {
+        if self.muted > 0 {
+            return (0, None);
+        }
         Journal::enter(self)
     }
 
     fn at(&mut self, depth: usize, index: u32, name: &'static str) {
-        Journal::at(self, depth, index, name);
+        if self.muted == 0 {
+            Journal::at(self, depth, index, name);
+        }
     }
 
     fn note(&mut self, action: &str) {
-        Journal::note(self, action);
+        if self.muted == 0 {
+            Journal::note(self, action);
+        }
     }
 
-    fn commit(
-        &mut self,
-        depth: usize,
-        next: u32,
-        store: &mut Store<'_, S>,
-    ) -> impl Future<Output = Result<()>> + Send {
-        Journal::commit(self, depth, next, store)
+    async fn commit(&mut self, depth: usize, next: u32, store: &mut Store<'_, S>) -> Result<()> {
+        if self.muted > 0 {
+            return Ok(());
+        }
+        Journal::commit(self, depth, next, store).await
     }
 
     fn enter_batch<I>(
@@ -72,8 +77,15 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
         // A parallel one also needs checkpoints written after each step (not inside the run of
         // another parallel batch flow, which publishes its place instead).
         let codec = match codec {
-            Some(codec) if limit == 1 || (runs_commit && self.saver().is_some()) => codec,
-            _ => return Ok(None),
+            Some(codec)
+                if self.muted == 0 && (limit == 1 || (runs_commit && self.saver().is_some())) =>
+            {
+                codec
+            }
+            _ => {
+                self.muted += 1;
+                return Ok(None);
+            }
         };
         let (depth, resumed) = Journal::enter_batch(self);
         let resumed = match resumed {
@@ -121,8 +133,11 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
         Journal::at_item(self, depth, index);
     }
 
-    fn leave_batch(&mut self, depth: usize) {
-        Journal::leave_batch(self, depth);
+    fn leave_batch<I>(&mut self, place: Option<&BatchPlace<I>>) {
+        match place {
+            Some(place) => Journal::leave_batch(self, place.depth),
+            None => self.muted = self.muted.saturating_sub(1),
+        }
     }
 
     async fn batch_runs<'a, I, F>(
@@ -153,6 +168,9 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
     }
 
     fn item_journal(&self) -> Option<&dyn ItemJournal> {
+        if self.muted > 0 {
+            return None;
+        }
         Journal::item_journal(self)
     }
 }

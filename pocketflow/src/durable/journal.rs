@@ -167,6 +167,9 @@ pub struct Journal<'j, S> {
     /// Where the runs of the parallel batch flow entered last were when the run stopped, kept
     /// from `enter_batch` until its runs start.
     resumed_runs: Runs,
+    /// How many batch flows the run is inside that it does not follow (each one step): while
+    /// any, the journal does nothing (see `durable::context`).
+    pub(crate) muted: u32,
 }
 
 impl<'j, S> Journal<'j, S> {
@@ -190,6 +193,7 @@ impl<'j, S> Journal<'j, S> {
             names: Vec::new(),
             step: None,
             resumed_runs: Runs::default(),
+            muted: 0,
         }
     }
 
