@@ -388,14 +388,7 @@ async fn a_parallel_batch_flow_over_a_hand_written_node_is_one_step() {
     let mut log = Log::default();
     flow.durable(&db, "one-step").run(&mut log).await.unwrap();
     assert_eq!(log.posts.len(), 6);
-    let nodes: Vec<_> = db
-        .history("one-step")
-        .await
-        .unwrap()
-        .into_iter()
-        .filter_map(|h| h.node)
-        .collect();
-    assert_eq!(nodes, ["first", "both", "last"]);
+    assert_eq!(step_nodes(&db, "one-step").await, ["first", "both", "last"]);
 }
 
 /// A sequential batch flow whose items are not serde types is one step, and so is all that
@@ -443,16 +436,22 @@ async fn a_batch_flow_over_items_that_are_not_serde_types_is_one_step_inside_too
     flow.durable(&db, "pages").run(&mut log).await.unwrap();
     assert_eq!(
         log.posts,
-        ["first", "read 1", "lines [10, 11]", "read 2", "lines [20, 21]", "last"]
+        [
+            "first",
+            "read 1",
+            "lines [10, 11]",
+            "read 2",
+            "lines [20, 21]",
+            "last"
+        ]
     );
-    let nodes: Vec<_> = db
-        .history("pages")
-        .await
-        .unwrap()
-        .into_iter()
-        .filter_map(|h| h.node)
-        .collect();
-    assert_eq!(nodes, ["first", "pages", "last"]);
+    assert_eq!(step_nodes(&db, "pages").await, ["first", "pages", "last"]);
+}
+
+/// The node of each step in the history of run `id`.
+async fn step_nodes(db: &Memory, id: &str) -> Vec<String> {
+    let history = db.history(id).await.unwrap();
+    history.into_iter().filter_map(|step| step.node).collect()
 }
 
 /// A process that dies right after its `lives`-th checkpoint: the saves after it never return.

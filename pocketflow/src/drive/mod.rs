@@ -9,6 +9,9 @@
 //! | `#[batch_node]` with an `async` phase, or `parallel` | `BatchPhases` (`LIMIT`) | [`drive_batch`] |
 //! | `BatchFlow` over a `#[batch_flow]` | `BatchFlowPhases` (`LIMIT`) | [`drive_batch_flow`] |
 //!
+//! A layer that follows the run (a durable run) follows its batches through the same drivers:
+//! the batch nodes' journal in `journaled.rs`, the batch flows' hooks on the run context.
+//!
 //! Every driver opens with [`NodeRun::check`] and [`NodeRun::span`] and reaches the store through [`with_store!`] (async
 //! phases) or [`with_store_now!`] (sync phases).
 

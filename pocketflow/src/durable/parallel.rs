@@ -2,7 +2,7 @@
 //! at its own place, in every checkpoint taken inside the batch flow.
 //!
 //! A checkpoint holds the store as every run left it, so it must say where each run is after
-//! each of that run's `post`s. A run says so ([`Saver::publish`]) as soon as its `post` lets go
+//! each of that run's `post`s. A run says so ([`Publish::publish`]) as soon as its `post` lets go
 //! of the store's lock, with no `.await` in between; the runs share one task, so nothing else
 //! touches the store first, and whenever the store is free, what the runs have published
 //! matches it. That holds for nodes whose every `post` is followed by a checkpoint
