@@ -10,6 +10,10 @@ use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use self::fifo::{FifoGuard, FifoLock};
+
+mod fifo;
+
 /// Access to the shared store for one node run: exclusive (a plain `&mut S`) or shared with
 /// the sibling runs of a parallel batch flow (a lock over that `&mut S`).
 ///
@@ -163,7 +167,7 @@ enum GuardAccess<'g, S> {
     Direct(&'g mut S),
     Locked {
         store: NonNull<S>,
-        _lock: tokio::sync::MutexGuard<'g, ()>,
+        _lock: FifoGuard<'g>,
         _phase: InPhase<'g>,
         _borrow: PhantomData<&'g mut S>,
     },
@@ -212,12 +216,11 @@ impl Drop for InPhase<'_> {
 /// It holds the caller's `&mut S` for its whole life; [`lock`](SharedStore::lock) hands out
 /// one exclusive guard at a time, and a guard may be held across `.await`s.
 pub(crate) struct SharedStore<'a, S> {
-    // tokio's mutex hands the lock out in the order it was asked for (FIFO): with
-    // `futures::lock::Mutex` a run could be passed over again and again by siblings under slow
-    // async posts.
-    lock: tokio::sync::Mutex<()>,
-    // The phases holding the store now: 0 or 1. Not the lock's state: tokio hands a released
-    // lock straight to the next waiter, which may never be polled again.
+    // Handed out in the order it was asked for (FIFO): with `futures::lock::Mutex` a run could
+    // be passed over again and again by siblings under slow async posts.
+    lock: FifoLock,
+    // The phases holding the store now: 0 or 1. Not the lock's state: a released lock goes
+    // straight to the next waiter, which may never be polled again.
     in_phase: AtomicUsize,
     // A pointer rather than `Mutex<&'a mut S>`: `&'a SharedStore<'a, S>` must shorten to
     // `&'b SharedStore<'b, S>` when a nested flow reborrows it, and a `Mutex<&'a mut S>` is
@@ -236,7 +239,7 @@ impl<'a, S> SharedStore<'a, S> {
     /// Puts `shared` behind a lock for as long as the returned value lives.
     pub(crate) fn new(shared: &'a mut S) -> SharedStore<'a, S> {
         SharedStore {
-            lock: tokio::sync::Mutex::const_new(()),
+            lock: FifoLock::new(),
             in_phase: AtomicUsize::new(0),
             store: NonNull::from(shared),
             _borrow: PhantomData,
@@ -251,13 +254,13 @@ impl<'a, S> SharedStore<'a, S> {
 
     /// Waits for exclusive access to the store, after every run that asked before.
     pub(crate) async fn lock(&self) -> StoreGuard<'_, S> {
-        // A free lock is taken at once, with no future: tokio's `try_lock` fails while any run
-        // waits (a released lock goes straight to the first waiter), so this keeps the order
-        // runs asked in. Waiting spends no cooperative budget: the budget is for the user's
-        // work, and two units per phase made parallel_flow 40% slower.
+        // A free lock is taken at once, with no future: `try_lock` fails while any run waits
+        // (a released lock goes straight to the first waiter), so this keeps the order runs
+        // asked in. Waiting spends no cooperative budget (the lock is not tokio's): the budget
+        // is for the user's work, and two units per phase made parallel_flow 40% slower.
         let lock = match self.lock.try_lock() {
-            Ok(lock) => lock,
-            Err(_) => tokio::task::coop::unconstrained(self.lock.lock()).await,
+            Some(lock) => lock,
+            None => self.lock.lock().await,
         };
         self.in_phase.fetch_add(1, Ordering::Relaxed);
         StoreGuard {
