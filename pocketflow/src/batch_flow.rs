@@ -131,6 +131,10 @@ impl<B: NodeInfo, F: NodeInfo> NodeInfo for BatchFlow<B, F> {
     }
 }
 
+/// A batch flow emits what its sub-flow emits (its batch part has no `exec`).
+#[diagnostic::do_not_recommend]
+impl<T, B, F: crate::stream::Emits<T>> crate::stream::Emits<T> for BatchFlow<B, F> {}
+
 impl<S, P, B, F> Node<S, P> for BatchFlow<B, F>
 where
     S: Send,

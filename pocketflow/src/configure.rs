@@ -180,7 +180,10 @@ impl<N> Configured<N> {
 impl<N: NodeInfo> NodeInfo for Configured<N> {
     type Action = N::Action;
     const NAME: &'static str = N::NAME;
+    const IS_FLOW: bool = N::IS_FLOW;
 }
+
+impl<T, N: crate::stream::Emits<T>> crate::stream::Emits<T> for Configured<N> {}
 
 impl<S, P, N: Node<S, P> + Configure> Node<S, P> for Configured<N> {
     fn run_node<'a>(

@@ -19,12 +19,13 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::drive::run_in_parallel;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::node::Node;
 use crate::phases::ItemCodec;
 use crate::policy::RetryPolicy;
 use crate::progress::Progress;
 use crate::store::Store;
+use crate::stream::{Emitters, Reporter};
 
 /// What a run hands to each node: see the [module](self). Every hook has a default that does
 /// nothing, so the plain context, [`Plain`], compiles to nothing.
@@ -67,10 +68,16 @@ pub trait RunContext<S>: Send + Sized {
         let _ = (depth, index, name);
     }
 
-    /// The step just run returned an action labelled `action`.
+    /// The step the flow at `depth` just ran returned an action labelled `action`.
     #[inline(always)]
-    fn note(&mut self, action: &str) {
-        let _ = action;
+    fn note(&mut self, depth: usize, action: &str) {
+        let _ = (depth, action);
+    }
+
+    /// The step the flow at `depth` was running failed with `error` (which leaves the flow).
+    #[inline(always)]
+    fn failed(&mut self, depth: usize, error: &Error) {
+        let _ = (depth, error);
     }
 
     /// The flow at `depth` goes on with its step `next`, the store as the step left it.
@@ -114,23 +121,31 @@ pub trait RunContext<S>: Send + Sized {
         Ok(())
     }
 
-    /// The sequential batch flow at `depth` runs its item `index`.
+    /// The sequential batch flow entered last runs its item `index`; `depth` is where the layer
+    /// follows it, if it does.
     #[inline(always)]
-    fn at_item(&mut self, depth: usize, index: u32) {
+    fn at_item(&mut self, depth: Option<usize>, index: u32) {
         let _ = (depth, index);
     }
 
-    /// The batch flow entered last is done, `post` included; `place` is where the layer
+    /// The sequential batch flow entered last finished its item `done - 1` of `total`.
+    #[inline(always)]
+    fn item_done(&mut self, done: usize, total: usize) {
+        let _ = (done, total);
+    }
+
+    /// The batch flow entered last is done, `post` included; `depth` is where the layer
     /// followed it, if it did.
     #[inline(always)]
-    fn leave_batch<I>(&mut self, place: Option<&BatchPlace<I>>) {
-        let _ = place;
+    fn leave_batch(&mut self, depth: Option<usize>) {
+        let _ = depth;
     }
 
     /// Runs `flow` once per item of a parallel batch flow, `limit` at a time, on the shared
     /// `store`, counting each finished run into `progress`; `place` is where the layer follows
-    /// the batch flow, if it does.
-    fn batch_runs<'a, I, F>(
+    /// the batch flow, if it does. Each run's context is the layer's own for that run, handed
+    /// to `wrap` (the layers around this one) first.
+    fn batch_runs<'a, I, F, W>(
         &'a mut self,
         place: Option<&'a BatchPlace<I>>,
         flow: &'a F,
@@ -138,14 +153,30 @@ pub trait RunContext<S>: Send + Sized {
         limit: usize,
         progress: Option<&'a Progress>,
         store: &'a mut Store<'_, S>,
+        wrap: &'a W,
     ) -> impl Future<Output = Result<()>> + Send + 'a
     where
         S: Send,
-        I: Sync,
+        I: Send + Sync,
         F: Node<S, I> + Sync,
+        W: WrapRun<S>,
     {
         let _ = place;
-        run_in_parallel(flow, items, limit, progress, store)
+        run_in_parallel(flow, items, limit, progress, store, wrap)
+    }
+
+    /// What reports the node in progress's retries and progress: into the run's stream when
+    /// the run is streamed, nowhere otherwise.
+    #[inline(always)]
+    fn reporter(&self) -> Reporter {
+        Reporter::silent()
+    }
+
+    /// What the node in progress (or its batch items) emits through: into the run's stream
+    /// when the run is streamed as `E`, nowhere otherwise.
+    #[inline(always)]
+    fn emitters<E: Send + 'static>(&self) -> Emitters<E> {
+        Emitters::silent()
     }
 
     /// Where a batch node writes its items and results as they come, when the run keeps them
@@ -154,6 +185,36 @@ pub trait RunContext<S>: Send + Sized {
     #[inline(always)]
     fn item_journal(&self) -> Option<&dyn ItemJournal> {
         None
+    }
+}
+
+/// How a layer around another makes the context of each run of a parallel batch flow from the
+/// inner layer's (see [`RunContext::batch_runs`]).
+#[doc(hidden)]
+pub trait WrapRun<S>: Sync {
+    /// The context of a run, made from the inner layer's context `C`.
+    type Wrapped<C: RunContext<S>>: RunContext<S>;
+
+    /// The context of run `index`.
+    fn wrap<C: RunContext<S>>(&self, index: usize, cx: C) -> Self::Wrapped<C>;
+
+    /// Run `index` finished; `done` runs of `total` have.
+    #[inline(always)]
+    fn done(&self, done: usize, total: usize) {
+        let _ = (done, total);
+    }
+}
+
+/// No layer around: each run's context is the inner layer's.
+#[doc(hidden)]
+pub struct Unwrapped;
+
+impl<S> WrapRun<S> for Unwrapped {
+    type Wrapped<C: RunContext<S>> = C;
+
+    #[inline(always)]
+    fn wrap<C: RunContext<S>>(&self, _: usize, cx: C) -> C {
+        cx
     }
 }
 
@@ -261,8 +322,13 @@ impl<S, C: RunContext<S>> RunContext<S> for Overriding<'_, C> {
     }
 
     #[inline(always)]
-    fn note(&mut self, action: &str) {
-        self.inner.note(action);
+    fn note(&mut self, depth: usize, action: &str) {
+        self.inner.note(depth, action);
+    }
+
+    #[inline(always)]
+    fn failed(&mut self, depth: usize, error: &Error) {
+        self.inner.failed(depth, error);
     }
 
     fn commit(
@@ -293,16 +359,21 @@ impl<S, C: RunContext<S>> RunContext<S> for Overriding<'_, C> {
     }
 
     #[inline(always)]
-    fn at_item(&mut self, depth: usize, index: u32) {
+    fn at_item(&mut self, depth: Option<usize>, index: u32) {
         self.inner.at_item(depth, index);
     }
 
     #[inline(always)]
-    fn leave_batch<I>(&mut self, place: Option<&BatchPlace<I>>) {
-        self.inner.leave_batch(place);
+    fn item_done(&mut self, done: usize, total: usize) {
+        self.inner.item_done(done, total);
     }
 
-    fn batch_runs<'a, I, F>(
+    #[inline(always)]
+    fn leave_batch(&mut self, depth: Option<usize>) {
+        self.inner.leave_batch(depth);
+    }
+
+    fn batch_runs<'a, I, F, W>(
         &'a mut self,
         place: Option<&'a BatchPlace<I>>,
         flow: &'a F,
@@ -310,14 +381,26 @@ impl<S, C: RunContext<S>> RunContext<S> for Overriding<'_, C> {
         limit: usize,
         progress: Option<&'a Progress>,
         store: &'a mut Store<'_, S>,
+        wrap: &'a W,
     ) -> impl Future<Output = Result<()>> + Send + 'a
     where
         S: Send,
-        I: Sync,
+        I: Send + Sync,
         F: Node<S, I> + Sync,
+        W: WrapRun<S>,
     {
         self.inner
-            .batch_runs(place, flow, items, limit, progress, store)
+            .batch_runs(place, flow, items, limit, progress, store, wrap)
+    }
+
+    #[inline(always)]
+    fn reporter(&self) -> Reporter {
+        self.inner.reporter()
+    }
+
+    #[inline(always)]
+    fn emitters<E: Send + 'static>(&self) -> Emitters<E> {
+        self.inner.emitters()
     }
 
     fn item_journal(&self) -> Option<&dyn ItemJournal> {

@@ -28,6 +28,7 @@ mod progress;
 mod run;
 mod runtime;
 mod store;
+pub mod stream;
 mod trace;
 
 pub use crate::action::{Action, ActionType, DefaultAction, IntoAction};

@@ -37,6 +37,11 @@ pub trait NodeInfo {
     /// The node's name in errors and `tracing` output: its type's name.
     const NAME: &'static str;
 
+    /// Whether this is a flow (`flow!`): a streamed flow's events are its nodes', with none of
+    /// its own.
+    #[doc(hidden)]
+    const IS_FLOW: bool = false;
+
     /// Draws the node into a Mermaid flowchart under `id`, as a box named `name` (its variable
     /// name); flows draw themselves as subgraphs, or as the whole chart when `id` is empty. Used
     /// by [`Flow::to_mermaid`](crate::Flow).

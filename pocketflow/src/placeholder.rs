@@ -31,6 +31,8 @@ impl NodeInfo for Placeholder {
     const NAME: &'static str = "placeholder";
 }
 
+impl<T> crate::stream::Emits<T> for Placeholder {}
+
 impl Flow for Placeholder {
     fn with_max_steps(self, _limit: u64) -> Self {
         self

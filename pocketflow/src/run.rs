@@ -53,6 +53,77 @@ pub trait Run: NodeInfo {
         self.run_node(Store::exclusive(shared), params)
     }
 
+    /// Runs the node on `shared` as a stream of its events, which every node it runs emits as
+    /// `T` (or nothing): see [`stream`](crate::stream). The run advances while the stream is
+    /// polled; [`finish`](crate::stream::EventStream::finish) gives its result.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pocketflow::prelude::*;
+    ///
+    /// struct Hello;
+    /// #[node]
+    /// impl Hello {
+    ///     fn post(&self, said: &mut String) { said.push_str("hello"); }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let mut said = String::new();
+    /// let mut events = Hello.stream::<String>(&mut said);
+    /// let mut count = 0;
+    /// while let Some(_event) = events.next().await {
+    ///     count += 1;
+    /// }
+    /// assert_eq!(events.finish().await.unwrap(), Action::DEFAULT);
+    /// assert_eq!((count, said.as_str()), (2, "hello")); // started, finished
+    /// # });
+    /// ```
+    fn stream<'a, T>(
+        &'a self,
+        shared: &'a mut impl crate::stream::StreamOn<'a, Self, T>,
+    ) -> crate::stream::EventStream<'a, T, Result<Self::Action>>
+    where
+        Self: Sized,
+    {
+        shared.stream_on(self)
+    }
+
+    /// [`stream`](Self::stream) with `params`, as [`run_with`](Self::run_with). Its type
+    /// arguments are the emitted type, the store's and the params' (`stream_with::<T, _, _>`),
+    /// or none when the emitted type is inferred.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pocketflow::prelude::*;
+    ///
+    /// struct Greet;
+    /// #[node]
+    /// impl Greet {
+    ///     fn post(&self, out: &mut String, _prep: (), _exec: (), name: &&'static str) {
+    ///         out.push_str(name);
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let mut out = String::new();
+    /// let events: Vec<_> = Greet.stream_with::<(), _, _>(&mut out, &"ferris").collect().await;
+    /// assert_eq!((events.len(), out.as_str()), (2, "ferris"));
+    /// # });
+    /// ```
+    fn stream_with<'a, T, S, P>(
+        &'a self,
+        shared: &'a mut S,
+        params: &'a P,
+    ) -> crate::stream::EventStream<'a, T, Result<Self::Action>>
+    where
+        Self: Node<S, P> + crate::stream::Emits<T> + Sync + Sized,
+        T: Send + 'static,
+        S: Send,
+        P: Sync,
+    {
+        crate::stream::stream_run(self, shared, params)
+    }
+
     /// This node or flow as a durable run with id `run_id`, its checkpoints kept in
     /// `checkpoints` (see [`durable`](crate::durable) and [`DurableRun`](crate::durable::DurableRun)).
     #[cfg(feature = "durable")]

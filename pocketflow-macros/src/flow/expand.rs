@@ -23,7 +23,7 @@
 //!                     __Step::decide => {
 //!                         cx.at(depth, 0, "decide");
 //!                         let __action = self.decide.run_in(store.reborrow(), params, cx.child()).await?;
-//!                         cx.note(label(&__action));
+//!                         cx.note(depth, label(&__action));     // cx.failed(depth, &error) on an error
 //!                         let next = match label(&__action) { "search" => __Step::search, _ => return unmatched(..) };
 //!                         cx.commit(depth, next as u32, &mut store).await?;   // a checkpoint, in a durable run
 //!                         next
@@ -82,6 +82,7 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
         impl<#(#params: #pf::NodeInfo),*> #pf::NodeInfo for __Flow<#(#params),*> {
             type Action = #pf::Action;
             const NAME: &'static str = "flow";
+            const IS_FLOW: bool = true;
 
             fn describe(&self, __mermaid: &mut #pf::Mermaid, __id: &str, __name: &str) {
                 __mermaid.flow(__id, __name, |__mermaid| {
@@ -89,6 +90,10 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
                 });
             }
         }
+
+        // A flow emits `T` when each of its nodes emits `T` or nothing.
+        #[diagnostic::do_not_recommend]
+        impl<__T, #(#params: #pf::Emits<__T>),*> #pf::Emits<__T> for __Flow<#(#params),*> {}
 
         impl<#(#params: #pf::NodeInfo),*> #pf::Flow for __Flow<#(#params),*> {
             fn with_max_steps(mut self, limit: u64) -> Self {
@@ -255,10 +260,15 @@ fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
             }
             let __action = match #pf::Node::<__S, __P>::run_in(&self.#name, __store.reborrow(), __params, __cx.child()).await {
                 #pf::Ok(__action) => __action,
-                #pf::Err(__error) => return #pf::Err(#pf::failed_at(#name_text, __error)),
+                #pf::Err(__error) => {
+                    if __C::FOLLOWS {
+                        __cx.failed(__depth, &__error);
+                    }
+                    return #pf::Err(#pf::failed_at(#name_text, __error));
+                }
             };
             if __C::FOLLOWS {
-                __cx.note(#pf::ActionType::label(&__action));
+                __cx.note(__depth, #pf::ActionType::label(&__action));
             }
             #commit
         }

@@ -239,11 +239,23 @@ fn params_arg(arg: &syn::PatType, errors: &mut Errors) -> Option<RefArg> {
 
 fn exec(function: &Method, errors: &mut Errors) -> Option<Exec> {
     let phase = common(function, errors)?;
-    let args = &function.args;
+    let mut args: &[syn::PatType] = &function.args;
+    // A last `&Emitter<T>` is how `exec` emits to a streamed run.
+    let emits = match args.last().map(|arg| emitter_type(&arg.ty)) {
+        Some(Some(Ok(emits))) => {
+            args = &args[..args.len() - 1];
+            Some(emits)
+        }
+        Some(Some(Err(message))) => {
+            errors.at(args.last()?, message);
+            return None;
+        }
+        _ => None,
+    };
     if args.len() > 1 {
         errors.at(
             &args[1],
-            "`exec` takes only the prep value and never sees the shared store; read what it needs in `prep` and return it from there",
+            "`exec` takes only the prep value (and, to stream, `&Emitter<T>` last) and never sees the shared store; read what it needs in `prep` and return it from there",
         );
         return None;
     }
@@ -261,6 +273,39 @@ fn exec(function: &Method, errors: &mut Errors) -> Option<Exec> {
     Some(Exec {
         phase,
         input: args.first().map(input),
+        emits,
+    })
+}
+
+/// `T` when `ty` is `&Emitter<T>` (by its last path segment); an error when it is an
+/// `Emitter` taken otherwise; `None` when it is no `Emitter`.
+fn emitter_type(ty: &Type) -> Option<Result<Type, &'static str>> {
+    let (by_ref, mutable, inner) = match ty {
+        Type::Reference(reference) => (true, reference.mutability.is_some(), &*reference.elem),
+        other => (false, false, other),
+    };
+    let Type::Path(path) = inner else { return None };
+    let segment = path.path.segments.last()?;
+    if segment.ident != "Emitter" {
+        return None;
+    }
+    let emitted = match &segment.arguments {
+        syn::PathArguments::AngleBracketed(generic) if generic.args.len() == 1 => {
+            match generic.args.first() {
+                Some(syn::GenericArgument::Type(emitted)) => Some(emitted.clone()),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    Some(match (by_ref && !mutable, emitted) {
+        (true, Some(emitted)) => Ok(emitted),
+        (_, None) => Err(
+            "`exec` emits through `&Emitter<T>`, with the type it emits: write `tokens: &Emitter<String>`",
+        ),
+        (false, Some(_)) => Err(
+            "`exec` takes its emitter by shared reference: write `&Emitter<T>` (emitting needs no `&mut`, and the emitter is not yours to keep)",
+        ),
     })
 }
 

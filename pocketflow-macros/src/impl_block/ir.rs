@@ -103,6 +103,8 @@ pub(crate) struct Prep {
 pub(crate) struct Exec {
     pub(crate) phase: Phase,
     pub(crate) input: Option<Input>,
+    /// `T` of a last argument `&Emitter<T>`: what `exec` emits to a streamed run.
+    pub(crate) emits: Option<Type>,
 }
 
 pub(crate) struct Fallback {

@@ -10,6 +10,7 @@
 //! impl NodeInfo for Broken { type Action = <Verdict as IntoAction>::Action; const NAME = "Broken"; }
 //! impl Configure for Broken { const POLICY = RetryPolicy::new(1, Duration::ZERO); }
 //! impl BatchNode for Broken {}                                           // #[batch_node] only
+//! impl<__T> Emits<__T> for Broken {}
 //! impl<__S: Send, __P: Sync> Node<__S, __P> for Broken { fn run_node(..) { Placeholder::pending() } }
 //! impl Broken { pub fn over<__F>(self, sub_flow: __F) -> Placeholder { Placeholder } }  // #[batch_flow] only
 //! ```
@@ -35,6 +36,9 @@ pub(crate) fn stub(kind: Kind, block: &Block) -> TokenStream {
     run_generics.params.push(syn::parse_quote!(__S: #pf::Send));
     run_generics.params.push(syn::parse_quote!(__P: #pf::Sync));
     let (run_impl_generics, _, run_where_clause) = run_generics.split_for_impl();
+    let mut emits_generics = item.generics.clone();
+    emits_generics.params.push(syn::parse_quote!(__T));
+    let (emits_impl_generics, _, emits_where_clause) = emits_generics.split_for_impl();
 
     let user_block = emit::user_block(item);
     let label = emit::label_impl(item, &declared_action(block));
@@ -62,6 +66,7 @@ pub(crate) fn stub(kind: Kind, block: &Block) -> TokenStream {
         #label
         #policy
         #batch_marker
+        impl #emits_impl_generics #pf::Emits<__T> for #self_ty #emits_where_clause {}
 
         impl #run_impl_generics #pf::Node<__S, __P> for #self_ty #run_where_clause {
             fn run_node<'__a>(

@@ -31,7 +31,8 @@ impl Checked<'_> {
     }
 }
 
-/// The body of `phase_exec` (and, converted, of `remote_exec`): the user's `exec` on `__input`.
+/// The body of `phase_exec` (and, converted, of `remote_exec`): the user's `exec` on `__input`,
+/// and `__emitter` when it emits.
 pub(super) fn exec_body(phases: &Phases, flavor: Flavor, checked: Option<&Checked>) -> TokenStream {
     let result = match &phases.exec {
         Some(exec) => {
@@ -39,7 +40,12 @@ pub(super) fn exec_body(phases: &Phases, flavor: Flavor, checked: Option<&Checke
                 .input
                 .as_ref()
                 .map(|input| emit::input_arg(input, "__input"));
-            emit::result_of(&exec.phase, quote!(#input))
+            let emitter = exec.emits.as_ref().map(|_| quote!(__emitter));
+            let args = match (input, emitter) {
+                (Some(input), Some(emitter)) => quote!(#input, #emitter),
+                (input, emitter) => quote!(#input #emitter),
+            };
+            emit::result_of(&exec.phase, args)
         }
         None => {
             let pf = private();
@@ -47,6 +53,20 @@ pub(super) fn exec_body(phases: &Phases, flavor: Flavor, checked: Option<&Checke
         }
     };
     match checked {
+        // On a worker nobody streams: an `exec` that emits gets an emitter to nowhere.
+        Some(checked)
+            if phases
+                .exec
+                .as_ref()
+                .is_some_and(|exec| exec.emits.is_some()) =>
+        {
+            let pf = private();
+            let result = quote!({
+                let __emitter = &#pf::Emitter::silent();
+                #result
+            });
+            checked.body(flavor, result)
+        }
         Some(checked) => checked.body(flavor, result),
         None => flavor.body(result),
     }

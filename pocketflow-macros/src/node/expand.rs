@@ -71,6 +71,7 @@ pub(crate) fn expand(
     let batch_marker = shape.batch.then(|| batch_marker(item));
     let policy = policy_impl(item, args);
     let phases_impl = phases_impl(&target, &shape, phases);
+    let emits = emits_impl(item, phases);
     let node = match &args.distributed {
         Some((name, key)) => distributed::impls(&target, &shape, phases, name, *key),
         None => node_impl(&target, &shape),
@@ -81,6 +82,7 @@ pub(crate) fn expand(
         #batch_marker
         #policy
         #phases_impl
+        #emits
         #node
     }
 }
@@ -164,18 +166,24 @@ fn phases_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
     );
     let post_body = flavor.body(emit::post_body(phases));
     let batch_codec = batch_codec(shape, phases);
+    let emitted = emitted_type(phases);
     let returns_prep = flavor.returns(prepared.clone());
     let returns_exec = flavor.returns(output_ty);
     let returns_action = flavor.returns(quote!(Self::Action));
     quote! {
         #header {
             #types
+            type Emitted = #emitted;
 
             fn phase_prep(&self, __shared: &mut #shared_ty, __params: &#params_ty) -> #returns_prep {
                 #prep_body
             }
 
-            fn phase_exec(&self, __input: &#input_ty) -> #returns_exec {
+            fn phase_exec(
+                &self,
+                __input: &#input_ty,
+                __emitter: &#pf::Emitter<Self::Emitted>,
+            ) -> #returns_exec {
                 #exec_body
             }
 
@@ -192,6 +200,40 @@ fn phases_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
             }
 
             #batch_codec
+        }
+    }
+}
+
+/// What `exec` emits: the `T` of its `&Emitter<T>`, or `Silent`.
+fn emitted_type(phases: &Phases) -> TokenStream {
+    match phases.exec.as_ref().and_then(|exec| exec.emits.as_ref()) {
+        Some(emitted) => quote!(#emitted),
+        None => {
+            let pf = private();
+            quote!(#pf::Silent)
+        }
+    }
+}
+
+/// `impl Emits`: an emitting node can be streamed as what it emits; one that emits nothing,
+/// as anything.
+fn emits_impl(item: &syn::ItemImpl, phases: &Phases) -> TokenStream {
+    let pf = private();
+    let self_ty = &item.self_ty;
+    match phases.exec.as_ref().and_then(|exec| exec.emits.as_ref()) {
+        Some(emitted) => {
+            let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+            quote! {
+                impl #impl_generics #pf::Emits<#emitted> for #self_ty #where_clause {}
+            }
+        }
+        None => {
+            let mut generics = item.generics.clone();
+            generics.params.push(syn::parse_quote!(__T));
+            let (impl_generics, _, where_clause) = generics.split_for_impl();
+            quote! {
+                impl #impl_generics #pf::Emits<__T> for #self_ty #where_clause {}
+            }
         }
     }
 }

@@ -36,6 +36,7 @@ for Translate {
     type Item = <Vec<Page> as ::pocketflow::__private::IntoIterator>::Item;
     type Output = String;
     const LIMIT: usize = 64usize;
+    type Emitted = ::pocketflow::__private::Silent;
     fn phase_prep(
         &self,
         __shared: &mut Book,
@@ -57,6 +58,7 @@ for Translate {
     fn phase_exec(
         &self,
         __input: &Self::Item,
+        __emitter: &::pocketflow::__private::Emitter<Self::Emitted>,
     ) -> impl ::pocketflow::__private::Future<
         Output = ::pocketflow::__private::Result<
             Self::Output,
@@ -110,6 +112,7 @@ for Translate {
         }
     }
 }
+impl<__T> ::pocketflow::__private::Emits<__T> for Translate {}
 ::pocketflow::__private::if_distributed! {
     distributed {
         impl ::pocketflow::__private::Distributed for Translate

@@ -15,6 +15,7 @@ fn expansion() {
         > ::pocketflow::__private::NodeInfo for __Flow<__N0, __N1, __N2> {
             type Action = ::pocketflow::__private::Action;
             const NAME: &'static str = "flow";
+            const IS_FLOW: bool = true;
             fn describe(
                 &self,
                 __mermaid: &mut ::pocketflow::__private::Mermaid,
@@ -86,6 +87,13 @@ fn expansion() {
                     );
             }
         }
+        #[diagnostic::do_not_recommend]
+        impl<
+            __T,
+            __N0: ::pocketflow::__private::Emits<__T>,
+            __N1: ::pocketflow::__private::Emits<__T>,
+            __N2: ::pocketflow::__private::Emits<__T>,
+        > ::pocketflow::__private::Emits<__T> for __Flow<__N0, __N1, __N2> {}
         impl<
             __N0: ::pocketflow::__private::NodeInfo,
             __N1: ::pocketflow::__private::NodeInfo,
@@ -179,6 +187,9 @@ fn expansion() {
                                 {
                                     ::pocketflow::__private::Ok(__action) => __action,
                                     ::pocketflow::__private::Err(__error) => {
+                                        if __C::FOLLOWS {
+                                            __cx.failed(__depth, &__error);
+                                        }
                                         return ::pocketflow::__private::Err(
                                             ::pocketflow::__private::failed_at("decide", __error),
                                         );
@@ -186,6 +197,7 @@ fn expansion() {
                                 };
                                 if __C::FOLLOWS {
                                     __cx.note(
+                                        __depth,
                                         ::pocketflow::__private::ActionType::label(&__action),
                                     );
                                 }
@@ -233,6 +245,9 @@ fn expansion() {
                                 {
                                     ::pocketflow::__private::Ok(__action) => __action,
                                     ::pocketflow::__private::Err(__error) => {
+                                        if __C::FOLLOWS {
+                                            __cx.failed(__depth, &__error);
+                                        }
                                         return ::pocketflow::__private::Err(
                                             ::pocketflow::__private::failed_at("search", __error),
                                         );
@@ -240,6 +255,7 @@ fn expansion() {
                                 };
                                 if __C::FOLLOWS {
                                     __cx.note(
+                                        __depth,
                                         ::pocketflow::__private::ActionType::label(&__action),
                                     );
                                 }
@@ -282,6 +298,9 @@ fn expansion() {
                                 {
                                     ::pocketflow::__private::Ok(__action) => __action,
                                     ::pocketflow::__private::Err(__error) => {
+                                        if __C::FOLLOWS {
+                                            __cx.failed(__depth, &__error);
+                                        }
                                         return ::pocketflow::__private::Err(
                                             ::pocketflow::__private::failed_at("answer", __error),
                                         );
@@ -289,6 +308,7 @@ fn expansion() {
                                 };
                                 if __C::FOLLOWS {
                                     __cx.note(
+                                        __depth,
                                         ::pocketflow::__private::ActionType::label(&__action),
                                     );
                                 }

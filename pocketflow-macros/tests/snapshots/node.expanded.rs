@@ -35,6 +35,7 @@ impl<__P: ::pocketflow::__private::Sync> ::pocketflow::__private::NodePhases<Doc
 for Summarize {
     type Prep = String;
     type Exec = String;
+    type Emitted = ::pocketflow::__private::Silent;
     fn phase_prep(
         &self,
         __shared: &mut Doc,
@@ -55,6 +56,7 @@ for Summarize {
     fn phase_exec(
         &self,
         __input: &Self::Prep,
+        __emitter: &::pocketflow::__private::Emitter<Self::Emitted>,
     ) -> impl ::pocketflow::__private::Future<
         Output = ::pocketflow::__private::Result<
             Self::Exec,
@@ -108,6 +110,7 @@ for Summarize {
         }
     }
 }
+impl<__T> ::pocketflow::__private::Emits<__T> for Summarize {}
 impl<__P: ::pocketflow::__private::Sync> ::pocketflow::__private::Node<Doc, __P>
 for Summarize {
     fn run_node<'__a>(

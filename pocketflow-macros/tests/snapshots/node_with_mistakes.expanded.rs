@@ -28,6 +28,7 @@ impl ::pocketflow::__private::Configure for Broken {
         ::pocketflow::__private::Duration::ZERO,
     );
 }
+impl<__T> ::pocketflow::__private::Emits<__T> for Broken {}
 impl<
     __S: ::pocketflow::__private::Send,
     __P: ::pocketflow::__private::Sync,

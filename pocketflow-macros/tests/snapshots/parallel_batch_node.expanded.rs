@@ -34,6 +34,7 @@ impl<
     type Item = <Vec<(String, String)> as ::pocketflow::__private::IntoIterator>::Item;
     type Output = String;
     const LIMIT: usize = 8usize;
+    type Emitted = ::pocketflow::__private::Silent;
     fn phase_prep(
         &self,
         __shared: &mut Shared,
@@ -55,6 +56,7 @@ impl<
     fn phase_exec(
         &self,
         __input: &Self::Item,
+        __emitter: &::pocketflow::__private::Emitter<Self::Emitted>,
     ) -> impl ::pocketflow::__private::Future<
         Output = ::pocketflow::__private::Result<
             Self::Output,
@@ -95,6 +97,7 @@ impl<
         Self::Output > (::pocketflow::__private::PhantomData)).codec() }
     }
 }
+impl<__T> ::pocketflow::__private::Emits<__T> for Translate {}
 impl<__P: ::pocketflow::__private::Sync> ::pocketflow::__private::Node<Shared, __P>
 for Translate {
     fn run_node<'__a>(

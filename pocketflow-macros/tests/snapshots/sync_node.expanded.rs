@@ -26,6 +26,7 @@ impl<
 > ::pocketflow::__private::SyncNodePhases<u32, __P> for Count {
     type Prep = ();
     type Exec = ();
+    type Emitted = ::pocketflow::__private::Silent;
     fn phase_prep(
         &self,
         __shared: &mut u32,
@@ -36,6 +37,7 @@ impl<
     fn phase_exec(
         &self,
         __input: &Self::Prep,
+        __emitter: &::pocketflow::__private::Emitter<Self::Emitted>,
     ) -> ::pocketflow::__private::Result<Self::Exec, ::pocketflow::__private::BoxError> {
         ::pocketflow::__private::Ok(())
     }
@@ -56,6 +58,7 @@ impl<
             .map(::pocketflow::__private::IntoAction::into_action)
     }
 }
+impl<__T> ::pocketflow::__private::Emits<__T> for Count {}
 impl<__P: ::pocketflow::__private::Sync> ::pocketflow::__private::Node<u32, __P>
 for Count {
     fn run_node<'__a>(

@@ -504,6 +504,8 @@ impl<N: Distributed + Send> RemoteNode for N {
                 N::NAME,
                 &unrecorded,
                 N::POLICY,
+                // Items on workers stream nothing of their own (SPEC section 12).
+                |_, _| {},
                 || self.remote_exec(&item),
                 |error| self.remote_exec_fallback(&item, error)
             );

@@ -5,13 +5,15 @@ use crate::context::RunContext;
 use crate::drive::journaled::{Journaled, Resumed, merged};
 use crate::drive::retry::exec_with_retries;
 use crate::drive::window::run_window;
-use crate::drive::{Exec, NodeRun, with_store};
+use crate::drive::{Exec, NodeRun, report_progress, retrying, with_store};
 use crate::error::{Error, Phase, Result};
 use crate::phases::BatchPhases;
 use crate::policy::RetryPolicy;
 use crate::progress::{self, Progress};
 use crate::store::Store;
+use crate::stream::{Emitters, Reporter};
 use crate::trace;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Runs a `#[batch_node]` once: the items' `exec` run concurrently on the calling task, at
 /// most `N::LIMIT` at a time, each with its own attempts and fallback; the first item that
@@ -34,6 +36,7 @@ where
     let progress = cx.progress();
     NodeRun::<N>::check(policy, Exec::Async)?;
     let span = NodeRun::<N>::span();
+    let (reporter, emitters) = (cx.reporter(), cx.emitters::<N::Emitted>());
     let journaled = if C::FOLLOWS {
         Journaled::of(cx.item_journal(), N::batch_codec, N::NAME)
     } else {
@@ -70,6 +73,9 @@ where
             policy,
             progress,
             unrecorded: tracing::Span::none(),
+            emitters: &emitters,
+            reporter: &reporter,
+            done: AtomicUsize::new(done.as_ref().map_or(0, |done| done.len())),
         };
         let outputs = run_window(
             batch.missing.map_or(items.len(), <[usize]>::len),
@@ -82,11 +88,13 @@ where
                     _ => task,
                 };
                 let item = &batch.items[index];
+                let emitter = batch.emitters.item(index);
                 let output = exec_with_retries!(
                     N::NAME,
                     &batch.unrecorded,
                     *batch.policy,
-                    || node.phase_exec(item),
+                    retrying(batch.reporter, Some(index)),
+                    || node.phase_exec(item, &emitter),
                     |error| { node.phase_exec_fallback(item, error.on_item(index)) }
                 );
                 let output = match (output, batch.journaled) {
@@ -98,6 +106,10 @@ where
                 };
                 if output.is_ok() {
                     progress::item_done(batch.progress);
+                    if batch.reporter.is_on() {
+                        let done = batch.done.fetch_add(1, Ordering::Relaxed) + 1;
+                        report_progress(batch.reporter, done, batch.items.len());
+                    }
                 }
                 (task, output)
             },
@@ -119,7 +131,7 @@ where
 
 /// What every item's future reads, behind one reference: each future holds that pointer and
 /// its index, however much the batch needs, so that a wide batch's futures stay small.
-struct Items<'a, N, I, O> {
+struct Items<'a, N, I, O, E> {
     node: &'a N,
     items: &'a [I],
     /// The items with no result, when the batch resumes; every item otherwise.
@@ -129,4 +141,8 @@ struct Items<'a, N, I, O> {
     progress: Option<&'a Progress>,
     /// Items record nothing on the node's span: one field recorded per item would pile up.
     unrecorded: tracing::Span,
+    emitters: &'a Emitters<E>,
+    reporter: &'a Reporter,
+    /// Items done, for a streamed run's progress.
+    done: AtomicUsize,
 }

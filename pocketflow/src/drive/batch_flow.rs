@@ -6,7 +6,7 @@
 //! ([`RunContext::enter_batch`]): it then keeps the items and where the runs are, and a resumed
 //! batch flow calls no `prep` and runs no committed `post` again.
 
-use crate::context::RunContext;
+use crate::context::{Plain, RunContext, Unwrapped, WrapRun};
 use crate::drive::window::run_window;
 use crate::drive::{NodeRun, with_store};
 use crate::error::{Phase, Result};
@@ -54,24 +54,31 @@ where
         progress::add_items(progress, items.len());
 
         if B::LIMIT > 1 {
-            cx.batch_runs(place.as_ref(), flow, &items, B::LIMIT, progress, &mut store)
-                .await?;
+            cx.batch_runs(
+                place.as_ref(),
+                flow,
+                &items,
+                B::LIMIT,
+                progress,
+                &mut store,
+                &Unwrapped,
+            )
+            .await?;
         } else {
             (0..next.min(items.len())).for_each(|_| progress::item_done(progress));
             // One run at a time needs no lock: each borrows the caller's store in turn.
             for (index, item) in items.iter().enumerate().skip(next) {
-                if C::FOLLOWS
-                    && let Some(place) = &place
-                {
-                    cx.at_item(place.depth, index as u32);
+                if C::FOLLOWS {
+                    cx.at_item(place.as_ref().map(|place| place.depth), index as u32);
                 }
                 flow.run_in(store.reborrow(), item, cx.child()).await?;
-                if C::FOLLOWS
-                    && let Some(place) = &place
-                {
-                    // The sub-flow's last post is committed here, with the next item as the
-                    // position.
-                    cx.commit(place.depth, index as u32 + 1, &mut store).await?;
+                if C::FOLLOWS {
+                    if let Some(place) = &place {
+                        // The sub-flow's last post is committed here, with the next item as
+                        // the position.
+                        cx.commit(place.depth, index as u32 + 1, &mut store).await?;
+                    }
+                    cx.item_done(index + 1, items.len());
                 }
                 progress::item_done(progress);
             }
@@ -81,7 +88,7 @@ where
             .phase_post(shared, params, items))?;
         // Only now: a run that stops in `post` resumes past the items, which it needs again.
         if C::FOLLOWS {
-            cx.leave_batch(place.as_ref());
+            cx.leave_batch(place.as_ref().map(|place| place.depth));
         }
         NodeRun::<B>::close(&span, action)
     })
@@ -89,25 +96,32 @@ where
 }
 
 /// Runs `flow` once per item, `limit` at a time, on the shared `store`: the runs of a parallel
-/// batch flow that no layer follows.
-pub(crate) async fn run_in_parallel<S, I, F>(
+/// batch flow that the layer does not follow, each in the plain context as `wrap` wraps it.
+pub(crate) async fn run_in_parallel<S, I, F, W>(
     flow: &F,
     items: &[I],
     limit: usize,
     progress: Option<&Progress>,
     store: &mut Store<'_, S>,
+    wrap: &W,
 ) -> Result<()>
 where
     F: Node<S, I>,
+    W: WrapRun<S>,
 {
     let sharing = &store.share();
+    let done = &std::sync::atomic::AtomicUsize::new(0);
     run_window(
         items.len(),
         limit,
         |index| async move {
-            let run = flow.run_node(sharing.store(), &items[index]).await;
+            let run = flow
+                .run_in(sharing.store(), &items[index], wrap.wrap(index, Plain))
+                .await;
             if run.is_ok() {
                 progress::item_done(progress);
+                let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                wrap.done(done, items.len());
             }
             // Nobody reads a run's action: the window keeps `()`, not an action per item.
             (index, run.map(drop))

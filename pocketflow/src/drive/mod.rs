@@ -31,6 +31,7 @@ use crate::action::ActionType;
 use crate::error::{BoxError, Error, Phase, Result};
 use crate::node::NodeInfo;
 use crate::policy::RetryPolicy;
+use crate::stream::{EventKind, Reporter};
 use crate::trace;
 
 pub use self::batch::drive_batch;
@@ -81,6 +82,24 @@ impl<N: NodeInfo + ?Sized> NodeRun<N> {
         trace::record_action(span, action.label());
         Ok(action)
     }
+}
+
+/// What tells a streamed run of each failed attempt of `exec` that another follows (for batch
+/// item `item`, if any).
+#[inline(always)]
+pub(crate) fn retrying(reporter: &Reporter, item: Option<usize>) -> impl Fn(u32, &BoxError) + '_ {
+    move |attempt, error| {
+        reporter.report(item, || EventKind::Retrying {
+            attempt,
+            error: error.to_string(),
+        });
+    }
+}
+
+/// Tells a streamed run that `done` items of `total` are done.
+#[inline(always)]
+pub(crate) fn report_progress(reporter: &Reporter, done: usize, total: usize) {
+    reporter.report(None, || EventKind::Progress { done, total });
 }
 
 /// Runs a phase future built from the store, `|$shared| $phase`, with exclusive access to the

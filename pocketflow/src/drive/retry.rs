@@ -25,7 +25,7 @@ use crate::trace;
 /// node run, and the timer and the fallback stay out of every node's future on the path that
 /// does not need them.
 macro_rules! exec_with_retries {
-    ($node:expr, $span:expr, $policy:expr, || $attempt:expr, |$error:ident| $fallback:expr) => {{
+    ($node:expr, $span:expr, $policy:expr, $retrying:expr, || $attempt:expr, |$error:ident| $fallback:expr) => {{
         match $crate::drive::retry::attempt($policy.timeout(), $attempt).await {
             Ok(value) => {
                 $crate::trace::record_attempt($span, 1);
@@ -37,6 +37,7 @@ macro_rules! exec_with_retries {
                     $span,
                     $policy,
                     failure,
+                    $retrying,
                     || $attempt,
                     |$error| $fallback,
                 ))
@@ -47,12 +48,14 @@ macro_rules! exec_with_retries {
 }
 pub(crate) use exec_with_retries;
 
-/// The rest of `exec_with_retries!` once attempt 1 has failed with `failure`.
+/// The rest of `exec_with_retries!` once attempt 1 has failed with `failure`; `retrying` hears
+/// of each failed attempt that another follows (a streamed run's `Retrying` event).
 pub(crate) async fn after_failure<T, AttemptFut, FallbackFut>(
     node: &'static str,
     span: &Span,
     policy: RetryPolicy,
     mut failure: BoxError,
+    retrying: impl Fn(u32, &BoxError),
     mut attempt: impl FnMut() -> AttemptFut,
     fallback: impl FnOnce(Error) -> Result<FallbackFut, Error>,
 ) -> Result<T>
@@ -76,6 +79,7 @@ where
         if attempts == policy.max_retries() {
             break;
         }
+        retrying(attempts, &failure);
         let wait = policy.wait_after(attempts);
         if wait.is_zero() {
             // Attempts that never wait (a sync exec, no pause) still yield now and then.

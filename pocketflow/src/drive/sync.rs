@@ -8,11 +8,12 @@ use std::time::Duration;
 use crate::context::RunContext;
 use crate::drive::journaled::{Journaled, Resumed};
 use crate::drive::retry::after_failure;
-use crate::drive::{Exec, NodeRun, with_store_now};
+use crate::drive::{Exec, NodeRun, report_progress, retrying, with_store_now};
 use crate::error::{BoxError, Error, Phase, Result};
 use crate::phases::{SyncBatchPhases, SyncNodePhases};
 use crate::progress;
 use crate::store::Store;
+use crate::stream::{Emitters, Reporter};
 use crate::trace;
 
 /// Runs a synchronous `#[node]` once.
@@ -29,6 +30,7 @@ where
     let policy = cx.policy().unwrap_or(&N::POLICY);
     NodeRun::<N>::check(policy, Exec::Sync)?;
     let span = NodeRun::<N>::span();
+    let emitter = cx.emitters::<N::Emitted>().node();
     let (prep, first_attempt) = match store.direct() {
         Some(shared) => {
             // The common case, a sequential run whose first attempt succeeds, is one
@@ -37,7 +39,7 @@ where
             let prep = node
                 .phase_prep(shared, params)
                 .map_err(|e| Error::phase_failed(N::NAME, Phase::Prep, 0, e))?;
-            match node.phase_exec(&prep) {
+            match node.phase_exec(&prep, &emitter) {
                 Ok(exec) => {
                     trace::record_attempt(&span, 1);
                     let action = node
@@ -52,7 +54,7 @@ where
             let prep = with_store_now!(N, span, store, Phase::Prep, |shared| {
                 node.phase_prep(shared, params)
             })?;
-            let first_attempt = span.in_scope(|| node.phase_exec(&prep));
+            let first_attempt = span.in_scope(|| node.phase_exec(&prep, &emitter));
             (prep, first_attempt)
         }
     };
@@ -62,12 +64,14 @@ where
             exec
         }
         Err(failure) => {
+            let reporter = cx.reporter();
             let retries = after_failure(
                 N::NAME,
                 &span,
                 *policy,
                 failure,
-                || ready(span.in_scope(|| node.phase_exec(&prep))),
+                retrying(&reporter, None),
+                || ready(span.in_scope(|| node.phase_exec(&prep, &emitter))),
                 |error| node.phase_exec_fallback(&prep, error).map(ready),
             );
             Box::pin(trace::in_span(&span, retries)).await?
@@ -91,11 +95,14 @@ enum Pause {
 /// item's first attempt fails or `after` (given each new result and its index) asks for a
 /// pause; `resumed` gives the result an item already has, if any.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn stretch<N, S, P>(
     node: &N,
     items: &[N::Item],
     outputs: &mut Vec<N::Output>,
     progress: Option<&crate::progress::Progress>,
+    emitters: &Emitters<N::Emitted>,
+    reporter: &Reporter,
     mut resumed: impl FnMut(usize) -> Option<N::Output>,
     mut after: impl FnMut(usize, &N::Output) -> Result<bool>,
 ) -> Result<Option<Pause>>
@@ -108,13 +115,14 @@ where
             outputs.push(output);
             continue;
         }
-        let output = match node.phase_exec(item) {
+        let output = match node.phase_exec(item, &emitters.item(index)) {
             Ok(output) => output,
             Err(failure) => return Ok(Some(Pause::Failed(failure))),
         };
         let pause = after(index, &output)?;
         outputs.push(output);
         progress::item_done(progress);
+        report_progress(reporter, outputs.len(), items.len());
         if pause {
             return Ok(Some(Pause::Write));
         }
@@ -142,6 +150,7 @@ where
     let progress = cx.progress();
     NodeRun::<N>::check(policy, Exec::Sync)?;
     let span = NodeRun::<N>::span();
+    let (reporter, emitters) = (cx.reporter(), cx.emitters::<N::Emitted>());
     let journaled = if C::FOLLOWS {
         Journaled::of(cx.item_journal(), N::batch_codec, N::NAME)
     } else {
@@ -187,6 +196,8 @@ where
                     &items,
                     &mut outputs,
                     progress,
+                    &emitters,
+                    &reporter,
                     |_| None,
                     |_, _| Ok(false),
                 )?,
@@ -195,6 +206,8 @@ where
                     &items,
                     &mut outputs,
                     progress,
+                    &emitters,
+                    &reporter,
                     |index| done.as_mut().and_then(|done| done.remove(&index)),
                     |index, output| {
                         if let Some(journaled) = journaled {
@@ -211,12 +224,14 @@ where
             Some(Pause::Failed(failure)) => {
                 let index = outputs.len();
                 let item = &items[index];
+                let emitter = emitters.item(index);
                 let retries = after_failure(
                     N::NAME,
                     &span,
                     *policy,
                     failure,
-                    || ready(span.in_scope(|| node.phase_exec(item))),
+                    retrying(&reporter, Some(index)),
+                    || ready(span.in_scope(|| node.phase_exec(item, &emitter))),
                     |error| {
                         node.phase_exec_fallback(item, error.on_item(index))
                             .map(ready)
@@ -230,6 +245,7 @@ where
                 }
                 outputs.push(output);
                 progress::item_done(progress);
+                report_progress(&reporter, outputs.len(), items.len());
                 if !write_due(&unwritten, written) {
                     continue;
                 }

@@ -19,7 +19,7 @@ use serde_json::Value;
 use super::journal::Journal;
 use super::json;
 use super::parallel::{RunsOf, run_checkpointed};
-use crate::context::{BatchPlace, ItemJournal, RunContext};
+use crate::context::{BatchPlace, ItemJournal, RunContext, WrapRun};
 use crate::drive::run_in_parallel;
 use crate::error::Result;
 use crate::node::Node;
@@ -55,7 +55,7 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
         }
     }
 
-    fn note(&mut self, action: &str) {
+    fn note(&mut self, _depth: usize, action: &str) {
         if self.muted == 0 {
             Journal::note(self, action);
         }
@@ -129,18 +129,20 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
         Ok(())
     }
 
-    fn at_item(&mut self, depth: usize, index: u32) {
-        Journal::at_item(self, depth, index);
+    fn at_item(&mut self, depth: Option<usize>, index: u32) {
+        if let Some(depth) = depth {
+            Journal::at_item(self, depth, index);
+        }
     }
 
-    fn leave_batch<I>(&mut self, place: Option<&BatchPlace<I>>) {
-        match place {
-            Some(place) => Journal::leave_batch(self, place.depth),
+    fn leave_batch(&mut self, depth: Option<usize>) {
+        match depth {
+            Some(depth) => Journal::leave_batch(self, depth),
             None => self.muted = self.muted.saturating_sub(1),
         }
     }
 
-    async fn batch_runs<'a, I, F>(
+    async fn batch_runs<'a, I, F, W>(
         &'a mut self,
         place: Option<&'a BatchPlace<I>>,
         flow: &'a F,
@@ -148,11 +150,13 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
         limit: usize,
         progress: Option<&'a Progress>,
         store: &'a mut Store<'_, S>,
+        wrap: &'a W,
     ) -> Result<()>
     where
         S: Send,
-        I: Sync,
+        I: Send + Sync,
         F: Node<S, I> + Sync,
+        W: WrapRun<S>,
     {
         match (place, self.saver()) {
             (Some(place), Some(parent)) => {
@@ -161,9 +165,9 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
                     limit,
                     saved: self.take_resumed_runs(),
                 };
-                run_checkpointed(flow, progress, store, self, parent, runs, items).await
+                run_checkpointed(flow, progress, store, self, parent, runs, items, wrap).await
             }
-            _ => run_in_parallel(flow, items, limit, progress, store).await,
+            _ => run_in_parallel(flow, items, limit, progress, store, wrap).await,
         }
     }
 

@@ -25,6 +25,7 @@ use futures::future::{join, select};
 use tokio::sync::Notify;
 
 use super::journal::{Journal, Position, Publish, Runs, Saver, Step};
+use crate::context::WrapRun;
 use crate::drive::window::run_window;
 use crate::error::{Error, Result};
 use crate::node::Node;
@@ -46,7 +47,8 @@ pub(crate) struct RunsOf {
 
 /// The runs of a parallel batch flow, one per item not done, each with a journal of its own,
 /// beside the checkpointer that writes their checkpoints.
-pub(crate) async fn run_checkpointed<S, I, F>(
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn run_checkpointed<S, I, F, W>(
     flow: &F,
     progress: Option<&Progress>,
     store: &mut Store<'_, S>,
@@ -58,11 +60,13 @@ pub(crate) async fn run_checkpointed<S, I, F>(
         saved,
     }: RunsOf,
     items: &[I],
+    wrap: &W,
 ) -> Result<()>
 where
     S: Send,
     I: Sync,
     F: Node<S, I> + Sync,
+    W: WrapRun<S>,
 {
     let (around, name) = journal.here();
     let parallel = &ParallelRuns {
@@ -110,12 +114,19 @@ where
                     .unwrap_or_default();
                 let mut run_journal = Journal::in_parallel_run(&place, resume);
                 let run = flow
-                    .run_in(sharing.store(), &items[index], &mut run_journal)
+                    .run_in(
+                        sharing.store(),
+                        &items[index],
+                        wrap.wrap(index, &mut run_journal),
+                    )
                     .await
                     // At once after the sub-flow's last post, as `publish` is.
                     .and_then(|_| parallel.finish(index as u32, run_journal.take_step()));
                 match &run {
-                    Ok(()) => progress::item_done(progress),
+                    Ok(()) => {
+                        progress::item_done(progress);
+                        wrap.done(parallel.state().done.len(), items.len());
+                    }
                     // A failed post may have written part of the store, which no place
                     // published can say: no checkpoint may hold that store any more.
                     Err(error) if error.phase() == Some(crate::error::Phase::Post) => {

@@ -9,6 +9,9 @@ use std::future::Future;
 use crate::configure::Configure;
 use crate::error::{BoxError, Error, Result};
 use crate::node::NodeInfo;
+use crate::stream::Emitter;
+#[allow(unused_imports)] // in the docs
+use crate::stream::Silent;
 
 pub use self::sync::{SyncBatchPhases, SyncNodePhases};
 
@@ -18,6 +21,8 @@ pub trait NodePhases<S, P>: Configure + Sync {
     type Prep: Send + Sync;
     /// What `exec` (or `exec_fallback`) returns and `post` receives.
     type Exec: Send;
+    /// What `exec` emits through its `&Emitter<T>`: `T`, or [`Silent`].
+    type Emitted: Send + 'static;
 
     /// Runs the user's `prep`, or yields `()` when there is none.
     fn phase_prep(
@@ -30,6 +35,7 @@ pub trait NodePhases<S, P>: Configure + Sync {
     fn phase_exec(
         &self,
         prep: &Self::Prep,
+        emitter: &Emitter<Self::Emitted>,
     ) -> impl Future<Output = Result<Self::Exec, BoxError>> + Send;
 
     /// The user's `exec_fallback`, or the error handed back when there is none.
@@ -59,6 +65,8 @@ pub trait BatchPhases<S, P>: Configure + Sync {
     type Item: Send + Sync;
     /// What `exec` returns for one item.
     type Output: Send;
+    /// What `exec` emits through its `&Emitter<T>`: `T`, or [`Silent`].
+    type Emitted: Send + 'static;
     /// At most this many items in flight: 1 for `#[batch_node]`, `N` for
     /// `#[batch_node(parallel, limit = N)]`, `usize::MAX` for `#[batch_node(parallel)]`.
     const LIMIT: usize;
@@ -74,6 +82,7 @@ pub trait BatchPhases<S, P>: Configure + Sync {
     fn phase_exec(
         &self,
         item: &Self::Item,
+        emitter: &Emitter<Self::Emitted>,
     ) -> impl Future<Output = Result<Self::Output, BoxError>> + Send;
 
     /// The user's `exec_fallback` for one item, or the error handed back when there is none.
@@ -146,6 +155,14 @@ pub struct ItemCodec<T> {
     /// The item read back from what the layer wrote.
     pub decode: fn(Encoded) -> Result<T>,
 }
+
+impl<T> Clone for ItemCodec<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for ItemCodec<T> {}
 
 /// An item as a layer writes it (see [`ItemCodec`]).
 #[doc(hidden)]

@@ -4,6 +4,7 @@
 use super::BatchCodec;
 use crate::configure::Configure;
 use crate::error::{BoxError, Error, Result};
+use crate::stream::Emitter;
 
 /// The phases of a `#[node]` whose methods are all synchronous.
 pub trait SyncNodePhases<S, P>: Configure + Sync {
@@ -11,12 +12,18 @@ pub trait SyncNodePhases<S, P>: Configure + Sync {
     type Prep: Send + Sync;
     /// What `exec` (or `exec_fallback`) returns and `post` receives.
     type Exec: Send;
+    /// What `exec` emits through its `&Emitter<T>`: `T`, or `Silent`.
+    type Emitted: Send + 'static;
 
     /// Runs the user's `prep`, or yields `()` when there is none.
     fn phase_prep(&self, shared: &mut S, params: &P) -> Result<Self::Prep, BoxError>;
 
     /// Runs one attempt of the user's `exec`.
-    fn phase_exec(&self, prep: &Self::Prep) -> Result<Self::Exec, BoxError>;
+    fn phase_exec(
+        &self,
+        prep: &Self::Prep,
+        emitter: &Emitter<Self::Emitted>,
+    ) -> Result<Self::Exec, BoxError>;
 
     /// Runs the user's `exec_fallback`, or hands the error back when there is none.
     fn phase_exec_fallback(
@@ -44,12 +51,18 @@ pub trait SyncBatchPhases<S, P>: Configure + Sync {
     type Item: Send + Sync;
     /// What `exec` returns for one item.
     type Output: Send;
+    /// What `exec` emits through its `&Emitter<T>`: `T`, or `Silent`.
+    type Emitted: Send + 'static;
 
     /// Runs the user's `prep` and collects its items.
     fn phase_prep(&self, shared: &mut S, params: &P) -> Result<Vec<Self::Item>, BoxError>;
 
     /// Runs one attempt of the user's `exec` on one item.
-    fn phase_exec(&self, item: &Self::Item) -> Result<Self::Output, BoxError>;
+    fn phase_exec(
+        &self,
+        item: &Self::Item,
+        emitter: &Emitter<Self::Emitted>,
+    ) -> Result<Self::Output, BoxError>;
 
     /// Runs the user's `exec_fallback` for one item, or hands the error back.
     fn phase_exec_fallback(

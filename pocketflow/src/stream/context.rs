@@ -1,0 +1,449 @@
+//! A streamed run as a run context: a layer over the run's own context (the plain one, or a
+//! durable run's journal) that turns the hooks the engine calls into events.
+//!
+//! It keeps the path of step names down to the node in progress, one level per flow and batch
+//! flow the run is inside, and the innermost batch item. Each level also keeps the depth the
+//! inner layer gave it, so the inner layer sees the calls it would see without this one.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use super::Silent;
+use super::emitter::{Emits, Emitters, Reporter};
+use super::event::{EventKind, Place};
+use super::events::{EventSink, EventStream, Sink};
+use crate::action::Action;
+use crate::context::{BatchPlace, ItemJournal, Plain, RunContext, WrapRun};
+use crate::error::{Error, Result};
+use crate::node::Node;
+use crate::phases::ItemCodec;
+use crate::policy::RetryPolicy;
+use crate::progress::Progress;
+use crate::store::Store;
+
+/// Where a streamed run is.
+#[derive(Clone)]
+pub(crate) struct StreamState {
+    sink: Arc<dyn EventSink>,
+    levels: Vec<Level>,
+    /// The open batch flows: the level of each and the item the run was at when it started.
+    batches: Vec<(usize, Option<usize>)>,
+    item: Option<usize>,
+    /// The path of the node in progress.
+    path: Option<Arc<[&'static str]>>,
+}
+
+/// A flow or batch flow the run is inside.
+#[derive(Clone)]
+struct Level {
+    /// The inner layer's depth for it.
+    inner: usize,
+    /// The path down to its step in progress, once one started; a batch flow's level has the
+    /// batch flow's own.
+    path: Option<Arc<[&'static str]>>,
+}
+
+impl StreamState {
+    /// The state of a run of a node that is not a flow, named `name`: its own events are at
+    /// `[name]`.
+    fn new(sink: Arc<dyn EventSink>, name: Option<&'static str>) -> StreamState {
+        let path = name.map(|name| Arc::from([name]));
+        StreamState {
+            sink,
+            levels: Vec::new(),
+            batches: Vec::new(),
+            item: None,
+            path,
+        }
+    }
+
+    fn place(&self, item: Option<usize>) -> Place {
+        Place {
+            path: self.path.clone(),
+            item: item.or(self.item),
+            step: None,
+        }
+    }
+
+    fn record_at(
+        &self,
+        path: Option<Arc<[&'static str]>>,
+        item: Option<usize>,
+        what: EventKind<Silent>,
+    ) {
+        let place = Place {
+            path,
+            item,
+            step: None,
+        };
+        self.sink.record(&place, what);
+    }
+
+    /// The path of the node running the level `depth`: the path of the nearest level below it
+    /// that has one, or the run's own.
+    fn path_below(&self, depth: usize) -> Option<Arc<[&'static str]>> {
+        self.levels[..depth]
+            .iter()
+            .rev()
+            .find_map(|level| level.path.clone())
+            .or_else(|| self.root_path())
+    }
+
+    /// The path of the streamed node itself when it is not a flow.
+    fn root_path(&self) -> Option<Arc<[&'static str]>> {
+        if self.levels.is_empty() {
+            self.path.clone()
+        } else {
+            None
+        }
+    }
+}
+
+/// The state of a run, or of one of its parallel batch flow's runs.
+enum StateRef<'c> {
+    Borrowed(&'c mut StreamState),
+    Owned(Box<StreamState>),
+}
+
+/// The context of a streamed run over the run's own context `C`.
+pub(crate) struct Streaming<'c, C> {
+    state: StateRef<'c>,
+    inner: C,
+}
+
+impl<C> Streaming<'_, C> {
+    fn state(&self) -> &StreamState {
+        match &self.state {
+            StateRef::Borrowed(state) => state,
+            StateRef::Owned(state) => state,
+        }
+    }
+
+    fn state_mut(&mut self) -> &mut StreamState {
+        match &mut self.state {
+            StateRef::Borrowed(state) => state,
+            StateRef::Owned(state) => state,
+        }
+    }
+
+    /// The inner layer's depth for level `depth`.
+    fn inner_depth(&self, depth: usize) -> usize {
+        self.state()
+            .levels
+            .get(depth)
+            .map_or(0, |level| level.inner)
+    }
+}
+
+impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
+    type Child<'x>
+        = Streaming<'x, C::Child<'x>>
+    where
+        Self: 'x;
+
+    fn child(&mut self) -> Streaming<'_, C::Child<'_>> {
+        let state = match &mut self.state {
+            StateRef::Borrowed(state) => &mut **state,
+            StateRef::Owned(state) => &mut **state,
+        };
+        Streaming {
+            state: StateRef::Borrowed(state),
+            inner: self.inner.child(),
+        }
+    }
+
+    const FOLLOWS: bool = true;
+
+    fn policy(&self) -> Option<&RetryPolicy> {
+        self.inner.policy()
+    }
+
+    fn progress(&self) -> Option<&Progress> {
+        self.inner.progress()
+    }
+
+    fn enter(&mut self) -> (usize, Option<u32>) {
+        let (inner, resume) = if C::FOLLOWS {
+            self.inner.enter()
+        } else {
+            (0, None)
+        };
+        let levels = &mut self.state_mut().levels;
+        levels.push(Level { inner, path: None });
+        (levels.len() - 1, resume)
+    }
+
+    fn at(&mut self, depth: usize, index: u32, name: &'static str) {
+        let state = self.state_mut();
+        state.levels.truncate(depth + 1);
+        let below = state.path_below(depth);
+        let path: Arc<[&'static str]> = below
+            .iter()
+            .flat_map(|path| path.iter().copied())
+            .chain([name])
+            .collect();
+        if let Some(level) = state.levels.get_mut(depth) {
+            level.path = Some(path.clone());
+        }
+        state.path = Some(path);
+        state.sink.record(&state.place(None), EventKind::Started);
+        if C::FOLLOWS {
+            let inner = self.inner_depth(depth);
+            self.inner.at(inner, index, name);
+        }
+    }
+
+    fn note(&mut self, depth: usize, label: &str) {
+        let state = self.state();
+        let path = state.levels.get(depth).and_then(|level| level.path.clone());
+        let action = Action::from(label.to_owned());
+        state.record_at(path, state.item, EventKind::Finished { action });
+        if C::FOLLOWS {
+            let inner = self.inner_depth(depth);
+            self.inner.note(inner, label);
+        }
+    }
+
+    fn failed(&mut self, depth: usize, error: &Error) {
+        let state = self.state();
+        let path = state.levels.get(depth).and_then(|level| level.path.clone());
+        state.record_at(
+            path,
+            state.item,
+            EventKind::Failed {
+                error: error.to_string(),
+            },
+        );
+        if C::FOLLOWS {
+            let inner = self.inner_depth(depth);
+            self.inner.failed(inner, error);
+        }
+    }
+
+    async fn commit(&mut self, depth: usize, next: u32, store: &mut Store<'_, S>) -> Result<()> {
+        if C::FOLLOWS {
+            let inner = self.inner_depth(depth);
+            self.inner.commit(inner, next, store).await?;
+        }
+        Ok(())
+    }
+
+    fn enter_batch<I>(
+        &mut self,
+        codec: Option<ItemCodec<I>>,
+        limit: usize,
+        runs_commit: bool,
+    ) -> Result<Option<BatchPlace<I>>> {
+        let place = if C::FOLLOWS {
+            self.inner.enter_batch(codec, limit, runs_commit)?
+        } else {
+            None
+        };
+        let state = self.state_mut();
+        let depth = state.levels.len();
+        let path = state.path_below(depth).or_else(|| state.path.clone());
+        state.levels.push(Level {
+            inner: place.as_ref().map_or(0, |place| place.depth),
+            path,
+        });
+        state.batches.push((depth, state.item));
+        Ok(place.map(|place| BatchPlace { depth, ..place }))
+    }
+
+    fn batch_items<I>(
+        &mut self,
+        place: &BatchPlace<I>,
+        items: &[I],
+        node: &'static str,
+    ) -> Result<()> {
+        if !C::FOLLOWS {
+            return Ok(());
+        }
+        let inner = BatchPlace {
+            depth: self.inner_depth(place.depth),
+            codec: place.codec,
+            resumed: None,
+        };
+        self.inner.batch_items(&inner, items, node)
+    }
+
+    fn at_item(&mut self, depth: Option<usize>, index: u32) {
+        let inner = depth.map(|depth| self.inner_depth(depth));
+        let state = self.state_mut();
+        if let Some(&(level, _)) = state.batches.last() {
+            state.levels.truncate(level + 1);
+            state.path = state.levels[level].path.clone();
+        }
+        state.item = Some(index as usize);
+        if C::FOLLOWS {
+            self.inner.at_item(inner, index);
+        }
+    }
+
+    fn item_done(&mut self, done: usize, total: usize) {
+        let state = self.state();
+        if let Some(&(level, item)) = state.batches.last() {
+            let path = state.levels[level].path.clone();
+            state.record_at(path, item, EventKind::Progress { done, total });
+        }
+        if C::FOLLOWS {
+            self.inner.item_done(done, total);
+        }
+    }
+
+    fn leave_batch(&mut self, depth: Option<usize>) {
+        let inner = depth.map(|depth| self.inner_depth(depth));
+        let state = self.state_mut();
+        if let Some((level, item)) = state.batches.pop() {
+            state.path = state.levels[level].path.clone();
+            state.levels.truncate(level);
+            state.item = item;
+        }
+        if C::FOLLOWS {
+            self.inner.leave_batch(inner);
+        }
+    }
+
+    async fn batch_runs<'a, I, F, W>(
+        &'a mut self,
+        place: Option<&'a BatchPlace<I>>,
+        flow: &'a F,
+        items: &'a [I],
+        limit: usize,
+        progress: Option<&'a Progress>,
+        store: &'a mut Store<'_, S>,
+        wrap: &'a W,
+    ) -> Result<()>
+    where
+        S: Send,
+        I: Send + Sync,
+        F: Node<S, I> + Sync,
+        W: WrapRun<S>,
+    {
+        let inner_place = place.map(|place| BatchPlace {
+            depth: self.inner_depth(place.depth),
+            codec: place.codec,
+            resumed: None,
+        });
+        let state = self.state();
+        let (level, item) = state.batches.last().copied().unwrap_or_default();
+        let runs = StreamRuns {
+            base: StreamState {
+                levels: state.levels[..=level.min(state.levels.len().saturating_sub(1))].to_vec(),
+                batches: state.batches.clone(),
+                ..state.clone()
+            },
+            batch: (state.levels.get(level).and_then(|l| l.path.clone()), item),
+            outer: wrap,
+        };
+        if C::FOLLOWS {
+            let place = if place.is_some() {
+                inner_place.as_ref()
+            } else {
+                None
+            };
+            self.inner
+                .batch_runs(place, flow, items, limit, progress, store, &runs)
+                .await
+        } else {
+            crate::drive::run_in_parallel(flow, items, limit, progress, store, &runs).await
+        }
+    }
+
+    fn reporter(&self) -> Reporter {
+        let state = self.state();
+        Reporter::new(state.sink.clone(), state.place(None))
+    }
+
+    fn emitters<E: Send + 'static>(&self) -> Emitters<E> {
+        let state = self.state();
+        let sink: Arc<dyn Any + Send + Sync> = state.sink.clone();
+        match sink.downcast::<Sink<E>>() {
+            Ok(sink) => Emitters::new(sink, state.place(None)),
+            // Another type than the stream's: `stream::<T>` requires every node to emit `T`
+            // or nothing, so this is a node that emits nothing.
+            Err(_) => Emitters::silent(),
+        }
+    }
+
+    fn item_journal(&self) -> Option<&dyn ItemJournal> {
+        if C::FOLLOWS {
+            self.inner.item_journal()
+        } else {
+            None
+        }
+    }
+}
+
+/// How a streamed run makes the context of each run of a parallel batch flow: a state of its
+/// own at item `index`, over the inner layer's context, inside the layers around (`outer`).
+struct StreamRuns<'w, W> {
+    base: StreamState,
+    /// The batch flow's path and the item the run was at when it started.
+    batch: (Option<Arc<[&'static str]>>, Option<usize>),
+    outer: &'w W,
+}
+
+impl<S: Send, W: WrapRun<S>> WrapRun<S> for StreamRuns<'_, W> {
+    type Wrapped<C: RunContext<S>> = W::Wrapped<Streaming<'static, C>>;
+
+    fn wrap<C: RunContext<S>>(&self, index: usize, cx: C) -> Self::Wrapped<C> {
+        let mut state = self.base.clone();
+        state.item = Some(index);
+        let streaming = Streaming {
+            state: StateRef::Owned(Box::new(state)),
+            inner: cx,
+        };
+        self.outer.wrap(index, streaming)
+    }
+
+    fn done(&self, done: usize, total: usize) {
+        let (path, item) = self.batch.clone();
+        self.base
+            .record_at(path, item, EventKind::Progress { done, total });
+        self.outer.done(done, total);
+    }
+}
+
+/// Runs `node` on `shared` with `params` as a stream of its events (see
+/// [`Run::stream`](crate::Run::stream)).
+pub(crate) fn stream_run<'a, T, S, P, N>(
+    node: &'a N,
+    shared: &'a mut S,
+    params: &'a P,
+) -> EventStream<'a, T, Result<N::Action>>
+where
+    T: Send + 'static,
+    S: Send,
+    P: Sync,
+    N: Node<S, P> + Emits<T> + Sync,
+{
+    let sink = Arc::new(Sink::<T>::new());
+    let events: Arc<dyn EventSink> = sink.clone();
+    let run = async move {
+        // A flow's nodes are the stream; any other node has its own start and end.
+        let alone = !N::IS_FLOW;
+        let mut state = StreamState::new(events, alone.then_some(N::NAME));
+        if alone {
+            state.sink.record(&state.place(None), EventKind::Started);
+        }
+        let cx = Streaming {
+            state: StateRef::Borrowed(&mut state),
+            inner: Plain,
+        };
+        let result = node.run_in(Store::exclusive(shared), params, cx).await;
+        if alone {
+            let what = match &result {
+                Ok(action) => EventKind::Finished {
+                    action: Action::from(crate::action::ActionType::label(action).to_owned()),
+                },
+                Err(error) => EventKind::Failed {
+                    error: error.to_string(),
+                },
+            };
+            state.sink.record(&state.place(None), what);
+        }
+        result
+    };
+    EventStream::new(sink, run)
+}
