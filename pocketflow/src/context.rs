@@ -141,17 +141,13 @@ pub trait RunContext<S>: Send + Sized {
         let _ = depth;
     }
 
-    /// Runs `flow` once per item of a parallel batch flow, `limit` at a time, on the shared
-    /// `store`, counting each finished run into `progress`; `place` is where the layer follows
-    /// the batch flow, if it does. Each run's context is the layer's own for that run, handed
-    /// to `wrap` (the layers around this one) first.
+    /// Runs the sub-flow of a parallel batch flow once per item (`runs`) on the shared
+    /// `store`; `place` is where the layer follows the batch flow, if it does. Each run's
+    /// context is the layer's own for that run, handed to `wrap` (the layers around this one).
     fn batch_runs<'a, I, F, W>(
         &'a mut self,
         place: Option<&'a BatchPlace<I>>,
-        flow: &'a F,
-        items: &'a [I],
-        limit: usize,
-        progress: Option<&'a Progress>,
+        runs: BatchRuns<'a, F, I>,
         store: &'a mut Store<'_, S>,
         wrap: &'a W,
     ) -> impl Future<Output = Result<()>> + Send + 'a
@@ -162,7 +158,7 @@ pub trait RunContext<S>: Send + Sized {
         W: WrapRun<S>,
     {
         let _ = place;
-        run_in_parallel(flow, items, limit, progress, store, wrap)
+        run_in_parallel(runs, store, wrap)
     }
 
     /// What reports the node in progress's retries and progress: into the run's stream when
@@ -217,6 +213,24 @@ impl<S> WrapRun<S> for Unwrapped {
         cx
     }
 }
+
+/// The runs of a parallel batch flow (see [`RunContext::batch_runs`]): `flow` once per item,
+/// `limit` at a time, each finished run counted into `progress`.
+#[doc(hidden)]
+pub struct BatchRuns<'a, F, I> {
+    pub flow: &'a F,
+    pub items: &'a [I],
+    pub limit: usize,
+    pub progress: Option<&'a Progress>,
+}
+
+impl<F, I> Clone for BatchRuns<'_, F, I> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<F, I> Copy for BatchRuns<'_, F, I> {}
 
 /// Where a layer follows a batch flow (see [`RunContext::enter_batch`]).
 #[doc(hidden)]
@@ -376,10 +390,7 @@ impl<S, C: RunContext<S>> RunContext<S> for Overriding<'_, C> {
     fn batch_runs<'a, I, F, W>(
         &'a mut self,
         place: Option<&'a BatchPlace<I>>,
-        flow: &'a F,
-        items: &'a [I],
-        limit: usize,
-        progress: Option<&'a Progress>,
+        runs: BatchRuns<'a, F, I>,
         store: &'a mut Store<'_, S>,
         wrap: &'a W,
     ) -> impl Future<Output = Result<()>> + Send + 'a
@@ -389,8 +400,7 @@ impl<S, C: RunContext<S>> RunContext<S> for Overriding<'_, C> {
         F: Node<S, I> + Sync,
         W: WrapRun<S>,
     {
-        self.inner
-            .batch_runs(place, flow, items, limit, progress, store, wrap)
+        self.inner.batch_runs(place, runs, store, wrap)
     }
 
     #[inline(always)]

@@ -101,3 +101,367 @@ async fn a_flow_streams_its_steps_and_tokens_in_order() {
     );
     assert_eq!(chat.answer, "hellostreamedworld");
 }
+
+struct Greet;
+#[node]
+impl Greet {
+    fn exec(&self, _prep: &(), out: &Emitter<String>) {
+        out.emit("hi".into());
+    }
+    fn post(&self, chat: &mut Chat) {
+        chat.log.push("greeted".into());
+    }
+}
+
+/// Streams `node` on `chat` and returns every event as a line.
+async fn lines_of<N>(node: &N, chat: &mut Chat) -> Vec<String>
+where
+    N: Node<Chat> + pocketflow::stream::Emits<String> + Sync,
+{
+    node.stream::<String>(chat)
+        .map(|event| line(&event))
+        .collect()
+        .await
+}
+
+#[tokio::test]
+async fn a_nested_flow_has_its_own_start_and_end_around_its_nodes() {
+    let (greet, answer) = (Greet, Answer);
+    let inner = flow! { greet >> answer };
+    let first = Search;
+    let outer = flow! { first >> inner };
+    let mut chat = Chat {
+        question: "a b".into(),
+        ..Chat::default()
+    };
+    assert_eq!(
+        lines_of(&outer, &mut chat).await,
+        [
+            "first started",
+            "first finished default",
+            "inner started",
+            "inner/greet started",
+            "inner/greet emitted \"hi\"",
+            "inner/greet finished default",
+            "inner/answer started",
+            "inner/answer emitted \"a\"",
+            "inner/answer emitted \"b\"",
+            "inner/answer finished default",
+            "inner finished default",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_node_streamed_alone_is_named_by_its_type() {
+    let mut chat = Chat::default();
+    assert_eq!(
+        lines_of(&Greet, &mut chat).await,
+        [
+            "Greet started",
+            "Greet emitted \"hi\"",
+            "Greet finished default"
+        ]
+    );
+}
+
+/// Emits each word of its item, each item on its own.
+struct Words;
+#[batch_node(parallel)]
+impl Words {
+    fn prep(&self, _: &Chat) -> Vec<&'static str> {
+        vec!["a b", "c d"]
+    }
+    async fn exec(&self, text: &&'static str, out: &Emitter<String>) -> usize {
+        for word in text.split(' ') {
+            out.emit(word.to_owned());
+            tokio::task::yield_now().await;
+        }
+        text.len()
+    }
+    fn post(&self, chat: &mut Chat, _: Vec<&'static str>, lengths: Vec<usize>) {
+        chat.log.push(format!("{lengths:?}"));
+    }
+}
+
+#[tokio::test]
+async fn a_parallel_batch_node_streams_each_item_in_order_and_its_progress() {
+    let words = Words;
+    let flow = flow! { words };
+    let mut chat = Chat::default();
+    let lines = lines_of(&flow, &mut chat).await;
+    assert_eq!(lines.first().map(String::as_str), Some("words started"));
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("words finished default")
+    );
+    // Items interleave, each in its own order.
+    let of = |item: &str| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|l| l.starts_with(&format!("words #{item} ")))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        of("0"),
+        ["words #0 emitted \"a\"", "words #0 emitted \"b\""]
+    );
+    assert_eq!(
+        of("1"),
+        ["words #1 emitted \"c\"", "words #1 emitted \"d\""]
+    );
+    let progress: Vec<_> = lines.iter().filter(|l| l.contains("progress")).collect();
+    assert_eq!(progress, ["words progress 1/2", "words progress 2/2"]);
+    let first_of_1 = lines
+        .iter()
+        .position(|l| l == "words #1 emitted \"c\"")
+        .unwrap();
+    let last_of_0 = lines
+        .iter()
+        .position(|l| l == "words #0 emitted \"b\"")
+        .unwrap();
+    assert!(first_of_1 < last_of_0, "the items run at once: {lines:?}");
+}
+
+struct Pages;
+#[batch_flow]
+impl Pages {
+    fn prep(&self, _: &Chat) -> Vec<u32> {
+        vec![1, 2]
+    }
+}
+
+struct Read;
+#[node]
+impl Read {
+    fn exec(&self, _prep: &(), out: &Emitter<String>) {
+        out.emit("reading".into());
+    }
+    fn post(&self, chat: &mut Chat, _: (), _: (), page: &u32) {
+        chat.log.push(format!("read {page}"));
+    }
+}
+
+#[tokio::test]
+async fn a_batch_flow_streams_each_run_under_its_item() {
+    let (read, greet) = (Read, Greet);
+    let pages = Pages.over(flow! { read >> greet });
+    let flow = flow! { pages };
+    let mut chat = Chat::default();
+    assert_eq!(
+        lines_of(&flow, &mut chat).await,
+        [
+            "pages started",
+            "pages/read #0 started",
+            "pages/read #0 emitted \"reading\"",
+            "pages/read #0 finished default",
+            "pages/greet #0 started",
+            "pages/greet #0 emitted \"hi\"",
+            "pages/greet #0 finished default",
+            "pages progress 1/2",
+            "pages/read #1 started",
+            "pages/read #1 emitted \"reading\"",
+            "pages/read #1 finished default",
+            "pages/greet #1 started",
+            "pages/greet #1 emitted \"hi\"",
+            "pages/greet #1 finished default",
+            "pages progress 2/2",
+            "pages finished default",
+        ]
+    );
+}
+
+struct EachTick;
+#[batch_flow(parallel)]
+impl EachTick {
+    fn prep(&self, _: &Chat) -> Vec<u32> {
+        vec![0, 1, 2]
+    }
+}
+
+struct Tick;
+#[node]
+impl Tick {
+    async fn exec(&self, _prep: &(), out: &Emitter<String>) {
+        out.emit("tick".into());
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        out.emit("tock".into());
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_parallel_batch_flow_keeps_each_runs_order_and_interleaves_the_runs() {
+    let (a, b) = (Tick, Tick);
+    let each = EachTick.over(flow! { a >> b });
+    let flow = flow! { each };
+    let mut chat = Chat::default();
+    let lines = lines_of(&flow, &mut chat).await;
+    for item in 0..3 {
+        let run: Vec<&str> = lines
+            .iter()
+            .filter(|l| l.contains(&format!(" #{item} ")))
+            .map(String::as_str)
+            .collect();
+        let expected: Vec<String> = ["a", "b"]
+            .iter()
+            .flat_map(|node| {
+                [
+                    format!("each/{node} #{item} started"),
+                    format!("each/{node} #{item} emitted \"tick\""),
+                    format!("each/{node} #{item} emitted \"tock\""),
+                    format!("each/{node} #{item} finished default"),
+                ]
+            })
+            .collect();
+        assert_eq!(run, expected, "run {item} in its own order");
+    }
+    // All three runs started before any ended: they ran at once.
+    let last_start = lines
+        .iter()
+        .rposition(|l| l.ends_with("/a #2 started"))
+        .unwrap();
+    let first_tock = lines.iter().position(|l| l.contains("tock")).unwrap();
+    assert!(last_start < first_tock, "{lines:?}");
+    let progress: Vec<_> = lines.iter().filter(|l| l.contains("progress")).collect();
+    assert_eq!(
+        progress,
+        [
+            "each progress 1/3",
+            "each progress 2/3",
+            "each progress 3/3"
+        ]
+    );
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("each finished default")
+    );
+}
+
+struct Flaky(std::sync::atomic::AtomicU32);
+#[node(max_retries = 3)]
+impl Flaky {
+    fn exec(&self) -> Result<(), String> {
+        match self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+            0 => Err("busy".into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+struct Broken;
+#[node]
+impl Broken {
+    fn exec(&self) -> Result<(), String> {
+        Err("down".into())
+    }
+}
+
+#[tokio::test]
+async fn a_retry_is_announced_before_it_runs_and_a_failure_ends_the_step() {
+    let (flaky, broken) = (Flaky(0.into()), Broken);
+    let flow = flow! { flaky >> broken };
+    let mut chat = Chat::default();
+    let mut events = flow.stream::<String>(&mut chat);
+    let mut lines = Vec::new();
+    while let Some(event) = events.next().await {
+        lines.push(line(&event));
+    }
+    assert_eq!(
+        lines,
+        [
+            "flaky started",
+            "flaky retrying 1 busy",
+            "flaky finished default",
+            "broken started",
+            "broken failed node `Broken` failed in exec after 1 attempt: down",
+        ]
+    );
+    let error = events.finish().await.unwrap_err();
+    assert_eq!(error.node(), "Broken");
+}
+
+#[tokio::test]
+async fn finish_without_polling_runs_the_whole_run() {
+    let (greet, search) = (Greet, Search);
+    let flow = flow! { greet >> search };
+    let mut chat = Chat::default();
+    flow.stream::<String>(&mut chat).finish().await.unwrap();
+    assert_eq!(chat.log, ["greeted", "searched"]);
+}
+
+#[tokio::test]
+async fn finish_after_some_events_runs_the_rest() {
+    let (greet, search) = (Greet, Search);
+    let flow = flow! { greet >> search };
+    let mut chat = Chat::default();
+    let mut events = flow.stream::<String>(&mut chat);
+    let first = events.next().await.unwrap();
+    assert_eq!(line(&first), "greet started");
+    events.finish().await.unwrap();
+    assert_eq!(chat.log, ["greeted", "searched"]);
+}
+
+/// Waits until let go.
+struct Wait(std::sync::Arc<tokio::sync::Notify>);
+#[node]
+impl Wait {
+    async fn exec(&self) {
+        self.0.notified().await;
+    }
+    fn post(&self, chat: &mut Chat) {
+        chat.log.push("waited".into());
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_stream_cancels_the_run() {
+    let go = std::sync::Arc::new(tokio::sync::Notify::new());
+    let (greet, wait, search) = (Greet, Wait(go.clone()), Search);
+    let flow = flow! { greet >> wait >> search };
+    let mut chat = Chat::default();
+    {
+        let mut events = flow.stream::<String>(&mut chat);
+        while let Some(event) = events.next().await {
+            if line(&event) == "wait started" {
+                break;
+            }
+        }
+    }
+    go.notify_waiters();
+    go.notify_one();
+    tokio::task::yield_now().await;
+    assert_eq!(
+        chat.log,
+        ["greeted"],
+        "nothing ran after the stream was dropped"
+    );
+}
+
+#[tokio::test]
+async fn a_plain_run_of_an_emitting_node_emits_nowhere() {
+    let mut chat = Chat {
+        question: "x y".into(),
+        ..Chat::default()
+    };
+    Answer.run(&mut chat).await.unwrap();
+    assert_eq!(chat.answer, "xy");
+}
+
+#[tokio::test]
+async fn events_serialize_as_one_json_object_each() {
+    let mut chat = Chat::default();
+    let events: Vec<_> = Greet.stream::<String>(&mut chat).collect().await;
+    let json: Vec<String> = events
+        .iter()
+        .map(|event| serde_json::to_string(event).unwrap())
+        .collect();
+    assert_eq!(
+        json,
+        [
+            r#"{"path":["Greet"],"node":"Greet","item":null,"step":null,"kind":"started"}"#,
+            r#"{"path":["Greet"],"node":"Greet","item":null,"step":null,"kind":"emitted","value":"hi"}"#,
+            r#"{"path":["Greet"],"node":"Greet","item":null,"step":null,"kind":"finished","action":"default"}"#,
+        ]
+    );
+}

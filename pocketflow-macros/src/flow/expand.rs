@@ -92,7 +92,6 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
         }
 
         // A flow emits `T` when each of its nodes emits `T` or nothing.
-        #[diagnostic::do_not_recommend]
         impl<__T, #(#params: #pf::Emits<__T>),*> #pf::Emits<__T> for __Flow<#(#params),*> {}
 
         impl<#(#params: #pf::NodeInfo),*> #pf::Flow for __Flow<#(#params),*> {

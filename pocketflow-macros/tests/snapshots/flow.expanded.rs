@@ -87,7 +87,6 @@ fn expansion() {
                     );
             }
         }
-        #[diagnostic::do_not_recommend]
         impl<
             __T,
             __N0: ::pocketflow::__private::Emits<__T>,

@@ -6,7 +6,7 @@
 //! ([`RunContext::enter_batch`]): it then keeps the items and where the runs are, and a resumed
 //! batch flow calls no `prep` and runs no committed `post` again.
 
-use crate::context::{Plain, RunContext, Unwrapped, WrapRun};
+use crate::context::{BatchRuns, Plain, RunContext, Unwrapped, WrapRun};
 use crate::drive::window::run_window;
 use crate::drive::{NodeRun, with_store};
 use crate::error::{Phase, Result};
@@ -54,16 +54,14 @@ where
         progress::add_items(progress, items.len());
 
         if B::LIMIT > 1 {
-            cx.batch_runs(
-                place.as_ref(),
+            let runs = BatchRuns {
                 flow,
-                &items,
-                B::LIMIT,
+                items: &items,
+                limit: B::LIMIT,
                 progress,
-                &mut store,
-                &Unwrapped,
-            )
-            .await?;
+            };
+            cx.batch_runs(place.as_ref(), runs, &mut store, &Unwrapped)
+                .await?;
         } else {
             (0..next.min(items.len())).for_each(|_| progress::item_done(progress));
             // One run at a time needs no lock: each borrows the caller's store in turn.
@@ -98,10 +96,12 @@ where
 /// Runs `flow` once per item, `limit` at a time, on the shared `store`: the runs of a parallel
 /// batch flow that the layer does not follow, each in the plain context as `wrap` wraps it.
 pub(crate) async fn run_in_parallel<S, I, F, W>(
-    flow: &F,
-    items: &[I],
-    limit: usize,
-    progress: Option<&Progress>,
+    BatchRuns {
+        flow,
+        items,
+        limit,
+        progress,
+    }: BatchRuns<'_, F, I>,
     store: &mut Store<'_, S>,
     wrap: &W,
 ) -> Result<()>

@@ -19,12 +19,11 @@ use serde_json::Value;
 use super::journal::Journal;
 use super::json;
 use super::parallel::{RunsOf, run_checkpointed};
-use crate::context::{BatchPlace, ItemJournal, RunContext, WrapRun};
+use crate::context::{BatchPlace, BatchRuns, ItemJournal, RunContext, WrapRun};
 use crate::drive::run_in_parallel;
 use crate::error::Result;
 use crate::node::Node;
 use crate::phases::ItemCodec;
-use crate::progress::Progress;
 use crate::store::Store;
 
 /// A durable run's context: its flows resume at the journal's position and write a checkpoint
@@ -145,10 +144,7 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
     async fn batch_runs<'a, I, F, W>(
         &'a mut self,
         place: Option<&'a BatchPlace<I>>,
-        flow: &'a F,
-        items: &'a [I],
-        limit: usize,
-        progress: Option<&'a Progress>,
+        runs: BatchRuns<'a, F, I>,
         store: &'a mut Store<'_, S>,
         wrap: &'a W,
     ) -> Result<()>
@@ -160,14 +156,20 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
     {
         match (place, self.saver()) {
             (Some(place), Some(parent)) => {
-                let runs = RunsOf {
+                let saved = RunsOf {
                     depth: place.depth,
-                    limit,
+                    limit: runs.limit,
                     saved: self.take_resumed_runs(),
                 };
-                run_checkpointed(flow, progress, store, self, parent, runs, items, wrap).await
+                let BatchRuns {
+                    flow,
+                    items,
+                    progress,
+                    ..
+                } = runs;
+                run_checkpointed(flow, progress, store, self, parent, saved, items, wrap).await
             }
-            _ => run_in_parallel(flow, items, limit, progress, store, wrap).await,
+            _ => run_in_parallel(runs, store, wrap).await,
         }
     }
 

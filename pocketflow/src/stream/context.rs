@@ -13,7 +13,7 @@ use super::emitter::{Emits, Emitters, Reporter};
 use super::event::{EventKind, Place};
 use super::events::{EventSink, EventStream, Sink};
 use crate::action::Action;
-use crate::context::{BatchPlace, ItemJournal, Plain, RunContext, WrapRun};
+use crate::context::{BatchPlace, BatchRuns, ItemJournal, Plain, RunContext, WrapRun};
 use crate::error::{Error, Result};
 use crate::node::Node;
 use crate::phases::ItemCodec;
@@ -307,10 +307,7 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
     async fn batch_runs<'a, I, F, W>(
         &'a mut self,
         place: Option<&'a BatchPlace<I>>,
-        flow: &'a F,
-        items: &'a [I],
-        limit: usize,
-        progress: Option<&'a Progress>,
+        runs: BatchRuns<'a, F, I>,
         store: &'a mut Store<'_, S>,
         wrap: &'a W,
     ) -> Result<()>
@@ -327,7 +324,7 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
         });
         let state = self.state();
         let (level, item) = state.batches.last().copied().unwrap_or_default();
-        let runs = StreamRuns {
+        let wrapped = StreamRuns {
             base: StreamState {
                 levels: state.levels[..=level.min(state.levels.len().saturating_sub(1))].to_vec(),
                 batches: state.batches.clone(),
@@ -337,16 +334,11 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
             outer: wrap,
         };
         if C::FOLLOWS {
-            let place = if place.is_some() {
-                inner_place.as_ref()
-            } else {
-                None
-            };
             self.inner
-                .batch_runs(place, flow, items, limit, progress, store, &runs)
+                .batch_runs(inner_place.as_ref(), runs, store, &wrapped)
                 .await
         } else {
-            crate::drive::run_in_parallel(flow, items, limit, progress, store, &runs).await
+            crate::drive::run_in_parallel(runs, store, &wrapped).await
         }
     }
 

@@ -196,19 +196,14 @@ pub enum Silent {}
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not emit `{T}`",
-    label = "this node emits another type than `{T}`",
-    note = "every node of a streamed run emits the `T` of `stream::<T>` or nothing: change what this node's `exec` takes (`&Emitter<{T}>`), or stream the run as the type it emits"
+    label = "the run is streamed as `{T}` here",
+    note = "every node of a streamed run emits the `T` of `stream::<T>` (its `exec` takes `&Emitter<T>`) or nothing: stream the run as the type its nodes emit, or change what this node's `exec` takes"
 )]
 pub trait Emits<T> {}
 
 /// A shared store that node `N` can be streamed on as `T`: what
 /// [`Run::stream::<T>`](crate::Run::stream) takes, so that its only type argument is `T`.
 /// Every `S` that `N` runs on is one, when `N` emits `T` or nothing.
-#[diagnostic::on_unimplemented(
-    message = "`{N}` cannot be streamed on `{Self}` as `{T}`",
-    label = "this store",
-    note = "a run streams as `T` when it runs on this store and every node it runs emits `T` or nothing"
-)]
 pub trait StreamOn<'a, N: crate::node::NodeInfo, T>: Sized {
     /// Streams `node` on this store: see [`Run::stream`](crate::Run::stream).
     fn stream_on(
@@ -217,7 +212,6 @@ pub trait StreamOn<'a, N: crate::node::NodeInfo, T>: Sized {
     ) -> super::EventStream<'a, T, crate::error::Result<N::Action>>;
 }
 
-#[diagnostic::do_not_recommend]
 impl<'a, N, T, S> StreamOn<'a, N, T> for S
 where
     S: Send + 'a,
