@@ -5,7 +5,7 @@ use crate::context::RunContext;
 use crate::drive::journaled::{Journaled, Resumed, merged};
 use crate::drive::retry::exec_with_retries;
 use crate::drive::window::run_window;
-use crate::drive::{Exec, NodeRun, report_progress, retrying, with_store};
+use crate::drive::{Exec, NodeRun, emitter, report_progress, retrying, watchers, with_store};
 use crate::error::{Error, Phase, Result};
 use crate::phases::BatchPhases;
 use crate::policy::RetryPolicy;
@@ -36,7 +36,7 @@ where
     let progress = cx.progress();
     NodeRun::<N>::check(policy, Exec::Async)?;
     let span = NodeRun::<N>::span();
-    let (reporter, emitters) = (cx.reporter(), cx.emitters::<N::Emitted>());
+    let (reporter, mut emitters) = watchers::<S, C, N::Emitted>(&cx);
     let journaled = if C::FOLLOWS {
         Journaled::of(cx.item_journal(), N::batch_codec, N::NAME)
     } else {
@@ -59,6 +59,9 @@ where
             }
         };
         progress::add_items(progress, items.len());
+        if C::FOLLOWS {
+            emitters.for_items(items.len());
+        }
         // A resumed batch runs the items with no journaled result; any other, every item.
         let missing: Option<Vec<usize>> = done.as_ref().map(|done| {
             (0..done.len()).for_each(|_| progress::item_done(progress));
@@ -88,13 +91,13 @@ where
                     _ => task,
                 };
                 let item = &batch.items[index];
-                let emitter = batch.emitters.item(index);
+                let emitter = emitter::<S, C, _>(batch.emitters, Some(index));
                 let output = exec_with_retries!(
                     N::NAME,
                     &batch.unrecorded,
                     *batch.policy,
                     retrying(batch.reporter, Some(index)),
-                    || node.phase_exec(item, &emitter),
+                    || node.phase_exec(item, emitter),
                     |error| { node.phase_exec_fallback(item, error.on_item(index)) }
                 );
                 let output = match (output, batch.journaled) {
@@ -106,9 +109,9 @@ where
                 };
                 if output.is_ok() {
                     progress::item_done(batch.progress);
-                    if batch.reporter.is_on() {
+                    if C::FOLLOWS && batch.reporter.is_on() {
                         let done = batch.done.fetch_add(1, Ordering::Relaxed) + 1;
-                        report_progress(batch.reporter, done, batch.items.len());
+                        report_progress::<S, C>(batch.reporter, done, batch.items.len());
                     }
                 }
                 (task, output)

@@ -28,10 +28,11 @@ use std::marker::PhantomData;
 use tracing::Span;
 
 use crate::action::ActionType;
+use crate::context::RunContext;
 use crate::error::{BoxError, Error, Phase, Result};
 use crate::node::NodeInfo;
 use crate::policy::RetryPolicy;
-use crate::stream::{EventKind, Reporter};
+use crate::stream::{Emitter, Emitters, EventKind, Reporter};
 use crate::trace;
 
 pub use self::batch::drive_batch;
@@ -84,6 +85,32 @@ impl<N: NodeInfo + ?Sized> NodeRun<N> {
     }
 }
 
+/// What reports a node run's events and makes its emitters: the context's when it follows the
+/// run (a streamed run's go to its stream), silent otherwise, without asking the context, so
+/// that a plain run compiles them away.
+#[inline(always)]
+pub(crate) fn watchers<S, C: RunContext<S>, E: Send + 'static>(cx: &C) -> (Reporter, Emitters<E>) {
+    if C::FOLLOWS {
+        (cx.reporter(), cx.emitters())
+    } else {
+        (Reporter::silent(), Emitters::silent())
+    }
+}
+
+/// The emitter of a node run (of its batch item `item`, if any), from `emitters`; the silent
+/// one, a constant, in a plain run.
+#[inline(always)]
+pub(crate) fn emitter<S, C: RunContext<S>, E: 'static>(
+    emitters: &Emitters<E>,
+    item: Option<usize>,
+) -> &Emitter<E> {
+    match item {
+        _ if !C::FOLLOWS => Emitter::silent_ref(),
+        Some(item) => emitters.item(item),
+        None => emitters.node(),
+    }
+}
+
 /// What tells a streamed run of each failed attempt of `exec` that another follows (for batch
 /// item `item`, if any).
 #[inline(always)]
@@ -96,10 +123,12 @@ pub(crate) fn retrying(reporter: &Reporter, item: Option<usize>) -> impl Fn(u32,
     }
 }
 
-/// Tells a streamed run that `done` items of `total` are done.
+/// Tells a streamed run that `done` items of `total` are done; nothing in a plain run.
 #[inline(always)]
-pub(crate) fn report_progress(reporter: &Reporter, done: usize, total: usize) {
-    reporter.report(None, || EventKind::Progress { done, total });
+pub(crate) fn report_progress<S, C: RunContext<S>>(reporter: &Reporter, done: usize, total: usize) {
+    if C::FOLLOWS {
+        reporter.report(None, || EventKind::Progress { done, total });
+    }
 }
 
 /// Runs a phase future built from the store, `|$shared| $phase`, with exclusive access to the

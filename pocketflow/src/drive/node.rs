@@ -2,7 +2,7 @@
 
 use crate::context::RunContext;
 use crate::drive::retry::exec_with_retries;
-use crate::drive::{Exec, NodeRun, retrying, with_store};
+use crate::drive::{Exec, NodeRun, emitter, retrying, watchers, with_store};
 use crate::error::{Phase, Result};
 use crate::phases::NodePhases;
 use crate::store::Store;
@@ -22,7 +22,8 @@ where
     let policy = cx.policy().unwrap_or(&N::POLICY);
     NodeRun::<N>::check(policy, Exec::Async)?;
     let span = NodeRun::<N>::span();
-    let (reporter, emitter) = (cx.reporter(), cx.emitters::<N::Emitted>().node());
+    let (reporter, emitters) = watchers::<S, C, N::Emitted>(&cx);
+    let emitter = emitter::<S, C, _>(&emitters, None);
     trace::in_span(&span, async {
         let prep = with_store!(N, store, Phase::Prep, |shared| node
             .phase_prep(shared, params))?;
@@ -32,7 +33,7 @@ where
             &span,
             *policy,
             retrying(&reporter, None),
-            || node.phase_exec(&prep, &emitter),
+            || node.phase_exec(&prep, emitter),
             |error| { node.phase_exec_fallback(&prep, error) }
         )?;
 

@@ -8,12 +8,12 @@ use std::time::Duration;
 use crate::context::RunContext;
 use crate::drive::journaled::{Journaled, Resumed};
 use crate::drive::retry::after_failure;
-use crate::drive::{Exec, NodeRun, report_progress, retrying, with_store_now};
+use crate::drive::{Exec, NodeRun, emitter, report_progress, retrying, watchers, with_store_now};
 use crate::error::{BoxError, Error, Phase, Result};
 use crate::phases::{SyncBatchPhases, SyncNodePhases};
 use crate::progress;
 use crate::store::Store;
-use crate::stream::{Emitters, Reporter};
+use crate::stream::Emitter;
 use crate::trace;
 
 /// Runs a synchronous `#[node]` once.
@@ -30,7 +30,8 @@ where
     let policy = cx.policy().unwrap_or(&N::POLICY);
     NodeRun::<N>::check(policy, Exec::Sync)?;
     let span = NodeRun::<N>::span();
-    let emitter = cx.emitters::<N::Emitted>().node();
+    let (_, emitters) = watchers::<S, C, N::Emitted>(&cx);
+    let emitter = emitter::<S, C, _>(&emitters, None);
     let (prep, first_attempt) = match store.direct() {
         Some(shared) => {
             // The common case, a sequential run whose first attempt succeeds, is one
@@ -39,7 +40,7 @@ where
             let prep = node
                 .phase_prep(shared, params)
                 .map_err(|e| Error::phase_failed(N::NAME, Phase::Prep, 0, e))?;
-            match node.phase_exec(&prep, &emitter) {
+            match node.phase_exec(&prep, emitter) {
                 Ok(exec) => {
                     trace::record_attempt(&span, 1);
                     let action = node
@@ -54,7 +55,7 @@ where
             let prep = with_store_now!(N, span, store, Phase::Prep, |shared| {
                 node.phase_prep(shared, params)
             })?;
-            let first_attempt = span.in_scope(|| node.phase_exec(&prep, &emitter));
+            let first_attempt = span.in_scope(|| node.phase_exec(&prep, emitter));
             (prep, first_attempt)
         }
     };
@@ -71,7 +72,7 @@ where
                 *policy,
                 failure,
                 retrying(&reporter, None),
-                || ready(span.in_scope(|| node.phase_exec(&prep, &emitter))),
+                || ready(span.in_scope(|| node.phase_exec(&prep, emitter))),
                 |error| node.phase_exec_fallback(&prep, error).map(ready),
             );
             Box::pin(trace::in_span(&span, retries)).await?
@@ -96,18 +97,19 @@ enum Pause {
 /// pause; `resumed` gives the result an item already has, if any.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn stretch<N, S, P>(
+fn stretch<'e, N, S, P>(
     node: &N,
     items: &[N::Item],
     outputs: &mut Vec<N::Output>,
     progress: Option<&crate::progress::Progress>,
-    emitters: &Emitters<N::Emitted>,
-    reporter: &Reporter,
+    emitter: impl Fn(usize) -> &'e Emitter<N::Emitted>,
+    done: impl Fn(usize),
     mut resumed: impl FnMut(usize) -> Option<N::Output>,
     mut after: impl FnMut(usize, &N::Output) -> Result<bool>,
 ) -> Result<Option<Pause>>
 where
     N: SyncBatchPhases<S, P>,
+    N::Emitted: 'e,
 {
     for item in &items[outputs.len()..] {
         let index = outputs.len();
@@ -115,14 +117,14 @@ where
             outputs.push(output);
             continue;
         }
-        let output = match node.phase_exec(item, &emitters.item(index)) {
+        let output = match node.phase_exec(item, emitter(index)) {
             Ok(output) => output,
             Err(failure) => return Ok(Some(Pause::Failed(failure))),
         };
         let pause = after(index, &output)?;
         outputs.push(output);
         progress::item_done(progress);
-        report_progress(reporter, outputs.len(), items.len());
+        done(outputs.len());
         if pause {
             return Ok(Some(Pause::Write));
         }
@@ -150,7 +152,7 @@ where
     let progress = cx.progress();
     NodeRun::<N>::check(policy, Exec::Sync)?;
     let span = NodeRun::<N>::span();
-    let (reporter, emitters) = (cx.reporter(), cx.emitters::<N::Emitted>());
+    let (reporter, mut emitters) = watchers::<S, C, N::Emitted>(&cx);
     let journaled = if C::FOLLOWS {
         Journaled::of(cx.item_journal(), N::batch_codec, N::NAME)
     } else {
@@ -162,6 +164,7 @@ where
     };
     let (items, mut done) = match resumed {
         Some(Resumed { items, done }) => {
+            progress::add_items(progress, items.len());
             (0..done.len()).for_each(|_| progress::item_done(progress));
             (items, Some(done))
         }
@@ -171,10 +174,13 @@ where
             if let Some(journaled) = &journaled {
                 journaled.start(&items).await?;
             }
+            progress::add_items(progress, items.len());
             (items, None)
         }
     };
-    progress::add_items(progress, items.len());
+    if C::FOLLOWS {
+        emitters.for_items(items.len());
+    }
     let mut outputs = Vec::with_capacity(items.len());
     // Journaled results are written together, not one write per item.
     let mut unwritten: Vec<(u64, String)> = Vec::new();
@@ -196,8 +202,8 @@ where
                     &items,
                     &mut outputs,
                     progress,
-                    &emitters,
-                    &reporter,
+                    |index| emitter::<S, C, _>(&emitters, Some(index)),
+                    |done| report_progress::<S, C>(&reporter, done, items.len()),
                     |_| None,
                     |_, _| Ok(false),
                 )?,
@@ -206,8 +212,8 @@ where
                     &items,
                     &mut outputs,
                     progress,
-                    &emitters,
-                    &reporter,
+                    |index| emitter::<S, C, _>(&emitters, Some(index)),
+                    |done| report_progress::<S, C>(&reporter, done, items.len()),
                     |index| done.as_mut().and_then(|done| done.remove(&index)),
                     |index, output| {
                         if let Some(journaled) = journaled {
@@ -224,14 +230,14 @@ where
             Some(Pause::Failed(failure)) => {
                 let index = outputs.len();
                 let item = &items[index];
-                let emitter = emitters.item(index);
+                let emitter = emitter::<S, C, _>(&emitters, Some(index));
                 let retries = after_failure(
                     N::NAME,
                     &span,
                     *policy,
                     failure,
                     retrying(&reporter, Some(index)),
-                    || ready(span.in_scope(|| node.phase_exec(item, &emitter))),
+                    || ready(span.in_scope(|| node.phase_exec(item, emitter))),
                     |error| {
                         node.phase_exec_fallback(item, error.on_item(index))
                             .map(ready)
@@ -245,7 +251,7 @@ where
                 }
                 outputs.push(output);
                 progress::item_done(progress);
-                report_progress(&reporter, outputs.len(), items.len());
+                report_progress::<S, C>(&reporter, outputs.len(), items.len());
                 if !write_due(&unwritten, written) {
                     continue;
                 }

@@ -38,10 +38,12 @@ pub trait UnjournaledItems<C> {
 const JOURNAL_WAY_OUT: &str =
     "any `update` of the run drops its journal, and the batch then starts over from `prep`";
 
+// `O: Sync` as before the drivers were one: a result type that is not `Sync` (a `Cell`) keeps
+// its batch one step.
 impl<I, O> JournaledItems<BatchCodec<I, O>> for &&NodeItems<I, O>
 where
     I: Serialize + DeserializeOwned,
-    O: Serialize + DeserializeOwned,
+    O: Serialize + DeserializeOwned + Sync,
 {
     fn codec(self) -> Option<BatchCodec<I, O>> {
         Some(BatchCodec {

@@ -105,7 +105,7 @@ pub trait BatchPhases<S, P>: Configure + Sync {
     ) -> impl Future<Output = Result<Self::Action, BoxError>> + Send;
 
     /// How the items and results are written into a layer's item journal: the macro gives a
-    /// codec when they are serde types, and the batch then resumes at its first item with no
+    /// codec when they are serde types, and a resumed batch then runs only the items with no
     /// result.
     #[doc(hidden)]
     fn batch_codec() -> Option<BatchCodec<Self::Item, Self::Output>> {

@@ -1,6 +1,8 @@
 //! How `exec` hands values to whoever streams the run, and the compile-time check that a run's
 //! nodes all emit the type it is streamed as.
 
+use std::mem::ManuallyDrop;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 use super::event::{Event, EventKind, Place};
@@ -41,26 +43,74 @@ use super::events::{EventSink, Sink};
 /// Count.run(&mut ()).await.unwrap(); // not streamed: the values go nowhere
 /// # });
 /// ```
+#[repr(C)] // the same layout for every `T`: see `silent_ref`
 pub struct Emitter<T> {
-    /// Boxed: a batch item's future holds its emitter, 8 bytes when the run is not streamed.
-    target: Option<Box<(Arc<Sink<T>>, Place)>>,
+    /// Where its values go: the node run's target, owned by the driver's [`Emitters`], which
+    /// outlives every `&Emitter` it lends (an `exec` gets one only for the call). `None` when
+    /// the run is not streamed.
+    target: Option<NonNull<Target<T>>>,
+    /// The batch item it emits for, if any.
+    item: Option<usize>,
 }
+
+// SAFETY: an emitter only reads its target, a sink behind a mutex and a place that does not
+// change, so it may go to and be shared by other threads when the values it sends may.
+unsafe impl<T: Send> Send for Emitter<T> {}
+// SAFETY: see above.
+unsafe impl<T: Send> Sync for Emitter<T> {}
+
+/// Where a node run's values go: its stream's sink, and the node's place.
+struct Target<T> {
+    sink: Arc<Sink<T>>,
+    place: Place,
+}
+
+/// The emitter of every run that is not streamed, whatever it emits (see `silent_ref`).
+static SILENT: Emitter<Silent> = Emitter::silent();
 
 impl<T> Emitter<T> {
     /// An emitter whose values go nowhere: a run that is not streamed, or an item run on a
     /// worker.
     #[doc(hidden)]
-    pub fn silent() -> Emitter<T> {
-        Emitter { target: None }
+    #[inline(always)]
+    pub const fn silent() -> Emitter<T> {
+        Emitter {
+            target: None,
+            item: None,
+        }
+    }
+
+    /// The silent emitter, lent for as long as anyone likes: what a plain run hands `exec`,
+    /// with nothing to build, keep or drop.
+    #[inline(always)]
+    pub(crate) fn silent_ref() -> &'static Emitter<T>
+    where
+        T: 'static,
+    {
+        // SAFETY: `Emitter` is `repr(C)` over an `Option<NonNull<_>>` and an `Option<usize>`,
+        // the same layout whatever `T`; the silent one has no target, so no `T` is ever read
+        // through it.
+        unsafe { &*std::ptr::from_ref(&SILENT).cast::<Emitter<T>>() }
     }
 
     /// Hands `value` to whoever streams the run. Never blocks and never fails: the stream keeps
     /// what is emitted until it is read.
     #[inline]
     pub fn emit(&self, value: T) {
-        if let Some(target) = &self.target {
-            let (sink, place) = &**target;
-            sink.push(Event::new(place, EventKind::Emitted(value)));
+        if let Some(target) = self.target {
+            // SAFETY: the target outlives this emitter (see the field).
+            let Target { sink, place } = unsafe { target.as_ref() };
+            let event = match self.item {
+                Some(item) => Event::new(
+                    &Place {
+                        item: Some(item),
+                        ..place.clone()
+                    },
+                    EventKind::Emitted(value),
+                ),
+                None => Event::new(place, EventKind::Emitted(value)),
+            };
+            sink.push(event);
         }
     }
 
@@ -72,72 +122,123 @@ impl<T> Emitter<T> {
     }
 }
 
-/// What makes the emitters of one node run: one for the node, or one per batch item.
+/// The emitters of one node run of a streamed run: the node's, and one per batch item. A
+/// driver keeps it until no `exec` holds any of them.
 #[doc(hidden)]
 pub struct Emitters<T> {
-    target: Option<Arc<Sink<T>>>,
-    place: Place,
+    /// Dropped by hand (see `Drop`), so that a plain run's costs no drop call.
+    inner: ManuallyDrop<Option<Box<Lent<T>>>>,
 }
 
-impl<T> Emitters<T> {
+/// What [`Emitters`] lends out, at a stable address.
+struct Lent<T> {
+    target: Target<T>,
+    node: Emitter<T>,
+    items: Vec<Emitter<T>>,
+}
+
+impl<T: 'static> Emitters<T> {
     /// Emitters whose values go nowhere.
     #[inline(always)]
     pub(crate) fn silent() -> Emitters<T> {
         Emitters {
-            target: None,
-            place: Place::default(),
+            inner: ManuallyDrop::new(None),
         }
     }
 
     pub(crate) fn new(sink: Arc<Sink<T>>, place: Place) -> Emitters<T> {
+        let mut lent = Box::new(Lent {
+            target: Target { sink, place },
+            node: Emitter::silent(),
+            items: Vec::new(),
+        });
+        lent.node.target = Some(NonNull::from(&lent.target));
         Emitters {
-            target: Some(sink),
-            place,
+            inner: ManuallyDrop::new(Some(lent)),
+        }
+    }
+
+    /// Makes the emitters of `count` batch items.
+    pub(crate) fn for_items(&mut self, count: usize) {
+        if let Some(lent) = &mut *self.inner {
+            let target = Some(NonNull::from(&lent.target));
+            lent.items = (0..count)
+                .map(|index| Emitter {
+                    target,
+                    item: Some(index),
+                })
+                .collect();
         }
     }
 
     /// The node's emitter.
     #[inline]
-    pub(crate) fn node(&self) -> Emitter<T> {
-        self.at(self.place.item)
-    }
-
-    /// The emitter of the node's batch item `index`.
-    #[inline]
-    pub(crate) fn item(&self, index: usize) -> Emitter<T> {
-        self.at(Some(index))
-    }
-
-    fn at(&self, item: Option<usize>) -> Emitter<T> {
-        Emitter {
-            target: self.target.as_ref().map(|sink| {
-                let place = Place {
-                    item,
-                    ..self.place.clone()
-                };
-                Box::new((sink.clone(), place))
-            }),
+    pub(crate) fn node(&self) -> &Emitter<T> {
+        match &*self.inner {
+            Some(lent) => &lent.node,
+            None => Emitter::silent_ref(),
         }
     }
+
+    /// The emitter of the node's batch item `index` (made by `for_items`).
+    #[inline]
+    pub(crate) fn item(&self, index: usize) -> &Emitter<T> {
+        match &*self.inner {
+            Some(lent) => lent.items.get(index).unwrap_or(&lent.node),
+            None => Emitter::silent_ref(),
+        }
+    }
+}
+
+impl<T> Drop for Emitters<T> {
+    /// A plain run's emitters are silent: one test, inlined, where the compiler's own drop of
+    /// the box would be a call per node run.
+    #[inline(always)]
+    fn drop(&mut self) {
+        if self.inner.is_some() {
+            // SAFETY: `inner` is not used after this.
+            drop_later(unsafe { ManuallyDrop::take(&mut self.inner) });
+        }
+    }
+}
+
+/// Drops what a streamed run's emitters or reporter held, out of the plain path.
+#[cold]
+#[inline(never)]
+fn drop_later<V>(value: V) {
+    drop(value);
 }
 
 /// What reports the engine's events of one node run (retries, progress) into its stream, when
 /// the run is streamed.
 #[doc(hidden)]
 pub struct Reporter {
-    target: Option<Box<(Arc<dyn EventSink>, Place)>>,
+    /// Dropped by hand, as [`Emitters`]'s.
+    target: ManuallyDrop<Option<Box<(Arc<dyn EventSink>, Place)>>>,
+}
+
+impl Drop for Reporter {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if self.target.is_some() {
+            // SAFETY: `target` is not used after this.
+            drop_later(unsafe { ManuallyDrop::take(&mut self.target) });
+        }
+    }
 }
 
 impl Reporter {
     /// A reporter that reports nowhere.
     #[inline(always)]
     pub(crate) fn silent() -> Reporter {
-        Reporter { target: None }
+        Reporter {
+            target: ManuallyDrop::new(None),
+        }
     }
 
     pub(crate) fn new(sink: Arc<dyn EventSink>, place: Place) -> Reporter {
         Reporter {
-            target: Some(Box::new((sink, place))),
+            target: ManuallyDrop::new(Some(Box::new((sink, place)))),
         }
     }
 
@@ -151,7 +252,7 @@ impl Reporter {
     /// called when the run is not streamed.
     #[inline]
     pub(crate) fn report(&self, item: Option<usize>, what: impl FnOnce() -> EventKind<Silent>) {
-        if let Some(target) = &self.target {
+        if let Some(target) = &*self.target {
             let (sink, place) = &**target;
             match item {
                 Some(item) => sink.record(
