@@ -161,6 +161,12 @@ pub trait RunContext<S>: Send + Sized {
         run_in_parallel(runs, store, wrap)
     }
 
+    /// How many steps the run has committed, in a durable run.
+    #[inline(always)]
+    fn steps(&self) -> Option<u64> {
+        None
+    }
+
     /// What reports the node in progress's retries and progress: into the run's stream when
     /// the run is streamed, nowhere otherwise.
     #[inline(always)]
@@ -401,6 +407,11 @@ impl<S, C: RunContext<S>> RunContext<S> for Overriding<'_, C> {
         W: WrapRun<S>,
     {
         self.inner.batch_runs(place, runs, store, wrap)
+    }
+
+    #[inline(always)]
+    fn steps(&self) -> Option<u64> {
+        self.inner.steps()
     }
 
     #[inline(always)]

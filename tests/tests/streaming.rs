@@ -465,3 +465,139 @@ async fn events_serialize_as_one_json_object_each() {
         ]
     );
 }
+
+mod durable {
+    use super::*;
+    use pocketflow::durable::{Memory, Outcome};
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Default, Serialize, Deserialize)]
+    struct Doc {
+        lines: Vec<String>,
+        approved: bool,
+    }
+
+    struct Write(&'static str);
+    #[node]
+    impl Write {
+        fn exec(&self, _prep: &(), out: &Emitter<String>) {
+            out.emit(format!("writing {}", self.0));
+        }
+        fn post(&self, doc: &mut Doc) {
+            doc.lines.push(self.0.to_owned());
+        }
+    }
+
+    struct Approve;
+    #[node]
+    impl Approve {
+        fn prep(&self, doc: &Doc) -> Result<(), pocketflow::Interrupt> {
+            if doc.approved {
+                Ok(())
+            } else {
+                Err(pocketflow::Interrupt::new("approve the draft"))
+            }
+        }
+    }
+
+    /// Each event as `step path kind`.
+    fn stepped(event: &Event<String>) -> String {
+        let step = event.step().map_or("-".to_owned(), |s| s.to_string());
+        format!("{step} {}", line(event))
+    }
+
+    #[tokio::test]
+    async fn a_durable_stream_numbers_its_steps_and_reports_each_checkpoint() {
+        let (a, approve, b) = (Write("a"), Approve, Write("b"));
+        let flow = flow! { a >> approve >> b };
+        let db = Memory::new();
+        let run = flow.durable(&db, "doc");
+        let mut doc = Doc::default();
+        let mut events = run.stream::<String>(&mut doc);
+        let mut lines = Vec::new();
+        while let Some(event) = events.next().await {
+            lines.push(stepped(&event));
+        }
+        assert!(matches!(
+            events.finish().await.unwrap(),
+            Outcome::Interrupted(_)
+        ));
+        assert_eq!(
+            lines,
+            [
+                "1 a started",
+                "1 a emitted \"writing a\"",
+                "1 a finished default",
+                "1 a checkpoint 1",
+                "2 approve started",
+                "2 approve failed node `Approve` was interrupted in prep: approve the draft",
+            ]
+        );
+
+        // A person approves; the run resumes at `approve` and streams from there.
+        let mut doc = Doc::default();
+        run.update(|doc: &mut Doc| doc.approved = true)
+            .await
+            .unwrap();
+        let mut events = run.stream::<String>(&mut doc);
+        let mut lines = Vec::new();
+        while let Some(event) = events.next().await {
+            lines.push(stepped(&event));
+        }
+        assert!(matches!(
+            events.finish().await.unwrap(),
+            Outcome::Finished(_)
+        ));
+        assert_eq!(
+            lines,
+            [
+                "2 approve started",
+                "2 approve finished default",
+                "2 approve checkpoint 2",
+                "3 b started",
+                "3 b emitted \"writing b\"",
+                "3 b finished default",
+            ]
+        );
+        assert_eq!(doc.lines, ["a", "b"]);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_durable_stream_resumes_from_its_last_checkpoint() {
+        let go = std::sync::Arc::new(tokio::sync::Notify::new());
+        let (a, wait, b) = (Write("a"), Wait(go.clone()), Write("b"));
+        let flow = flow! { a >> wait >> b };
+        let db = Memory::new();
+        let run = flow.durable(&db, "dropped");
+        let mut doc = Doc::default();
+        {
+            let mut events = run.stream::<String>(&mut doc);
+            while let Some(event) = events.next().await {
+                if matches!(event.kind(), EventKind::Checkpoint { .. }) {
+                    break;
+                }
+            }
+        }
+        go.notify_one();
+        let mut doc = Doc::default();
+        let lines: Vec<String> = run
+            .stream::<String>(&mut doc)
+            .map(|event| line(&event))
+            .collect()
+            .await;
+        assert_eq!(lines.first().map(String::as_str), Some("wait started"));
+        assert_eq!(doc.lines, ["a", "b"], "`a` ran once, before the drop");
+    }
+
+    /// Waits until let go, then notes it.
+    struct Wait(std::sync::Arc<tokio::sync::Notify>);
+    #[node]
+    impl Wait {
+        async fn exec(&self) {
+            self.0.notified().await;
+        }
+        fn post(&self, doc: &mut Doc) {
+            doc.lines.retain(|line| line != "waited");
+        }
+    }
+}

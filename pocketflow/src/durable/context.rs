@@ -173,6 +173,10 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
         }
     }
 
+    fn steps(&self) -> Option<u64> {
+        Journal::steps(self)
+    }
+
     fn item_journal(&self) -> Option<&dyn ItemJournal> {
         if self.muted > 0 {
             return None;

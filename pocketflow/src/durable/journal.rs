@@ -28,6 +28,9 @@ pub trait Saver<S>: Sync {
     fn item_journal(&self) -> Option<&dyn ItemJournal> {
         None
     }
+
+    /// How many steps the run has committed.
+    fn steps(&self) -> u64;
 }
 
 /// Takes the steps of one run of a parallel batch flow: that batch flow's checkpointer writes
@@ -319,6 +322,15 @@ impl<'j, S> Journal<'j, S> {
         match self.writer {
             Writer::Now(saver) => saver.item_journal(),
             Writer::Later(_) => Some(&Discard),
+        }
+    }
+
+    /// How many steps the run has committed, when this journal writes its checkpoints (not in
+    /// the runs of a parallel batch flow, whose checkpointer does).
+    pub(crate) fn steps(&self) -> Option<u64> {
+        match self.writer {
+            Writer::Now(saver) => Some(saver.steps()),
+            Writer::Later(_) => None,
         }
     }
 

@@ -29,7 +29,7 @@ pub use self::checkpoints::{Checkpoint, Checkpoints, HistoryEntry, RunInfo, Stat
 pub use self::memory::Memory;
 #[cfg(feature = "postgres")]
 pub use self::postgres::Postgres;
-pub use self::run::{DurableRun, Interruption, Outcome};
+pub use self::run::{DurableRun, Interruption, Outcome, StreamDurable};
 #[cfg(feature = "sqlite")]
 pub use self::sqlite::{Durability, Sqlite};
 pub use crate::error::DurableErrorKind;

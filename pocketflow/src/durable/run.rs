@@ -11,9 +11,11 @@ use super::journal::{Journal, Pending, Position, Saver, Step};
 use super::json;
 use crate::action::{Action, ActionType};
 use crate::context::ItemJournal;
+use crate::context::{Unwrapped, WrapRun};
 use crate::error::{DurableErrorKind, Error, ErrorKind, Result};
 use crate::node::{Node, NodeInfo};
 use crate::store::Store;
+use crate::stream::{Emits, EventKind, EventStream, Silent, stream_layered};
 
 /// How a durable run ended this time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +125,78 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
         S: Serialize + DeserializeOwned + Send + Sync,
         P: Sync,
     {
+        self.run_wrapped(shared, params, &Unwrapped).await
+    }
+
+    /// The run as a stream of its events, as [`Run::stream`](crate::Run::stream) streams a
+    /// plain run: each event's [`step`](crate::stream::Event::step) is the durable step it
+    /// belongs to, and a [`Checkpoint`](crate::stream::EventKind::Checkpoint) event follows
+    /// each commit. [`finish`](crate::stream::EventStream::finish) returns the [`Outcome`].
+    /// Dropping the stream stops the run where it is; run it again to resume from its last
+    /// checkpoint.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pocketflow::durable::{Memory, Outcome};
+    /// use pocketflow::prelude::*;
+    /// use pocketflow::stream::EventKind;
+    ///
+    /// struct Add(u32);
+    /// #[node]
+    /// impl Add {
+    ///     fn post(&self, total: &mut u32) { *total += self.0; }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let (one, two) = (Add(1), Add(2));
+    /// let flow = flow! { one >> two };
+    /// let db = Memory::new();
+    /// let mut total = 0;
+    /// let run = flow.durable(&db, "sum");
+    /// let mut events = run.stream::<()>(&mut total);
+    /// let mut checkpoints = Vec::new();
+    /// while let Some(event) = events.next().await {
+    ///     if let EventKind::Checkpoint { step } = event.kind() {
+    ///         checkpoints.push(*step);
+    ///     }
+    /// }
+    /// assert!(matches!(events.finish().await.unwrap(), Outcome::Finished(_)));
+    /// assert_eq!((checkpoints, total), (vec![1], 3)); // the last step is the run's end
+    /// # });
+    /// ```
+    pub fn stream<'s, T>(
+        &'s self,
+        shared: &'s mut impl StreamDurable<'s, N, C, T>,
+    ) -> EventStream<'s, T, Result<Outcome>> {
+        shared.stream_durable(self)
+    }
+
+    /// [`stream`](Self::stream) with `params`, as [`run_with`](Self::run_with).
+    pub fn stream_with<'s, T, S, P>(
+        &'s self,
+        shared: &'s mut S,
+        params: &'s P,
+    ) -> EventStream<'s, T, Result<Outcome>>
+    where
+        N: Node<S, P> + Emits<T> + Sync,
+        S: Serialize + DeserializeOwned + Send + Sync,
+        P: Sync,
+        T: Send + 'static,
+    {
+        stream_layered::<T, N, _, _>(
+            move |top| async move { self.run_wrapped(shared, params, &top).await },
+            outcome_event,
+        )
+    }
+
+    /// Runs in the context `wrap` puts around the run's journal.
+    async fn run_wrapped<S, P, W>(&self, shared: &mut S, params: &P, wrap: &W) -> Result<Outcome>
+    where
+        N: Node<S, P>,
+        S: Serialize + DeserializeOwned + Send + Sync,
+        P: Sync,
+        W: WrapRun<S>,
+    {
         let shape = shape_of(self.node);
         let saver = match self.checkpoints.load(&self.id).await? {
             None => {
@@ -178,7 +252,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
         let mut journal = Journal::new(&saver, resume);
         let ran = self
             .node
-            .run_in(Store::exclusive(shared), params, &mut journal)
+            .run_in(Store::exclusive(shared), params, wrap.wrap(0, &mut journal))
             .await;
         let noted = journal.take_step();
         let noted_node = noted.as_ref().map(|step| step.node.clone());
@@ -390,6 +464,45 @@ async fn conflict<C: Checkpoints>(checkpoints: &C, id: &str, loaded: Option<u64>
     )
 }
 
+/// What a streamed durable node run on its own ends with: its action, or the interrupt that
+/// stopped it.
+fn outcome_event(outcome: &Outcome) -> EventKind<Silent> {
+    match outcome {
+        Outcome::Finished(action) => EventKind::Finished {
+            action: action.clone(),
+        },
+        Outcome::Interrupted(why) => EventKind::Failed {
+            error: why.reason().to_owned(),
+        },
+    }
+}
+
+/// A shared store that the durable run of `N` on `C` can be streamed on as `T`: what
+/// [`DurableRun::stream::<T>`](DurableRun::stream) takes, so that its only type argument is
+/// `T` (as [`StreamOn`](crate::stream::StreamOn) for plain runs).
+pub trait StreamDurable<'s, N: ?Sized, C, T>: Sized {
+    /// Streams `run` on this store.
+    fn stream_durable(
+        &'s mut self,
+        run: &'s DurableRun<'_, N, C>,
+    ) -> EventStream<'s, T, Result<Outcome>>;
+}
+
+impl<'s, N, C, T, S> StreamDurable<'s, N, C, T> for S
+where
+    N: Node<S> + Emits<T> + Sync + ?Sized,
+    C: Checkpoints,
+    S: Serialize + DeserializeOwned + Send + Sync + 's,
+    T: Send + 'static,
+{
+    fn stream_durable(
+        &'s mut self,
+        run: &'s DurableRun<'_, N, C>,
+    ) -> EventStream<'s, T, Result<Outcome>> {
+        run.stream_with(self, &())
+    }
+}
+
 /// Writes the checkpoints and journal of one run, each only over the version it last saw.
 struct RunSaver<'r, C> {
     checkpoints: &'r C,
@@ -440,6 +553,10 @@ impl<'r, C> RunSaver<'r, C> {
 }
 
 impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
+    fn steps(&self) -> u64 {
+        self.step.load(Ordering::Relaxed)
+    }
+
     fn checkpoint<'s>(
         &'s self,
         store: &S,

@@ -6,6 +6,8 @@
 //! inner layer gave it, so the inner layer sees the calls it would see without this one.
 
 use std::any::Any;
+#[cfg(feature = "durable")]
+use std::future::Future;
 use std::sync::Arc;
 
 use super::Silent;
@@ -31,6 +33,8 @@ pub(crate) struct StreamState {
     item: Option<usize>,
     /// The path of the node in progress.
     path: Option<Arc<[&'static str]>>,
+    /// The durable step in progress, in a durable run.
+    step: Option<u64>,
 }
 
 /// A flow or batch flow the run is inside.
@@ -54,6 +58,7 @@ impl StreamState {
             batches: Vec::new(),
             item: None,
             path,
+            step: None,
         }
     }
 
@@ -61,7 +66,7 @@ impl StreamState {
         Place {
             path: self.path.clone(),
             item: item.or(self.item),
-            step: None,
+            step: self.step,
         }
     }
 
@@ -74,7 +79,7 @@ impl StreamState {
         let place = Place {
             path,
             item,
-            step: None,
+            step: self.step,
         };
         self.sink.record(&place, what);
     }
@@ -174,7 +179,13 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
     }
 
     fn at(&mut self, depth: usize, index: u32, name: &'static str) {
+        let step = if C::FOLLOWS {
+            self.inner.steps().map(|done| done + 1)
+        } else {
+            None
+        };
         let state = self.state_mut();
+        state.step = step;
         state.levels.truncate(depth + 1);
         let below = state.path_below(depth);
         let path: Arc<[&'static str]> = below
@@ -223,9 +234,21 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
     async fn commit(&mut self, depth: usize, next: u32, store: &mut Store<'_, S>) -> Result<()> {
         if C::FOLLOWS {
             let inner = self.inner_depth(depth);
+            let before = self.inner.steps();
             self.inner.commit(inner, next, store).await?;
+            let after = self.inner.steps();
+            if let Some(step) = after.filter(|_| after != before) {
+                let state = self.state_mut();
+                state.step = Some(step);
+                let path = state.levels.get(depth).and_then(|level| level.path.clone());
+                state.record_at(path, state.item, EventKind::Checkpoint { step });
+            }
         }
         Ok(())
+    }
+
+    fn steps(&self) -> Option<u64> {
+        if C::FOLLOWS { self.inner.steps() } else { None }
     }
 
     fn enter_batch<I>(
@@ -438,4 +461,59 @@ where
         result
     };
     EventStream::new(sink, run)
+}
+
+/// The layer a streamed durable run puts over its journal: a state of its own, `base`.
+#[cfg(feature = "durable")]
+pub(crate) struct StreamTop {
+    base: StreamState,
+}
+
+#[cfg(feature = "durable")]
+impl<S: Send> WrapRun<S> for StreamTop {
+    type Wrapped<C: RunContext<S>> = Streaming<'static, C>;
+
+    fn wrap<C: RunContext<S>>(&self, _: usize, cx: C) -> Streaming<'static, C> {
+        Streaming {
+            state: StateRef::Owned(Box::new(self.base.clone())),
+            inner: cx,
+        }
+    }
+}
+
+/// Runs `node` as a stream of its events around `run`, which runs it in the context that
+/// `StreamTop` wraps (see [`DurableRun::stream`](crate::durable::DurableRun::stream)).
+#[cfg(feature = "durable")]
+pub(crate) fn stream_layered<'a, T, N, R, Fut>(
+    run: impl FnOnce(StreamTop) -> Fut + Send + 'a,
+    ended: fn(&R) -> EventKind<Silent>,
+) -> EventStream<'a, T, Result<R>>
+where
+    T: Send + 'static,
+    N: crate::node::NodeInfo + ?Sized,
+    Fut: Future<Output = Result<R>> + Send + 'a,
+    R: Send + 'a,
+{
+    let sink = Arc::new(Sink::<T>::new());
+    let events: Arc<dyn EventSink> = sink.clone();
+    let stream = async move {
+        let alone = !N::IS_FLOW;
+        let base = StreamState::new(events, alone.then_some(N::NAME));
+        let top = base.clone();
+        if alone {
+            top.sink.record(&top.place(None), EventKind::Started);
+        }
+        let result = run(StreamTop { base }).await;
+        if alone {
+            let what = match &result {
+                Ok(outcome) => ended(outcome),
+                Err(error) => EventKind::Failed {
+                    error: error.to_string(),
+                },
+            };
+            top.sink.record(&top.place(None), what);
+        }
+        result
+    };
+    EventStream::new(sink, stream)
 }

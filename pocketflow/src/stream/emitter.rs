@@ -214,7 +214,13 @@ fn drop_later<V>(value: V) {
 #[doc(hidden)]
 pub struct Reporter {
     /// Dropped by hand, as [`Emitters`]'s.
-    target: ManuallyDrop<Option<Box<(Arc<dyn EventSink>, Place)>>>,
+    target: ManuallyDrop<Option<Box<Reported>>>,
+}
+
+/// Where a [`Reporter`] reports: the stream's sink, and the node's place.
+struct Reported {
+    sink: Arc<dyn EventSink>,
+    place: Place,
 }
 
 impl Drop for Reporter {
@@ -238,7 +244,7 @@ impl Reporter {
 
     pub(crate) fn new(sink: Arc<dyn EventSink>, place: Place) -> Reporter {
         Reporter {
-            target: ManuallyDrop::new(Some(Box::new((sink, place)))),
+            target: ManuallyDrop::new(Some(Box::new(Reported { sink, place }))),
         }
     }
 
@@ -253,7 +259,7 @@ impl Reporter {
     #[inline]
     pub(crate) fn report(&self, item: Option<usize>, what: impl FnOnce() -> EventKind<Silent>) {
         if let Some(target) = &*self.target {
-            let (sink, place) = &**target;
+            let Reported { sink, place } = &**target;
             match item {
                 Some(item) => sink.record(
                     &Place {

@@ -60,4 +60,6 @@ pub use self::emitter::{Emitters, Reporter};
 pub use self::event::{Event, EventKind};
 pub use self::events::EventStream;
 
+#[cfg(feature = "durable")]
+pub(crate) use self::context::stream_layered;
 pub(crate) use self::context::stream_run;
