@@ -517,3 +517,22 @@ where
     };
     EventStream::new(sink, stream)
 }
+
+/// A shared store that node `N` can be streamed on as `T`: what
+/// [`Run::stream::<T>`](crate::Run::stream) takes, so that its only type argument is `T`.
+/// Every `S` that `N` runs on is one, when `N` emits `T` or nothing.
+pub trait StreamOn<'a, N: crate::node::NodeInfo, T>: Sized {
+    /// Streams `node` on this store: see [`Run::stream`](crate::Run::stream).
+    fn stream_on(&'a mut self, node: &'a N) -> EventStream<'a, T, Result<N::Action>>;
+}
+
+impl<'a, N, T, S> StreamOn<'a, N, T> for S
+where
+    S: Send + 'a,
+    N: crate::node::Node<S> + Emits<T> + Sync + 'a,
+    T: Send + 'static,
+{
+    fn stream_on(&'a mut self, node: &'a N) -> EventStream<'a, T, Result<N::Action>> {
+        stream_run(node, self, &())
+    }
+}

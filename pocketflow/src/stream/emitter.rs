@@ -307,28 +307,3 @@ pub enum Silent {}
     note = "every node of a streamed run emits the `T` of `stream::<T>` (its `exec` takes `&Emitter<T>`) or nothing: stream the run as the type its nodes emit, or change what this node's `exec` takes"
 )]
 pub trait Emits<T> {}
-
-/// A shared store that node `N` can be streamed on as `T`: what
-/// [`Run::stream::<T>`](crate::Run::stream) takes, so that its only type argument is `T`.
-/// Every `S` that `N` runs on is one, when `N` emits `T` or nothing.
-pub trait StreamOn<'a, N: crate::node::NodeInfo, T>: Sized {
-    /// Streams `node` on this store: see [`Run::stream`](crate::Run::stream).
-    fn stream_on(
-        &'a mut self,
-        node: &'a N,
-    ) -> super::EventStream<'a, T, crate::error::Result<N::Action>>;
-}
-
-impl<'a, N, T, S> StreamOn<'a, N, T> for S
-where
-    S: Send + 'a,
-    N: crate::node::Node<S> + Emits<T> + Sync + 'a,
-    T: Send + 'static,
-{
-    fn stream_on(
-        &'a mut self,
-        node: &'a N,
-    ) -> super::EventStream<'a, T, crate::error::Result<N::Action>> {
-        super::stream_run(node, self, &())
-    }
-}

@@ -54,7 +54,8 @@ mod emitter;
 mod event;
 mod events;
 
-pub use self::emitter::{Emits, Emitter, Silent, StreamOn};
+pub use self::context::StreamOn;
+pub use self::emitter::{Emits, Emitter, Silent};
 #[doc(hidden)]
 pub use self::emitter::{Emitters, Reporter};
 pub use self::event::{Event, EventKind};
