@@ -17,6 +17,12 @@
 //! together. Their line adds two fields: the peak resident set in MiB (`VmHWM`), and its growth
 //! over the run in bytes per item.
 //!
+//! Two more measure streamed runs (`Run::stream`): `streamed_chain`, the chain streamed and
+//! every event read (two per step: `Started` and `Finished`; its cost per event is the
+//! difference to `chain` per step, halved), and `streamed_fanout`, a parallel batch node of
+//! 10,000 items, each emitting one token, read by a slow consumer that yields to the scheduler
+//! after every event; its line adds the peak resident set, as the wide ones do.
+//!
 //! `benches/scripts/compare.sh` runs these beside their Python copy,
 //! `benches/scripts/pocketflow_workloads.py`; benches/README.md lists the other benchmarks.
 
@@ -270,6 +276,57 @@ async fn wide_batch_flow(n: u64) {
     assert_eq!(shared.sum, n * (n - 1) / 2);
 }
 
+/// The chain, streamed, every event read.
+async fn streamed_chain(n: u64) {
+    use futures::StreamExt;
+    let inc = Inc;
+    let flow = flow! { inc - "again" >> inc };
+    let mut shared = Counter { count: 0, n };
+    let mut events = flow.stream::<()>(&mut shared);
+    let mut seen = 0u64;
+    while events.next().await.is_some() {
+        seen += 1;
+    }
+    events.finish().await.expect("streamed_chain runs");
+    assert_eq!((shared.count, seen), (n, 2 * n));
+}
+
+/// A parallel batch node over n items, each waiting 10 ms and emitting one token.
+struct Token;
+
+#[batch_node(parallel)]
+impl Token {
+    fn prep(&self, shared: &Fanout) -> std::ops::Range<u64> {
+        0..shared.n
+    }
+
+    async fn exec(&self, x: &u64, tokens: &pocketflow::stream::Emitter<u64>) -> u64 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        tokens.emit(*x);
+        *x
+    }
+
+    fn post(&self, shared: &mut Fanout, _items: Vec<u64>, xs: Vec<u64>) {
+        shared.sum = xs.iter().sum();
+    }
+}
+
+/// `Token`'s batch streamed to a consumer that yields after every event.
+async fn streamed_fanout(n: u64) {
+    use futures::StreamExt;
+    let mut shared = Fanout { n, sum: 0 };
+    let mut events = Token.stream::<u64>(&mut shared);
+    let mut tokens = 0u64;
+    while let Some(event) = events.next().await {
+        if let pocketflow::stream::EventKind::Emitted(_) = event.kind() {
+            tokens += 1;
+        }
+        tokio::task::yield_now().await;
+    }
+    events.finish().await.expect("streamed_fanout runs");
+    assert_eq!((tokens, shared.sum), (n, n * (n - 1) / 2));
+}
+
 /// The process's resident set in bytes: its peak so far (`VmHWM`) or now (`VmRSS`), from
 /// /proc/self/status (0 where there is none).
 fn resident(field: &str) -> u64 {
@@ -294,6 +351,8 @@ fn main() {
         "fanout" | "parallel_flow" => 10_000,
         "batch_flow" => 100_000,
         "wide_batch" | "wide_batch_flow" => 1_000_000,
+        "streamed_chain" => 1_000_000,
+        "streamed_fanout" => 10_000,
         _ => usage(),
     };
     let n = args
@@ -323,12 +382,14 @@ fn main() {
             "parallel_flow" => parallel_flow(n).await,
             "wide_batch" => wide_batch(n).await,
             "wide_batch_flow" => wide_batch_flow(n).await,
+            "streamed_chain" => streamed_chain(n).await,
+            "streamed_fanout" => streamed_fanout(n).await,
             _ => unreachable!("checked above"),
         }
     });
     let seconds = start.elapsed().as_secs_f64();
     let line = format!("{name} {n} {seconds:.4} {:.1}", seconds / n as f64 * 1e9);
-    if name.starts_with("wide") {
+    if name.starts_with("wide") || name == "streamed_fanout" {
         // The peak over the run, and per item above what the process held before it.
         let peak = resident("VmHWM");
         let per_item = peak.saturating_sub(resident_before) as f64 / n as f64;
@@ -340,7 +401,7 @@ fn main() {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: workloads (chain|batch|fanout|batch_flow|parallel_flow|wide_batch|wide_batch_flow) [N]"
+        "usage: workloads (chain|batch|fanout|batch_flow|parallel_flow|wide_batch|wide_batch_flow|streamed_chain|streamed_fanout) [N]"
     );
     eprintln!(
         "POCKETFLOW_RUNTIME=multi-thread runs on a multi-thread runtime (default: current-thread)"

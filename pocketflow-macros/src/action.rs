@@ -99,6 +99,11 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     #(#arms,)*
                 })
             }
+            fn to_action(&self) -> #pf::Action {
+                #pf::Action::new(match self {
+                    #(#arms,)*
+                })
+            }
             fn is_default(&self) -> bool {
                 #is_default
             }

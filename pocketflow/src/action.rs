@@ -188,11 +188,21 @@ pub trait ActionType: Send + Sync + 'static {
     /// Whether this is the action a plain `a >> b` edge follows (always `false` for an enum
     /// without a `#[default]` variant).
     fn is_default(&self) -> bool;
+
+    /// The label as an [`Action`], without giving up the value: what a streamed run's
+    /// `Finished` event reports. A clone for `Action`, a `&'static str` for an enum.
+    #[doc(hidden)]
+    fn to_action(&self) -> Action {
+        Action::from(self.label().to_owned())
+    }
 }
 
 impl ActionType for Action {
     fn label(&self) -> &str {
         self.as_str()
+    }
+    fn to_action(&self) -> Action {
+        self.clone()
     }
     fn into_action(self) -> Action {
         self

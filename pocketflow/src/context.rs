@@ -18,6 +18,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::action::ActionType;
 use crate::drive::run_in_parallel;
 use crate::error::{Error, Result};
 use crate::node::Node;
@@ -68,9 +69,9 @@ pub trait RunContext<S>: Send + Sized {
         let _ = (depth, index, name);
     }
 
-    /// The step the flow at `depth` just ran returned an action labelled `action`.
+    /// The step the flow at `depth` just ran returned `action`.
     #[inline(always)]
-    fn note(&mut self, depth: usize, action: &str) {
+    fn note<A: ActionType>(&mut self, depth: usize, action: &A) {
         let _ = (depth, action);
     }
 
@@ -342,7 +343,7 @@ impl<S, C: RunContext<S>> RunContext<S> for Overriding<'_, C> {
     }
 
     #[inline(always)]
-    fn note(&mut self, depth: usize, action: &str) {
+    fn note<A: ActionType>(&mut self, depth: usize, action: &A) {
         self.inner.note(depth, action);
     }
 

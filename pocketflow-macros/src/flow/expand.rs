@@ -23,7 +23,7 @@
 //!                     __Step::decide => {
 //!                         cx.at(depth, 0, "decide");
 //!                         let __action = self.decide.run_in(store.reborrow(), params, cx.child()).await?;
-//!                         cx.note(depth, label(&__action));     // cx.failed(depth, &error) on an error
+//!                         cx.note(depth, &__action);     // cx.failed(depth, &error) on an error
 //!                         let next = match label(&__action) { "search" => __Step::search, _ => return unmatched(..) };
 //!                         cx.commit(depth, next as u32, &mut store).await?;   // a checkpoint, in a durable run
 //!                         next
@@ -267,7 +267,7 @@ fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
                 }
             };
             if __C::FOLLOWS {
-                __cx.note(__depth, #pf::ActionType::label(&__action));
+                __cx.note(__depth, &__action);
             }
             #commit
         }

@@ -123,6 +123,33 @@ pub(crate) fn retrying(reporter: &Reporter, item: Option<usize>) -> impl Fn(u32,
     }
 }
 
+/// [`retrying`] with a reporter of its own, asked of the context only once an attempt failed:
+/// a node run that does not fail makes none.
+#[inline(always)]
+pub(crate) fn retrying_in<S, C: RunContext<S>>(cx: &C) -> impl Fn(u32, &BoxError) + use<S, C> {
+    let reporter = if C::FOLLOWS {
+        cx.reporter()
+    } else {
+        Reporter::silent()
+    };
+    move |attempt, error| {
+        reporter.report(None, || EventKind::Retrying {
+            attempt,
+            error: error.to_string(),
+        });
+    }
+}
+
+/// The emitters of a node run: the context's when it follows the run, silent otherwise.
+#[inline(always)]
+pub(crate) fn emitters<S, C: RunContext<S>, E: Send + 'static>(cx: &C) -> Emitters<E> {
+    if C::FOLLOWS {
+        cx.emitters()
+    } else {
+        Emitters::silent()
+    }
+}
+
 /// Tells a streamed run that `done` items of `total` are done; nothing in a plain run.
 #[inline(always)]
 pub(crate) fn report_progress<S, C: RunContext<S>>(reporter: &Reporter, done: usize, total: usize) {

@@ -22,6 +22,7 @@ where
     let policy = cx.policy().unwrap_or(&N::POLICY);
     NodeRun::<N>::check(policy, Exec::Async)?;
     let span = NodeRun::<N>::span();
+    // Both asked of the context before the phases' future, which must not hold it.
     let (reporter, emitters) = watchers::<S, C, N::Emitted>(&cx);
     let emitter = emitter::<S, C, _>(&emitters, None);
     trace::in_span(&span, async {

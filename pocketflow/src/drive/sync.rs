@@ -8,7 +8,10 @@ use std::time::Duration;
 use crate::context::RunContext;
 use crate::drive::journaled::{Journaled, Resumed};
 use crate::drive::retry::after_failure;
-use crate::drive::{Exec, NodeRun, emitter, report_progress, retrying, watchers, with_store_now};
+use crate::drive::{
+    Exec, NodeRun, emitter, emitters, report_progress, retrying, retrying_in, watchers,
+    with_store_now,
+};
 use crate::error::{BoxError, Error, Phase, Result};
 use crate::phases::{SyncBatchPhases, SyncNodePhases};
 use crate::progress;
@@ -30,7 +33,7 @@ where
     let policy = cx.policy().unwrap_or(&N::POLICY);
     NodeRun::<N>::check(policy, Exec::Sync)?;
     let span = NodeRun::<N>::span();
-    let (_, emitters) = watchers::<S, C, N::Emitted>(&cx);
+    let emitters = emitters::<S, C, N::Emitted>(&cx);
     let emitter = emitter::<S, C, _>(&emitters, None);
     let (prep, first_attempt) = match store.direct() {
         Some(shared) => {
@@ -65,13 +68,12 @@ where
             exec
         }
         Err(failure) => {
-            let reporter = cx.reporter();
             let retries = after_failure(
                 N::NAME,
                 &span,
                 *policy,
                 failure,
-                retrying(&reporter, None),
+                retrying_in::<S, C>(&cx),
                 || ready(span.in_scope(|| node.phase_exec(&prep, emitter))),
                 |error| node.phase_exec_fallback(&prep, error).map(ready),
             );

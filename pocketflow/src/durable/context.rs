@@ -19,6 +19,7 @@ use serde_json::Value;
 use super::journal::Journal;
 use super::json;
 use super::parallel::{RunsOf, run_checkpointed};
+use crate::action::ActionType;
 use crate::context::{BatchPlace, BatchRuns, ItemJournal, RunContext, WrapRun};
 use crate::drive::run_in_parallel;
 use crate::error::Result;
@@ -54,9 +55,9 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
         }
     }
 
-    fn note(&mut self, _depth: usize, action: &str) {
+    fn note<A: ActionType>(&mut self, _depth: usize, action: &A) {
         if self.muted == 0 {
-            Journal::note(self, action);
+            Journal::note(self, action.label());
         }
     }
 

@@ -5,7 +5,7 @@
 //! flow the run is inside, and the innermost batch item. Each level also keeps the depth the
 //! inner layer gave it, so the inner layer sees the calls it would see without this one.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 #[cfg(feature = "durable")]
 use std::future::Future;
 use std::sync::Arc;
@@ -14,7 +14,7 @@ use super::Silent;
 use super::emitter::{Emits, Emitters, Reporter};
 use super::event::{EventKind, Place};
 use super::events::{EventSink, EventStream, Sink};
-use crate::action::Action;
+use crate::action::ActionType;
 use crate::context::{BatchPlace, BatchRuns, ItemJournal, Plain, RunContext, WrapRun};
 use crate::error::{Error, Result};
 use crate::node::Node;
@@ -38,13 +38,17 @@ pub(crate) struct StreamState {
 }
 
 /// A flow or batch flow the run is inside.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 struct Level {
     /// The inner layer's depth for it.
     inner: usize,
     /// The path down to its step in progress, once one started; a batch flow's level has the
     /// batch flow's own.
     path: Option<Arc<[&'static str]>>,
+    /// The paths of the steps it ran, by step index, under the path they were built below
+    /// (`below`): a loop over the same steps builds each path once.
+    paths: Vec<(u32, Arc<[&'static str]>)>,
+    below: Option<Arc<[&'static str]>>,
 }
 
 impl StreamState {
@@ -174,7 +178,10 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
             (0, None)
         };
         let levels = &mut self.state_mut().levels;
-        levels.push(Level { inner, path: None });
+        levels.push(Level {
+            inner,
+            ..Level::default()
+        });
         (levels.len() - 1, resume)
     }
 
@@ -188,14 +195,31 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
         state.step = step;
         state.levels.truncate(depth + 1);
         let below = state.path_below(depth);
-        let path: Arc<[&'static str]> = below
-            .iter()
-            .flat_map(|path| path.iter().copied())
-            .chain([name])
-            .collect();
-        if let Some(level) = state.levels.get_mut(depth) {
-            level.path = Some(path.clone());
+        let Some(level) = state.levels.get_mut(depth) else {
+            return;
+        };
+        let same_below = match (&level.below, &below) {
+            (Some(old), Some(new)) => Arc::ptr_eq(old, new),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same_below {
+            level.paths.clear();
+            level.below.clone_from(&below);
         }
+        let path = match level.paths.iter().find(|(at, _)| *at == index) {
+            Some((_, path)) => path.clone(),
+            None => {
+                let path: Arc<[&'static str]> = below
+                    .iter()
+                    .flat_map(|path| path.iter().copied())
+                    .chain([name])
+                    .collect();
+                level.paths.push((index, path.clone()));
+                path
+            }
+        };
+        level.path = Some(path.clone());
         state.path = Some(path);
         state.sink.record(&state.place(None), EventKind::Started);
         if C::FOLLOWS {
@@ -204,14 +228,16 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
         }
     }
 
-    fn note(&mut self, depth: usize, label: &str) {
+    fn note<A: ActionType>(&mut self, depth: usize, action: &A) {
         let state = self.state();
         let path = state.levels.get(depth).and_then(|level| level.path.clone());
-        let action = Action::from(label.to_owned());
-        state.record_at(path, state.item, EventKind::Finished { action });
+        let finished = EventKind::Finished {
+            action: action.to_action(),
+        };
+        state.record_at(path, state.item, finished);
         if C::FOLLOWS {
             let inner = self.inner_depth(depth);
-            self.inner.note(inner, label);
+            self.inner.note(inner, action);
         }
     }
 
@@ -268,6 +294,7 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
         state.levels.push(Level {
             inner: place.as_ref().map_or(0, |place| place.depth),
             path,
+            ..Level::default()
         });
         state.batches.push((depth, state.item));
         Ok(place.map(|place| BatchPlace { depth, ..place }))
@@ -371,6 +398,9 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
     }
 
     fn emitters<E: Send + 'static>(&self) -> Emitters<E> {
+        if TypeId::of::<E>() == TypeId::of::<Silent>() {
+            return Emitters::silent();
+        }
         let state = self.state();
         let sink: Arc<dyn Any + Send + Sync> = state.sink.clone();
         match sink.downcast::<Sink<E>>() {
@@ -450,7 +480,7 @@ where
         if alone {
             let what = match &result {
                 Ok(action) => EventKind::Finished {
-                    action: Action::from(crate::action::ActionType::label(action).to_owned()),
+                    action: action.to_action(),
                 },
                 Err(error) => EventKind::Failed {
                     error: error.to_string(),

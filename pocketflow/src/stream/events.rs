@@ -48,8 +48,10 @@ impl<T> Sink<T> {
         }
     }
 
-    fn pop(&self) -> Option<Event<T>> {
-        self.queue().events.pop_front()
+    /// Moves every event waiting into `into` (empty), under one lock.
+    fn take_into(&self, into: &mut VecDeque<Event<T>>) {
+        let mut queue = self.queue();
+        std::mem::swap(&mut queue.events, into);
     }
 
     fn discard(&self) {
@@ -78,6 +80,9 @@ impl<T: Send + 'static> EventSink for Sink<T> {
 /// Dropping it cancels the run where it is, as dropping any future does.
 pub struct EventStream<'a, T, R> {
     sink: Arc<Sink<T>>,
+    /// Events taken from the sink and not yet yielded: taken all at once, so that the sink's
+    /// lock is taken once per batch of events rather than once per event.
+    taken: VecDeque<Event<T>>,
     run: Running<'a, R>,
 }
 
@@ -93,6 +98,7 @@ impl<'a, T, R> EventStream<'a, T, R> {
     ) -> EventStream<'a, T, R> {
         EventStream {
             sink,
+            taken: VecDeque::new(),
             run: Running::Running(Box::pin(run)),
         }
     }
@@ -117,6 +123,7 @@ impl<'a, T, R> EventStream<'a, T, R> {
     /// # });
     /// ```
     pub async fn finish(self) -> R {
+        drop(self.taken);
         match self.run {
             Running::Finished(result) => result,
             Running::Running(run) => {
@@ -133,24 +140,34 @@ impl<T, R> Unpin for EventStream<'_, T, R> {}
 impl<T, R> Stream for EventStream<'_, T, R> {
     type Item = Event<T>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event<T>>> {
-        if let Some(event) = self.sink.pop() {
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event<T>>> {
+        let this = self.get_mut();
+        if let Some(event) = this.next_taken() {
             return Poll::Ready(Some(event));
         }
-        let this = &mut *self;
         let Running::Running(run) = &mut this.run else {
             return Poll::Ready(None);
         };
         match run.as_mut().poll(cx) {
             Poll::Ready(result) => {
                 this.run = Running::Finished(result);
-                Poll::Ready(this.sink.pop())
+                Poll::Ready(this.next_taken())
             }
-            Poll::Pending => match this.sink.pop() {
+            Poll::Pending => match this.next_taken() {
                 Some(event) => Poll::Ready(Some(event)),
                 None => Poll::Pending,
             },
         }
+    }
+}
+
+impl<T, R> EventStream<'_, T, R> {
+    /// The next event taken from the sink, taking what it holds when none is left.
+    fn next_taken(&mut self) -> Option<Event<T>> {
+        if self.taken.is_empty() {
+            self.sink.take_into(&mut self.taken);
+        }
+        self.taken.pop_front()
     }
 }
 
