@@ -21,7 +21,7 @@ pub use crate::placeholder::Placeholder;
 pub use crate::policy::RetryPolicy;
 pub use crate::progress::Progress;
 pub use crate::store::Store;
-pub use crate::stream::{Emits, Emitter, Silent};
+pub use crate::stream::{Emits, EmittedBy, Emitter, Silent, emits_checks};
 
 pub use core::clone::Clone;
 pub use core::future::Future;

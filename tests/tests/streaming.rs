@@ -601,3 +601,35 @@ mod durable {
         }
     }
 }
+
+/// A node written by hand, which says nothing of what it emits.
+struct ByHand;
+impl NodeInfo for ByHand {
+    type Action = Action;
+    const NAME: &'static str = "ByHand";
+}
+impl Node<Chat> for ByHand {
+    async fn run_node(
+        &self,
+        mut store: pocketflow::Store<'_, Chat>,
+        _: &(),
+    ) -> pocketflow::Result<Action> {
+        store.access().await.log.push("by hand".into());
+        Ok(Action::DEFAULT)
+    }
+}
+
+#[tokio::test]
+async fn a_flow_with_a_node_written_by_hand_runs_beside_an_emitting_node() {
+    let (answer, by_hand) = (Answer, ByHand);
+    let flow = flow! { answer >> by_hand };
+    let mut chat = Chat {
+        question: "q".into(),
+        ..Chat::default()
+    };
+    flow.run(&mut chat).await.unwrap();
+    assert_eq!(
+        (chat.answer.as_str(), chat.log.as_slice()),
+        ("q", &["by hand".to_owned()][..])
+    );
+}

@@ -274,6 +274,27 @@ fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
     }
 }
 
+/// Calls that check that the nodes agree on what they emit: for each node `a` the macros made
+/// (its emitted type known) and each node `b` after it, `b` emits the same or nothing; the
+/// error lands on `b`. A flow of silent nodes, or of one emitting node, passes.
+fn emits_checks(graph: &Graph) -> TokenStream {
+    let pf = private();
+    let mut checks = quote! {
+        #[allow(unused_imports)]
+        use #pf::emits_checks::Unknown as _;
+    };
+    // One way per pair: `b` against `a` before it says all there is.
+    for (index, first) in graph.nodes.iter().enumerate() {
+        for second in &graph.nodes[index + 1..] {
+            let (a, b) = (&first.name, &second.name);
+            let pf = private_at(b.span());
+            checks
+                .extend(quote_spanned!(b.span()=> #pf::emits_checks::pair(&#a, &#b).same_emits();));
+        }
+    }
+    checks
+}
+
 /// Calls that type-check each name and label where the user wrote it, so that a mistake is an
 /// error at that token rather than an unsatisfied bound at `.run()`.
 fn checks(graph: &Graph) -> TokenStream {
@@ -290,6 +311,7 @@ fn checks(graph: &Graph) -> TokenStream {
         let pf = private_at(name.span());
         checks.extend(quote_spanned!(name.span()=> #pf::assert_node(&#name);));
     }
+    checks.extend(emits_checks(graph));
     for edge in &graph.edges {
         let from = &edge.from;
         // The whole check carries the label's span (the runtime path too: an interpolated

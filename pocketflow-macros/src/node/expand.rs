@@ -225,14 +225,23 @@ fn emits_impl(item: &syn::ItemImpl, phases: &Phases) -> TokenStream {
             let (impl_generics, _, where_clause) = item.generics.split_for_impl();
             quote! {
                 impl #impl_generics #pf::Emits<#emitted> for #self_ty #where_clause {}
+                // A flow of this node and silent ones checks that they agree (see `flow!`).
+                impl #impl_generics #pf::Emits<#pf::Silent> for #self_ty #where_clause {}
+                impl #impl_generics #pf::EmittedBy for #self_ty #where_clause {
+                    type Emitted = #emitted;
+                }
             }
         }
         None => {
             let mut generics = item.generics.clone();
             generics.params.push(syn::parse_quote!(__T));
             let (impl_generics, _, where_clause) = generics.split_for_impl();
+            let (own_impl_generics, _, own_where_clause) = item.generics.split_for_impl();
             quote! {
                 impl #impl_generics #pf::Emits<__T> for #self_ty #where_clause {}
+                impl #own_impl_generics #pf::EmittedBy for #self_ty #own_where_clause {
+                    type Emitted = #pf::Silent;
+                }
             }
         }
     }

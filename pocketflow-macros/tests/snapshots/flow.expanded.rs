@@ -195,10 +195,7 @@ fn expansion() {
                                     }
                                 };
                                 if __C::FOLLOWS {
-                                    __cx.note(
-                                        __depth,
-                                        ::pocketflow::__private::ActionType::label(&__action),
-                                    );
+                                    __cx.note(__depth, &__action);
                                 }
                                 let __next = match ::pocketflow::__private::ActionType::label(
                                     &__action,
@@ -253,10 +250,7 @@ fn expansion() {
                                     }
                                 };
                                 if __C::FOLLOWS {
-                                    __cx.note(
-                                        __depth,
-                                        ::pocketflow::__private::ActionType::label(&__action),
-                                    );
+                                    __cx.note(__depth, &__action);
                                 }
                                 let __next = match __action {
                                     __action if ::pocketflow::__private::ActionType::is_default(
@@ -306,10 +300,7 @@ fn expansion() {
                                     }
                                 };
                                 if __C::FOLLOWS {
-                                    __cx.note(
-                                        __depth,
-                                        ::pocketflow::__private::ActionType::label(&__action),
-                                    );
+                                    __cx.note(__depth, &__action);
                                 }
                                 let __next = match __action {
                                     Verdict::Revise => __Step::decide,
@@ -356,6 +347,11 @@ fn expansion() {
         ::pocketflow::__private::assert_node(&decide);
         ::pocketflow::__private::assert_node(&search);
         ::pocketflow::__private::assert_node(&answer);
+        #[allow(unused_imports)]
+        use ::pocketflow::__private::emits_checks::Unknown as _;
+        ::pocketflow::__private::emits_checks::pair(&decide, &search).same_emits();
+        ::pocketflow::__private::emits_checks::pair(&decide, &answer).same_emits();
+        ::pocketflow::__private::emits_checks::pair(&search, &answer).same_emits();
         (&&&::pocketflow::__private::edge_checks::labels_of(&decide)).string_edge();
         (&&&::pocketflow::__private::edge_checks::labels_of(&decide)).string_edge();
         (&&&::pocketflow::__private::edge_checks::labels_of(&search)).default_edge();

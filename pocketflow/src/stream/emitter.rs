@@ -307,3 +307,63 @@ pub enum Silent {}
     note = "every node of a streamed run emits the `T` of `stream::<T>` (its `exec` takes `&Emitter<T>`) or nothing: stream the run as the type its nodes emit, or change what this node's `exec` takes"
 )]
 pub trait Emits<T> {}
+
+/// What a node made by the macros emits (`Silent` when nothing): `flow!` checks that the nodes
+/// of a flow agree on it.
+#[doc(hidden)]
+pub trait EmittedBy {
+    /// The `T` of its `exec`'s `&Emitter<T>`, or [`Silent`].
+    type Emitted;
+}
+
+/// A node that emits what another node of its flow emits, or nothing.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` emits another type than `{T}`, which another node of this flow emits",
+    label = "this node emits another type than `{T}`",
+    note = "every node of a flow emits the same type through its `exec`'s `&Emitter<T>`, or nothing, so that the flow streams as that type"
+)]
+pub trait SameEmits<T> {}
+
+#[diagnostic::do_not_recommend]
+impl<T, N: Emits<T>> SameEmits<T> for N {}
+
+/// `flow!`'s check that two of its nodes emit the same type (see [`SameEmits`]): made only
+/// when both are macro-made (what they emit is known); a flow, or a node written by hand, is
+/// checked when the run is streamed.
+#[doc(hidden)]
+pub mod emits_checks {
+    use std::marker::PhantomData;
+
+    use super::{EmittedBy, SameEmits};
+
+    /// Two nodes of a flow, as a value to check.
+    pub struct Pair<A, B>(PhantomData<fn() -> (A, B)>);
+
+    /// The nodes `a` and `b`.
+    #[inline(always)]
+    pub fn pair<A, B>(_a: &A, _b: &B) -> Pair<A, B> {
+        Pair(PhantomData)
+    }
+
+    impl<A: EmittedBy, B: EmittedBy> Pair<A, B> {
+        /// `b` emits what `a` emits, or nothing.
+        #[inline(always)]
+        pub fn same_emits(self)
+        where
+            B: SameEmits<A::Emitted>,
+        {
+        }
+    }
+
+    /// The check when a node was not made by the macros: nothing to compare.
+    pub trait Unknown {
+        /// Nothing.
+        fn same_emits(self);
+    }
+
+    impl<A, B> Unknown for Pair<A, B> {
+        #[inline(always)]
+        fn same_emits(self) {}
+    }
+}

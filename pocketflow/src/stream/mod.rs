@@ -57,7 +57,7 @@ mod events;
 pub use self::context::StreamOn;
 pub use self::emitter::{Emits, Emitter, Silent};
 #[doc(hidden)]
-pub use self::emitter::{Emitters, Reporter};
+pub use self::emitter::{EmittedBy, Emitters, Reporter, SameEmits, emits_checks};
 pub use self::event::{Event, EventKind};
 pub use self::events::EventStream;
 
