@@ -22,6 +22,8 @@
 // The crate root is this file, so its modules are found next to it unless told otherwise.
 #[path = "agent/bm25.rs"]
 mod bm25;
+#[path = "agent/config.rs"]
+mod config;
 #[cfg(test)]
 #[path = "agent/fake_openai.rs"]
 mod fake_openai;
