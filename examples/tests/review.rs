@@ -8,6 +8,8 @@
 
 // The example's modules, compiled here as they are there. The example's `main` uses some
 // items these tests do not.
+#[path = "support/browser.rs"]
+mod browser;
 #[allow(dead_code)]
 #[path = "../review/flow.rs"]
 mod flow;
@@ -17,7 +19,7 @@ mod web;
 #[path = "support/webdriver.rs"]
 mod webdriver;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,13 +27,11 @@ use axum::http::StatusCode;
 use axum::http::header::{HOST, ORIGIN, REFERER};
 use pocketflow::durable::{Memory, Outcome};
 
+use browser::{Scratch, browser, screenshot_path};
 use flow::{Report, Review, WAITING, draft_for};
 use web::SameOrigin;
 use webdriver::Driver;
 
-/// Debian's paths; `CHROMIUM` and `CHROMEDRIVER` in the environment point elsewhere.
-const CHROMIUM: (&str, &str) = ("CHROMIUM", "/usr/bin/chromium");
-const CHROMEDRIVER: (&str, &str) = ("CHROMEDRIVER", "/usr/bin/chromedriver");
 const TOPIC: &str = "reviews in the browser";
 /// How long the run may take to finish after the click, and chromedriver to start.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -299,30 +299,6 @@ fn a_public_origin_is_scheme_and_host() {
     }
 }
 
-/// A fresh, empty directory, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "pocketflow-review-{name}-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[tokio::test]
 async fn open_db_makes_its_directory_owner_only() {
     let scratch = Scratch::new("db");
@@ -342,43 +318,6 @@ async fn open_db_makes_its_directory_owner_only() {
         assert_eq!(mode & 0o777, 0o700, "{}", dir.display());
     }
     assert!(flow::default_db().ends_with("pocketflow-review/runs.db"));
-}
-
-/// The screenshot's path: `review-approved.png` in `CARGO_TARGET_DIR`, or the workspace's
-/// `target/`.
-fn screenshot_path() -> PathBuf {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => workspace.join(dir),
-        None => workspace.join("target"),
-    };
-    target.join("review-approved.png")
-}
-
-/// Chromium and chromedriver, when both are installed; without them, `None` after saying why,
-/// or a panic when `CI` is set.
-fn browser() -> Option<(PathBuf, PathBuf)> {
-    let [chromium, chromedriver] = [CHROMIUM, CHROMEDRIVER].map(|(var, path)| {
-        std::env::var_os(var).map_or_else(|| PathBuf::from(path), PathBuf::from)
-    });
-    let missing: Vec<String> = [&chromium, &chromedriver]
-        .into_iter()
-        .filter(|path| !path.exists())
-        .map(|path| path.display().to_string())
-        .collect();
-    if missing.is_empty() {
-        return Some((chromium, chromedriver));
-    }
-    let why = format!(
-        "{} missing (Debian: apt-get install chromium chromium-driver)",
-        missing.join(" and ")
-    );
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set, and the browser test cannot run: {why}"
-    );
-    eprintln!("skipping the browser test: {why}");
-    None
 }
 
 #[tokio::test]
@@ -432,7 +371,7 @@ async fn approve_in(
 
     let png = session.screenshot().await?;
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
-    let path = screenshot_path();
+    let path = screenshot_path("review-approved.png");
     std::fs::create_dir_all(path.parent().unwrap())?;
     std::fs::write(&path, png)?;
     Ok(path)
