@@ -506,6 +506,19 @@ mod durable {
         format!("{step} {}", line(event))
     }
 
+    /// Streams `run` on `doc`: every event as `step path kind`, and the outcome.
+    async fn streamed<N: Node<Doc> + pocketflow::stream::Emits<String> + Sync>(
+        run: &pocketflow::durable::DurableRun<'_, N, Memory>,
+        doc: &mut Doc,
+    ) -> (Vec<String>, Outcome) {
+        let mut events = run.stream::<String>(doc);
+        let mut lines = Vec::new();
+        while let Some(event) = events.next().await {
+            lines.push(stepped(&event));
+        }
+        (lines, events.finish().await.unwrap())
+    }
+
     #[tokio::test]
     async fn a_durable_stream_numbers_its_steps_and_reports_each_checkpoint() {
         let (a, approve, b) = (Write("a"), Approve, Write("b"));
@@ -513,15 +526,8 @@ mod durable {
         let db = Memory::new();
         let run = flow.durable(&db, "doc");
         let mut doc = Doc::default();
-        let mut events = run.stream::<String>(&mut doc);
-        let mut lines = Vec::new();
-        while let Some(event) = events.next().await {
-            lines.push(stepped(&event));
-        }
-        assert!(matches!(
-            events.finish().await.unwrap(),
-            Outcome::Interrupted(_)
-        ));
+        let (lines, outcome) = streamed(&run, &mut doc).await;
+        assert!(matches!(outcome, Outcome::Interrupted(_)));
         assert_eq!(
             lines,
             [
@@ -539,15 +545,8 @@ mod durable {
         run.update(|doc: &mut Doc| doc.approved = true)
             .await
             .unwrap();
-        let mut events = run.stream::<String>(&mut doc);
-        let mut lines = Vec::new();
-        while let Some(event) = events.next().await {
-            lines.push(stepped(&event));
-        }
-        assert!(matches!(
-            events.finish().await.unwrap(),
-            Outcome::Finished(_)
-        ));
+        let (lines, outcome) = streamed(&run, &mut doc).await;
+        assert!(matches!(outcome, Outcome::Finished(_)));
         assert_eq!(
             lines,
             [
