@@ -92,7 +92,7 @@ pub fn events(pause: Duration) -> impl Stream<Item = Event<String>> + Send + 'st
 /// `GET /` (the page) and `GET /events` (a new run, as server-sent events).
 pub fn router(pause: Duration) -> Router {
     Router::new()
-        .route("/", get(|| async { Html(PAGE) }))
+        .route("/", get(|| async { Html(page()) }))
         .route("/events", get(move || stream_events(pause)))
 }
 
@@ -103,6 +103,13 @@ async fn stream_events(pause: Duration) -> impl IntoResponse {
     });
     // The last event is the batch flow's `finished`: the page closes the stream itself.
     Sse::new(events).keep_alive(KeepAlive::default())
+}
+
+/// The page, with the languages in item order for its rows' labels.
+pub fn page() -> String {
+    let languages: Vec<&str> = TRANSLATIONS.iter().map(|(language, _)| *language).collect();
+    let languages = serde_json::to_string(&languages).unwrap_or_else(|_| "[]".into());
+    PAGE.replace("/*LANGUAGES*/[]", &languages)
 }
 
 /// The page: a Start button, a row per language filling with its tokens, a progress bar, and
@@ -128,6 +135,7 @@ progress { width: 100%; }
 <table id="rows"></table>
 <p id="result"></p>
 <script>
+const LANGUAGES = /*LANGUAGES*/[];
 const rows = document.getElementById("rows");
 const progress = document.getElementById("progress");
 const status = document.getElementById("status");
@@ -151,7 +159,7 @@ document.getElementById("start").onclick = () => {
   source.onmessage = message => {
     const event = JSON.parse(message.data);
     if (event.kind === "started" && event.item !== null) {
-      row(event.item, "#" + (event.item + 1));
+      row(event.item, LANGUAGES[event.item] || "#" + (event.item + 1));
     } else if (event.kind === "emitted") {
       row(event.item).querySelector(".text").textContent += event.value;
     } else if (event.kind === "progress") {
