@@ -282,3 +282,37 @@ async fn a_queued_run_executes_on_a_worker_with_its_items_on_the_queue() {
     assert_eq!(book.posts, ["translate"]);
     worker.abort();
 }
+
+/// A streamed run whose batch items run on workers streams their progress (SPEC section 12),
+/// not what their `exec` emits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_on_workers_stream_their_progress() {
+    use futures::StreamExt;
+    use pocketflow::stream::EventKind;
+    let Some(queue) = queue("REDIS_URL", "streamed").await else {
+        return;
+    };
+    let worker = tokio::spawn(Worker::new("w", &queue).node(Translate).run());
+    let translate = Translate;
+    let flow = flow! { translate };
+    let mut book = Book {
+        pages: (1..=5).collect(),
+        ..Book::default()
+    };
+    let progress: Vec<(usize, usize)> = queue
+        .with_workers(async {
+            let mut events = flow.stream::<()>(&mut book);
+            let mut progress = Vec::new();
+            while let Some(event) = events.next().await {
+                if let EventKind::Progress { done, total } = event.kind() {
+                    progress.push((*done, *total));
+                }
+            }
+            events.finish().await.unwrap();
+            progress
+        })
+        .await;
+    assert_eq!(progress, (1..=5).map(|done| (done, 5)).collect::<Vec<_>>());
+    assert_eq!(book.translated, [2, 4, 6, 8, 10]);
+    worker.abort();
+}

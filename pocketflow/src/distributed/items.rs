@@ -10,11 +10,12 @@ use serde::de::DeserializeOwned;
 use super::queue::{ItemsOf, Queue};
 use crate::configure::Configure;
 use crate::context::RunContext;
-use crate::drive::{Exec, NodeRun, drive_batch, with_store};
+use crate::drive::{Exec, NodeRun, drive_batch, report_progress, watchers, with_store};
 use crate::error::{BoxError, Error, Phase, Result};
 use crate::phases::BatchPhases;
 use crate::progress::{self, Progress};
 use crate::store::Store;
+use crate::stream::Silent;
 use crate::trace;
 
 /// A value that can travel to a worker and back: `Serialize + DeserializeOwned + Send + Sync +
@@ -136,12 +137,16 @@ where
     let progress = cx.progress();
     NodeRun::<N>::check(policy, Exec::Async)?;
     let span = NodeRun::<N>::span();
+    // Items on workers stream their progress, not what they emit (SPEC section 12).
+    let (reporter, _) = watchers::<S, C, Silent>(&cx);
     trace::in_span(&span, async {
         let items = with_store!(N, store, Phase::Prep, |shared| node
             .phase_prep(shared, params))?;
         progress::add_items(progress, items.len());
-        let outputs =
-            send_items::<N>(&queue, &items, <N as BatchPhases<S, P>>::LIMIT, progress).await?;
+        let total = items.len();
+        let done = |done| report_progress::<S, C>(&reporter, done, total);
+        let limit = <N as BatchPhases<S, P>>::LIMIT;
+        let outputs = send_items::<N>(&queue, &items, limit, progress, &done).await?;
         let action = with_store!(N, store, Phase::Post, |shared| {
             node.phase_post(shared, params, items, outputs)
         })?;
@@ -158,9 +163,10 @@ pub(crate) async fn send_items<N: Distributed>(
     items: &[N::Item],
     limit: usize,
     progress: Option<&Progress>,
+    done: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<N::Output>> {
     queue
-        .run_items(ItemsOf::of::<N>(), items, limit, progress)
+        .run_items(ItemsOf::of::<N>(), items, limit, progress, done)
         .await
 }
 

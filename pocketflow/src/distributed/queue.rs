@@ -313,8 +313,10 @@ impl Queue {
         items: &[I],
         limit: usize,
         progress: Option<&Progress>,
+        done: &(dyn Fn(usize) + Sync),
     ) -> Result<Vec<O>> {
         let mut storage = self.storage::<ItemJob>("items");
+        let mut answered = 0;
         let mut outputs: Vec<Option<O>> = items.iter().map(|_| None).collect();
         // Unanswered jobs by task id, with their items' indices: an answer is taken once,
         // whatever apalis replays.
@@ -386,6 +388,8 @@ impl Queue {
                 for (index, answer) in indices.into_iter().zip(per_item) {
                     outputs[index] = Some(output_of(node, index, answer)?);
                     progress::item_done(progress);
+                    answered += 1;
+                    done(answered);
                 }
             }
         }

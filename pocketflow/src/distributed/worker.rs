@@ -635,9 +635,11 @@ mod round_trip {
         let queue = queue.named(name);
         let worker = tokio::spawn(Worker::new("unit-worker", &queue).node(Double).run());
         let items: Vec<u64> = (100..150).collect();
-        let outputs = send_items::<Double>(&queue, &items, 8, None).await.unwrap();
+        let outputs = send_items::<Double>(&queue, &items, 8, None, &|_| {})
+            .await
+            .unwrap();
         assert_eq!(outputs, items.iter().map(|i| i * 2).collect::<Vec<_>>());
-        let error = send_items::<Double>(&queue, &[1, 13], 8, None)
+        let error = send_items::<Double>(&queue, &[1, 13], 8, None, &|_| {})
             .await
             .unwrap_err();
         assert_eq!((error.item(), error.attempts()), (Some(1), 2), "{error}");
