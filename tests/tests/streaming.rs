@@ -632,3 +632,25 @@ async fn a_flow_with_a_node_written_by_hand_runs_beside_an_emitting_node() {
         ("q", &["by hand".to_owned()][..])
     );
 }
+
+/// As SPEC writes it: `stream_with(&mut chat, &params)` with no type arguments, what the flow
+/// emits inferred from its one emitting node.
+#[tokio::test]
+async fn stream_with_infers_what_the_flow_emits() {
+    let (decide, search, answer) = (Decide, Search, Answer);
+    let agent =
+        flow! { decide - "answer" >> answer; decide - "search" >> search; search >> decide };
+    let mut chat = Chat {
+        question: "a b".into(),
+        ..Chat::default()
+    };
+    let mut events = agent.stream_with(&mut chat, &());
+    let mut tokens = String::new();
+    while let Some(event) = events.next().await {
+        if let EventKind::Emitted(token) = event.kind() {
+            tokens.push_str(token);
+        }
+    }
+    events.finish().await.unwrap();
+    assert_eq!(tokens, "ab");
+}

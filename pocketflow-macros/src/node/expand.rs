@@ -215,18 +215,18 @@ fn emitted_type(phases: &Phases) -> TokenStream {
     }
 }
 
-/// `impl Emits`: an emitting node can be streamed as what it emits; one that emits nothing,
-/// as anything.
+/// `impl Emits`: an emitting node can be streamed as what it emits (and says what that is,
+/// `EmittedBy`, for `flow!`'s check); one that emits nothing, as anything.
 fn emits_impl(item: &syn::ItemImpl, phases: &Phases) -> TokenStream {
     let pf = private();
     let self_ty = &item.self_ty;
     match phases.exec.as_ref().and_then(|exec| exec.emits.as_ref()) {
         Some(emitted) => {
             let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+            // One `Emits` impl only: `stream_with(&mut s, &params)` then infers what a flow of
+            // this node emits. `EmittedBy` lets `flow!` compare it with its other nodes.
             quote! {
                 impl #impl_generics #pf::Emits<#emitted> for #self_ty #where_clause {}
-                // A flow of this node and silent ones checks that they agree (see `flow!`).
-                impl #impl_generics #pf::Emits<#pf::Silent> for #self_ty #where_clause {}
                 impl #impl_generics #pf::EmittedBy for #self_ty #where_clause {
                     type Emitted = #emitted;
                 }
@@ -236,12 +236,8 @@ fn emits_impl(item: &syn::ItemImpl, phases: &Phases) -> TokenStream {
             let mut generics = item.generics.clone();
             generics.params.push(syn::parse_quote!(__T));
             let (impl_generics, _, where_clause) = generics.split_for_impl();
-            let (own_impl_generics, _, own_where_clause) = item.generics.split_for_impl();
             quote! {
                 impl #impl_generics #pf::Emits<__T> for #self_ty #where_clause {}
-                impl #own_impl_generics #pf::EmittedBy for #self_ty #own_where_clause {
-                    type Emitted = #pf::Silent;
-                }
             }
         }
     }

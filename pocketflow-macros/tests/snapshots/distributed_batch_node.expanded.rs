@@ -113,9 +113,6 @@ for Translate {
     }
 }
 impl<__T> ::pocketflow::__private::Emits<__T> for Translate {}
-impl ::pocketflow::__private::EmittedBy for Translate {
-    type Emitted = ::pocketflow::__private::Silent;
-}
 ::pocketflow::__private::if_distributed! {
     distributed {
         impl ::pocketflow::__private::Distributed for Translate

@@ -111,9 +111,6 @@ for Summarize {
     }
 }
 impl<__T> ::pocketflow::__private::Emits<__T> for Summarize {}
-impl ::pocketflow::__private::EmittedBy for Summarize {
-    type Emitted = ::pocketflow::__private::Silent;
-}
 impl<__P: ::pocketflow::__private::Sync> ::pocketflow::__private::Node<Doc, __P>
 for Summarize {
     fn run_node<'__a>(

@@ -98,9 +98,6 @@ impl<
     }
 }
 impl<__T> ::pocketflow::__private::Emits<__T> for Translate {}
-impl ::pocketflow::__private::EmittedBy for Translate {
-    type Emitted = ::pocketflow::__private::Silent;
-}
 impl<__P: ::pocketflow::__private::Sync> ::pocketflow::__private::Node<Shared, __P>
 for Translate {
     fn run_node<'__a>(

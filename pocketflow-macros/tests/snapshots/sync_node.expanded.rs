@@ -59,9 +59,6 @@ impl<
     }
 }
 impl<__T> ::pocketflow::__private::Emits<__T> for Count {}
-impl ::pocketflow::__private::EmittedBy for Count {
-    type Emitted = ::pocketflow::__private::Silent;
-}
 impl<__P: ::pocketflow::__private::Sync> ::pocketflow::__private::Node<u32, __P>
 for Count {
     fn run_node<'__a>(

@@ -308,11 +308,11 @@ pub enum Silent {}
 )]
 pub trait Emits<T> {}
 
-/// What a node made by the macros emits (`Silent` when nothing): `flow!` checks that the nodes
-/// of a flow agree on it.
+/// What a node made by the macros emits, when it emits: `flow!` checks that the emitting
+/// nodes of a flow agree on it (one that emits nothing agrees with all).
 #[doc(hidden)]
 pub trait EmittedBy {
-    /// The `T` of its `exec`'s `&Emitter<T>`, or [`Silent`].
+    /// The `T` of its `exec`'s `&Emitter<T>`.
     type Emitted;
 }
 
@@ -329,8 +329,8 @@ pub trait SameEmits<T> {}
 impl<T, N: Emits<T>> SameEmits<T> for N {}
 
 /// `flow!`'s check that two of its nodes emit the same type (see [`SameEmits`]): made only
-/// when both are macro-made (what they emit is known); a flow, or a node written by hand, is
-/// checked when the run is streamed.
+/// when both are macro-made nodes that emit; a flow, or a node written by hand, is checked when
+/// the run is streamed.
 #[doc(hidden)]
 pub mod emits_checks {
     use std::marker::PhantomData;
