@@ -654,3 +654,33 @@ async fn stream_with_infers_what_the_flow_emits() {
     events.finish().await.unwrap();
     assert_eq!(tokens, "ab");
 }
+
+/// A node configured at run time streams as itself: its tokens, and its retries under the
+/// run-time policy.
+#[tokio::test]
+async fn a_configured_node_streams_its_tokens_and_retries() {
+    struct Twice(std::sync::atomic::AtomicU32);
+    #[node]
+    impl Twice {
+        fn exec(&self, _prep: &(), out: &Emitter<String>) -> Result<(), String> {
+            out.emit("try".into());
+            match self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+                0 => Err("once more".into()),
+                _ => Ok(()),
+            }
+        }
+    }
+    let twice = Twice(0.into()).with_max_retries(2);
+    let flow = flow! { twice };
+    let mut chat = Chat::default();
+    assert_eq!(
+        lines_of(&flow, &mut chat).await,
+        [
+            "twice started",
+            "twice emitted \"try\"",
+            "twice retrying 1 once more",
+            "twice emitted \"try\"",
+            "twice finished default",
+        ]
+    );
+}

@@ -191,6 +191,9 @@ where
         unwritten.len() >= 256
             || written.is_some_and(|at| at.elapsed() >= Duration::from_millis(100))
     };
+    let total = items.len();
+    let item_emitter = |index| emitter::<S, C, _>(&emitters, Some(index));
+    let item_done = |done| report_progress::<S, C>(&reporter, done, total);
     while outputs.len() < items.len() {
         // Items run in synchronous stretches inside the span, entered once per stretch; a
         // stretch ends at the first failed attempt, whose retries may wait, or when journaled
@@ -204,8 +207,8 @@ where
                     &items,
                     &mut outputs,
                     progress,
-                    |index| emitter::<S, C, _>(&emitters, Some(index)),
-                    |done| report_progress::<S, C>(&reporter, done, items.len()),
+                    item_emitter,
+                    item_done,
                     |_| None,
                     |_, _| Ok(false),
                 )?,
@@ -214,8 +217,8 @@ where
                     &items,
                     &mut outputs,
                     progress,
-                    |index| emitter::<S, C, _>(&emitters, Some(index)),
-                    |done| report_progress::<S, C>(&reporter, done, items.len()),
+                    item_emitter,
+                    item_done,
                     |index| done.as_mut().and_then(|done| done.remove(&index)),
                     |index, output| {
                         if let Some(journaled) = journaled {
@@ -253,7 +256,7 @@ where
                 }
                 outputs.push(output);
                 progress::item_done(progress);
-                report_progress::<S, C>(&reporter, outputs.len(), items.len());
+                item_done(outputs.len());
                 if !write_due(&unwritten, written) {
                     continue;
                 }

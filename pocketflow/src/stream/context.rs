@@ -6,7 +6,6 @@
 //! inner layer gave it, so the inner layer sees the calls it would see without this one.
 
 use std::any::{Any, TypeId};
-#[cfg(feature = "durable")]
 use std::future::Future;
 use std::sync::Arc;
 
@@ -451,7 +450,7 @@ impl<S: Send, W: WrapRun<S>> WrapRun<S> for StreamRuns<'_, W> {
 }
 
 /// Runs `node` on `shared` with `params` as a stream of its events (see
-/// [`Run::stream`](crate::Run::stream)).
+/// [`Run::stream`](crate::Run::stream)): [`stream_layered`] over the plain context.
 pub(crate) fn stream_run<'a, T, S, P, N>(
     node: &'a N,
     shared: &'a mut S,
@@ -463,43 +462,28 @@ where
     P: Sync,
     N: Node<S, P> + Emits<T> + Sync,
 {
-    let sink = Arc::new(Sink::<T>::new());
-    let events: Arc<dyn EventSink> = sink.clone();
-    let run = async move {
-        // A flow's nodes are the stream; any other node has its own start and end.
-        let alone = !N::IS_FLOW;
-        let mut state = StreamState::new(events, alone.then_some(N::NAME));
-        if alone {
-            state.sink.record(&state.place(None), EventKind::Started);
-        }
-        let cx = Streaming {
-            state: StateRef::Borrowed(&mut state),
-            inner: Plain,
-        };
-        let result = node.run_in(Store::exclusive(shared), params, cx).await;
-        if alone {
-            let what = match &result {
-                Ok(action) => EventKind::Finished {
-                    action: action.to_action(),
-                },
-                Err(error) => EventKind::Failed {
-                    error: error.to_string(),
-                },
-            };
-            state.sink.record(&state.place(None), what);
-        }
-        result
-    };
-    EventStream::new(sink, run)
+    stream_layered::<T, N, _, _>(
+        move |top| async move {
+            let cx = WrapRun::<S>::wrap(&top, 0, Plain);
+            node.run_in(Store::exclusive(shared), params, cx).await
+        },
+        finished::<N::Action>,
+    )
 }
 
-/// The layer a streamed durable run puts over its journal: a state of its own, `base`.
-#[cfg(feature = "durable")]
+/// What a streamed node run on its own ends with: its action.
+fn finished<A: ActionType>(action: &A) -> EventKind<Silent> {
+    EventKind::Finished {
+        action: action.to_action(),
+    }
+}
+
+/// The layer a streamed run puts over its own context (plain, or a durable run's journal): a
+/// state of its own, `base`.
 pub(crate) struct StreamTop {
     base: StreamState,
 }
 
-#[cfg(feature = "durable")]
 impl<S: Send> WrapRun<S> for StreamTop {
     type Wrapped<C: RunContext<S>> = Streaming<'static, C>;
 
@@ -511,9 +495,9 @@ impl<S: Send> WrapRun<S> for StreamTop {
     }
 }
 
-/// Runs `node` as a stream of its events around `run`, which runs it in the context that
-/// `StreamTop` wraps (see [`DurableRun::stream`](crate::durable::DurableRun::stream)).
-#[cfg(feature = "durable")]
+/// Runs node `N` as a stream of its events around `run`, which runs it in the context that
+/// `StreamTop` wraps; a node that is not a flow has its own start and end, `ended` saying how
+/// it ended (plain runs, and [`DurableRun::stream`](crate::durable::DurableRun::stream)).
 pub(crate) fn stream_layered<'a, T, N, R, Fut>(
     run: impl FnOnce(StreamTop) -> Fut + Send + 'a,
     ended: fn(&R) -> EventKind<Silent>,
