@@ -222,13 +222,15 @@ impl<S> WrapRun<S> for Unwrapped {
 }
 
 /// The runs of a parallel batch flow (see [`RunContext::batch_runs`]): `flow` once per item,
-/// `limit` at a time, each finished run counted into `progress`.
+/// `limit` at a time, each finished run counted into `progress`; or the members of a parallel
+/// group (`group`), which runs as one but has no items to count or to stream.
 #[doc(hidden)]
 pub struct BatchRuns<'a, F, I> {
     pub flow: &'a F,
     pub items: &'a [I],
     pub limit: usize,
     pub progress: Option<&'a Progress>,
+    pub group: bool,
 }
 
 impl<F, I> Clone for BatchRuns<'_, F, I> {

@@ -6,7 +6,9 @@ pub use crate::action::{
 };
 pub use crate::configure::{BatchNode, Configure};
 pub use crate::context::{Plain, RunContext};
-pub use crate::drive::{drive_batch, drive_node, drive_sync_batch, drive_sync_node};
+pub use crate::drive::{
+    End, Member, drive_batch, drive_group, drive_node, drive_sync_batch, drive_sync_node,
+};
 pub use crate::error::{BoxError, Error, Result};
 pub use crate::flow::{
     Flow, StepCounter, assert_node, edge_checks, failed_at, spend_budget, unmatched,

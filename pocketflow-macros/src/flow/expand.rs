@@ -42,31 +42,45 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use super::graph::{Graph, GraphNode, Labels, label_text};
-use super::parse::Label;
+use super::parse::{Label, Target};
 use crate::private::{private, private_at};
 
 pub(crate) fn expand(graph: &Graph) -> TokenStream {
     let pf = private();
-    let names: Vec<_> = graph.nodes.iter().map(|node| &node.name).collect();
+    // The flow's fields: every node, the groups' members included.
+    let names: Vec<&Ident> = graph.names().collect();
     let params: Vec<_> = (0..names.len())
         .map(|i| format_ident!("__N{}", i))
         .collect();
-    let start = names[0];
+    // The state machine's steps: a node, or a group under its first member's name.
+    let variants: Vec<&Ident> = graph.nodes.iter().map(GraphNode::variant).collect();
+    let start = variants[0];
 
-    let bounds = graph.nodes.iter().zip(&params).map(|(node, param)| {
+    let bounds = names.iter().zip(&params).map(|(name, param)| {
         let mut bound = quote!(#param: #pf::Node<__S, __P> + #pf::Sync,);
-        if let Labels::Enum(path) = &node.labels {
+        let labels = graph
+            .nodes
+            .iter()
+            .find(|node| !node.is_group() && node.variant() == *name)
+            .map(|node| &node.labels);
+        if let Some(Labels::Enum(path)) = labels {
             bound.extend(quote!(#param: #pf::NodeInfo<Action = #path>,));
         }
         bound
     });
-    let steps = graph.nodes.iter().map(|node| step(graph, node));
-    let resume = names.iter().enumerate().map(|(index, name)| {
+    let steps = graph
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(index, node)| step(graph, index, node));
+    let resume = variants.iter().enumerate().map(|(index, variant)| {
         let index = index as u32;
-        quote!(#pf::Option::Some(#index) => __Step::#name,)
+        quote!(#pf::Option::Some(#index) => __Step::#variant,)
     });
     let checks = checks(graph);
     let describe = describe_steps(graph);
@@ -124,7 +138,7 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
                 async move {
                     #[allow(non_camel_case_types)]
                     #[derive(Clone, Copy)]
-                    enum __Step { #(#names),* }
+                    enum __Step { #(#variants),* }
                     // A plain run makes none of the context's calls: its flows are the state
                     // machine alone.
                     let (__depth, __resume) = if __C::FOLLOWS { __cx.enter() } else { (0, #pf::Option::None) };
@@ -155,22 +169,25 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
 /// order, their ids inside the flow's own `__id`.
 fn describe_steps(graph: &Graph) -> TokenStream {
     let pf = private();
-    let ids: Vec<_> = graph
-        .nodes
-        .iter()
-        .map(|node| format_ident!("__id_{}", node.name))
-        .collect();
-    let names: Vec<_> = graph.nodes.iter().map(|node| &node.name).collect();
+    let id = |name: &Ident| format_ident!("__id_{}", name.unraw());
+    let names: Vec<&Ident> = graph.names().collect();
+    let ids: Vec<_> = names.iter().map(|name| id(name)).collect();
     let texts: Vec<_> = names.iter().map(|name| name.to_string()).collect();
-    let edges = graph.edges.iter().map(|edge| {
-        let from = format_ident!("__id_{}", edge.from);
-        let to = format_ident!("__id_{}", edge.to);
+    // An edge into a group forks to each member; one out of a group joins from each.
+    let edges = graph.edges.iter().flat_map(|edge| {
         let label = match &edge.label {
             Label::Default => quote!(#pf::Option::None),
             Label::Str(text) => quote!(#pf::Option::Some(#text)),
             Label::Variant(path) => quote!(#pf::Option::Some(#pf::ActionType::label(&#path))),
         };
-        quote!(__mermaid.edge(&#from, #label, &#to);)
+        let targets = graph.nodes[edge.to].nodes();
+        graph.nodes[edge.from].nodes().iter().flat_map(move |from| {
+            let (from, label) = (id(from), label.clone());
+            targets.iter().map(move |to| {
+                let to = id(to);
+                quote!(__mermaid.edge(&#from, #label, &#to);)
+            })
+        })
     });
     quote! {
         #(let #ids = #pf::child_id(__id, #texts);)*
@@ -179,11 +196,12 @@ fn describe_steps(graph: &Graph) -> TokenStream {
     }
 }
 
-/// The match arm that runs one node and picks the next step from its action.
-fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
+/// The match arm that runs one step (a node, or a group's members) and picks the next step
+/// from its action.
+fn step(graph: &Graph, index: usize, node: &GraphNode) -> TokenStream {
     let pf = private();
-    let name = &node.name;
-    let name_text = name.to_string();
+    let name = node.variant();
+    let name_text = node.text();
     let edge_texts = node
         .out
         .iter()
@@ -196,13 +214,13 @@ fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
         .iter()
         .map(|&edge| &graph.edges[edge])
         .find(|edge| matches!(edge.label, Label::Default))
-        .map(|edge| &edge.to);
+        .map(|edge| graph.nodes[edge.to].variant());
     let labelled = node
         .out
         .iter()
         .map(|&edge| &graph.edges[edge])
         .filter_map(|edge| {
-            let to = &edge.to;
+            let to = graph.nodes[edge.to].variant();
             match &edge.label {
                 Label::Default => None,
                 Label::Str(text) => Some(quote!(#text => __Step::#to,)),
@@ -236,7 +254,7 @@ fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
             }
         },
     };
-    let index = graph.index_of(name) as u32;
+    let index = index as u32;
     // A step with no edge ends the flow: the flow around it (or the run) commits its post.
     let commit = if node.out.is_empty() {
         dispatch
@@ -249,6 +267,37 @@ fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
             __next
         }
     };
+    let run = match &node.target {
+        Target::Node(_) => quote! {
+            match #pf::Node::<__S, __P>::run_in(&self.#name, __store.reborrow(), __params, __cx.child()).await {
+                #pf::Ok(__action) => __action,
+                #pf::Err(__error) => {
+                    if __C::FOLLOWS {
+                        __cx.failed(__depth, &__error);
+                    }
+                    return #pf::Err(#pf::failed_at(#name_text, __error));
+                }
+            }
+        },
+        // The error names the member that failed, not the group.
+        Target::Group { members, .. } => {
+            let list = members.iter().rev().fold(quote!(#pf::End), |rest, member| {
+                let text = member.to_string();
+                quote!((#pf::Member(&self.#member, #text), #rest))
+            });
+            quote! {
+                match #pf::drive_group(&#list, #name_text, __store.reborrow(), __params, __cx.child()).await {
+                    #pf::Ok(()) => #pf::Action::DEFAULT,
+                    #pf::Err(__error) => {
+                        if __C::FOLLOWS {
+                            __cx.failed(__depth, &__error);
+                        }
+                        return #pf::Err(__error);
+                    }
+                }
+            }
+        }
+    };
     quote! {
         __Step::#name => {
             if __C::FOLLOWS {
@@ -257,15 +306,7 @@ fn step(graph: &Graph, node: &GraphNode) -> TokenStream {
             if __steps.step(#name_text)? {
                 #pf::spend_budget().await;
             }
-            let __action = match #pf::Node::<__S, __P>::run_in(&self.#name, __store.reborrow(), __params, __cx.child()).await {
-                #pf::Ok(__action) => __action,
-                #pf::Err(__error) => {
-                    if __C::FOLLOWS {
-                        __cx.failed(__depth, &__error);
-                    }
-                    return #pf::Err(#pf::failed_at(#name_text, __error));
-                }
-            };
+            let __action = #run;
             if __C::FOLLOWS {
                 __cx.note(__depth, &__action);
             }
@@ -284,9 +325,9 @@ fn emits_checks(graph: &Graph) -> TokenStream {
         use #pf::emits_checks::Unknown as _;
     };
     // One way per pair: `b` against `a` before it says all there is.
-    for (index, first) in graph.nodes.iter().enumerate() {
-        for second in &graph.nodes[index + 1..] {
-            let (a, b) = (&first.name, &second.name);
+    let names: Vec<&Ident> = graph.names().collect();
+    for (index, a) in names.iter().enumerate() {
+        for b in &names[index + 1..] {
             let pf = private_at(b.span());
             checks
                 .extend(quote_spanned!(b.span()=> #pf::emits_checks::pair(&#a, &#b).same_emits();));
@@ -306,14 +347,14 @@ fn checks(graph: &Graph) -> TokenStream {
             UnknownDefault as _, UnknownStrings as _,
         };
     };
-    for node in &graph.nodes {
-        let name = &node.name;
+    for name in graph.names() {
         let pf = private_at(name.span());
         checks.extend(quote_spanned!(name.span()=> #pf::assert_node(&#name);));
     }
     checks.extend(emits_checks(graph));
-    for edge in &graph.edges {
-        let from = &edge.from;
+    // A group's edges are plain and its action is the default: nothing to check.
+    for edge in graph.edges.iter().filter(|edge| !graph.nodes[edge.from].is_group()) {
+        let from = graph.nodes[edge.from].variant();
         // The whole check carries the label's span (the runtime path too: an interpolated
         // token keeps its own), so that an error lands on the label alone.
         let span = match &edge.label {

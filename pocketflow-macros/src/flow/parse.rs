@@ -2,10 +2,14 @@
 //!
 //! ```text
 //! flow      := statement (";" statement)* ";"?
-//! statement := NAME (edge NAME)*
+//! statement := target (edge target)*
+//! target    := NAME | "[" (NAME ("," NAME)* ","?)? "]"
 //! edge      := ">>" | "-" LABEL ">>"
 //! LABEL     := "string" | Enum::Variant
 //! ```
+//!
+//! A bracketed list is a parallel group: one step of the flow, whatever its members (checked
+//! in `graph`: at least two, each named once).
 
 use proc_macro2::Span;
 use syn::ext::IdentExt;
@@ -23,35 +27,60 @@ pub(crate) enum Label {
     Variant(syn::Path),
 }
 
-/// One `from - label >> to` edge.
+/// What an edge leaves from or leads to: a node, or a parallel group of them.
+pub(crate) enum Target {
+    Node(Ident),
+    Group {
+        members: Vec<Ident>,
+        /// The whole `[..]`.
+        bracket: Span,
+    },
+}
+
+/// One `from - label >> to` edge, between steps (indices into `FlowInput::steps`).
 pub(crate) struct Edge {
-    pub(crate) from: Ident,
+    pub(crate) from: usize,
     pub(crate) label: Label,
-    pub(crate) to: Ident,
+    pub(crate) to: usize,
     /// The first `>` of the `>>`, where a plain edge's checks land.
     pub(crate) arrow: Span,
 }
 
-/// The whole body of `flow!`: the names in order of first appearance, and the edges.
+/// The whole body of `flow!`: the steps in order of first appearance (a node once, however often
+/// it is named; each group where it is written), the edges, and every name as written, in order.
 pub(crate) struct FlowInput {
-    pub(crate) names: Vec<Ident>,
+    pub(crate) steps: Vec<Target>,
     pub(crate) edges: Vec<Edge>,
+    pub(crate) mentions: Vec<Ident>,
 }
 
 impl FlowInput {
-    fn add_name(&mut self, name: &Ident) {
-        // `r#a` and `a` are one variable.
-        if !self.names.iter().any(|known| known.unraw() == name.unraw()) {
-            self.names.push(name.clone());
+    /// The step `target` is, added if it is new.
+    fn add_step(&mut self, target: Target) -> usize {
+        match &target {
+            Target::Node(name) => self.mentions.push(name.clone()),
+            Target::Group { members, .. } => self.mentions.extend(members.iter().cloned()),
         }
+        // `r#a` and `a` are one variable.
+        if let Target::Node(name) = &target {
+            let known = self.steps.iter().position(
+                |step| matches!(step, Target::Node(known) if known.unraw() == name.unraw()),
+            );
+            if let Some(known) = known {
+                return known;
+            }
+        }
+        self.steps.push(target);
+        self.steps.len() - 1
     }
 }
 
 impl Parse for FlowInput {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut flow = FlowInput {
-            names: Vec::new(),
+            steps: Vec::new(),
             edges: Vec::new(),
+            mentions: Vec::new(),
         };
         if input.is_empty() {
             return Err(syn::Error::new(
@@ -60,24 +89,26 @@ impl Parse for FlowInput {
             ));
         }
         while !input.is_empty() {
-            let mut from = node_name(input)?;
-            flow.add_name(&from);
+            let first = target(input)?;
+            let mut from_text = written(&first);
+            let mut from = flow.add_step(first);
             while !input.is_empty() && !input.peek(Token![;]) {
-                let (label, arrow) = edge(input, &from)?;
+                let (label, arrow) = edge(input, &from_text)?;
                 if input.is_empty() || input.peek(Token![;]) {
                     return Err(syn::Error::new(
                         arrow,
                         format!(
-                            "this edge from `{from}` goes nowhere; name the node it leads to after `>>`"
+                            "this edge from `{from_text}` goes nowhere; name the node it leads to after `>>`"
                         ),
                     ));
                 }
-                let to = node_name(input)?;
-                flow.add_name(&to);
+                let to = target(input)?;
+                from_text = written(&to);
+                let to = flow.add_step(to);
                 flow.edges.push(Edge {
                     from,
                     label,
-                    to: to.clone(),
+                    to,
                     arrow,
                 });
                 from = to;
@@ -88,6 +119,43 @@ impl Parse for FlowInput {
         }
         Ok(flow)
     }
+}
+
+/// A target as written: `a`, or `[a, b]`.
+pub(crate) fn written(target: &Target) -> String {
+    match target {
+        Target::Node(name) => name.to_string(),
+        Target::Group { members, .. } => {
+            let names: Vec<String> = members.iter().map(Ident::to_string).collect();
+            format!("[{}]", names.join(", "))
+        }
+    }
+}
+
+fn target(input: ParseStream) -> syn::Result<Target> {
+    if !input.peek(syn::token::Bracket) {
+        return node_name(input).map(Target::Node);
+    }
+    let content;
+    let bracket = syn::bracketed!(content in input);
+    let mut members = Vec::new();
+    while !content.is_empty() {
+        members.push(node_name(&content)?);
+        if content.is_empty() {
+            break;
+        }
+        if !content.peek(Token![,]) {
+            let found = describe(&content);
+            return Err(content.error(format!(
+                "expected `,` or `]` after a group member, found {found}; a group lists nodes, like `[web, docs]`"
+            )));
+        }
+        content.parse::<Token![,]>()?;
+    }
+    Ok(Target::Group {
+        members,
+        bracket: bracket.span.join(),
+    })
 }
 
 fn node_name(input: ParseStream) -> syn::Result<Ident> {
@@ -122,7 +190,7 @@ fn node_name(input: ParseStream) -> syn::Result<Ident> {
 }
 
 /// Parses `>>` or `- LABEL >>` after `from`; returns the label and the span of the `>>`.
-fn edge(input: ParseStream, from: &Ident) -> syn::Result<(Label, Span)> {
+fn edge(input: ParseStream, from: &str) -> syn::Result<(Label, Span)> {
     if input.peek(Token![>>]) {
         let arrow: Token![>>] = input.parse()?;
         return Ok((Label::Default, arrow.spans[0]));

@@ -59,6 +59,7 @@ where
                 items: &items,
                 limit: B::LIMIT,
                 progress,
+                group: false,
             };
             cx.batch_runs(place.as_ref(), runs, &mut store, &Unwrapped)
                 .await?;
@@ -101,6 +102,7 @@ pub(crate) async fn run_in_parallel<S, I, F, W>(
         items,
         limit,
         progress,
+        ..
     }: BatchRuns<'_, F, I>,
     store: &mut Store<'_, S>,
     wrap: &W,

@@ -8,6 +8,7 @@
 //! | `#[batch_node]`, every phase a plain `fn` | `SyncBatchPhases` | [`drive_sync_batch`] |
 //! | `#[batch_node]` with an `async` phase, or `parallel` | `BatchPhases` (`LIMIT`) | [`drive_batch`] |
 //! | `BatchFlow` over a `#[batch_flow]` | `BatchFlowPhases` (`LIMIT`) | [`drive_batch_flow`] |
+//! | a group `[a, b]` in `flow!` | `Members` | [`drive_group`] (as a parallel batch flow) |
 //!
 //! A layer that follows the run (a durable run) follows its batches through the same drivers:
 //! the batch nodes' journal in `journaled.rs`, the batch flows' hooks on the run context.
@@ -17,6 +18,7 @@
 
 mod batch;
 mod batch_flow;
+pub(crate) mod group;
 mod journaled;
 mod node;
 pub(crate) mod retry;
@@ -36,6 +38,7 @@ use crate::stream::{Emitter, Emitters, EventKind, Reporter};
 use crate::trace;
 
 pub use self::batch::drive_batch;
+pub use self::group::{End, Member, drive_group};
 pub(crate) use self::batch_flow::{drive_batch_flow, run_in_parallel};
 pub use self::node::drive_node;
 pub use self::sync::{drive_sync_batch, drive_sync_node};

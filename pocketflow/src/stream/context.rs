@@ -14,6 +14,7 @@ use super::emitter::{Emits, Emitters, Reporter};
 use super::event::{EventKind, Place};
 use super::events::{EventSink, EventStream, Sink};
 use crate::action::ActionType;
+use crate::drive::group::is_group_step;
 use crate::context::{BatchPlace, BatchRuns, ItemJournal, Plain, RunContext, WrapRun};
 use crate::error::{Error, Result};
 use crate::node::Node;
@@ -48,6 +49,9 @@ struct Level {
     /// (`below`): a loop over the same steps builds each path once.
     paths: Vec<(u32, Arc<[&'static str]>)>,
     below: Option<Arc<[&'static str]>>,
+    /// Whether its step in progress is a parallel group, which is no node: it has no events
+    /// of its own, and its members' paths go on from the level's (`[web, docs]` -> `web`).
+    group: bool,
 }
 
 impl StreamState {
@@ -197,6 +201,16 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
         let Some(level) = state.levels.get_mut(depth) else {
             return;
         };
+        level.group = is_group_step(name);
+        if level.group {
+            level.path.clone_from(&below);
+            state.path = below;
+            if C::FOLLOWS {
+                let inner = self.inner_depth(depth);
+                self.inner.at(inner, index, name);
+            }
+            return;
+        }
         let same_below = match (&level.below, &below) {
             (Some(old), Some(new)) => Arc::ptr_eq(old, new),
             (None, None) => true,
@@ -229,11 +243,12 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
 
     fn note<A: ActionType>(&mut self, depth: usize, action: &A) {
         let state = self.state();
-        let path = state.levels.get(depth).and_then(|level| level.path.clone());
-        let finished = EventKind::Finished {
-            action: action.to_action(),
-        };
-        state.record_at(path, state.item, finished);
+        if let Some(level) = state.levels.get(depth).filter(|level| !level.group) {
+            let finished = EventKind::Finished {
+                action: action.to_action(),
+            };
+            state.record_at(level.path.clone(), state.item, finished);
+        }
         if C::FOLLOWS {
             let inner = self.inner_depth(depth);
             self.inner.note(inner, action);
@@ -242,14 +257,13 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
 
     fn failed(&mut self, depth: usize, error: &Error) {
         let state = self.state();
-        let path = state.levels.get(depth).and_then(|level| level.path.clone());
-        state.record_at(
-            path,
-            state.item,
-            EventKind::Failed {
+        // A group's failure is its member's, which that member's own level recorded.
+        if let Some(level) = state.levels.get(depth).filter(|level| !level.group) {
+            let failed = EventKind::Failed {
                 error: error.to_string(),
-            },
-        );
+            };
+            state.record_at(level.path.clone(), state.item, failed);
+        }
         if C::FOLLOWS {
             let inner = self.inner_depth(depth);
             self.inner.failed(inner, error);
@@ -380,6 +394,7 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
                 ..state.clone()
             },
             batch: (state.levels.get(level).and_then(|l| l.path.clone()), item),
+            group: runs.group,
             outer: wrap,
         };
         if C::FOLLOWS {
@@ -425,6 +440,9 @@ struct StreamRuns<'w, W> {
     base: StreamState,
     /// The batch flow's path and the item the run was at when it started.
     batch: (Option<Arc<[&'static str]>>, Option<usize>),
+    /// Whether the runs are a group's members, which keep the item around them and count no
+    /// progress.
+    group: bool,
     outer: &'w W,
 }
 
@@ -433,7 +451,9 @@ impl<S: Send, W: WrapRun<S>> WrapRun<S> for StreamRuns<'_, W> {
 
     fn wrap<C: RunContext<S>>(&self, index: usize, cx: C) -> Self::Wrapped<C> {
         let mut state = self.base.clone();
-        state.item = Some(index);
+        if !self.group {
+            state.item = Some(index);
+        }
         let streaming = Streaming {
             state: StateRef::Owned(Box::new(state)),
             inner: cx,
@@ -442,9 +462,11 @@ impl<S: Send, W: WrapRun<S>> WrapRun<S> for StreamRuns<'_, W> {
     }
 
     fn done(&self, done: usize, total: usize) {
-        let (path, item) = self.batch.clone();
-        self.base
-            .record_at(path, item, EventKind::Progress { done, total });
+        if !self.group {
+            let (path, item) = self.batch.clone();
+            self.base
+                .record_at(path, item, EventKind::Progress { done, total });
+        }
         self.outer.done(done, total);
     }
 }
