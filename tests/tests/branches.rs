@@ -4,7 +4,6 @@
 //! Timing is asserted on tokio's paused clock: time moves only when every task waits, so two
 //! members that each sleep 100 ms take exactly 100 ms together if they overlap, 200 if not.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
 use pocketflow::prelude::*;
@@ -74,4 +73,346 @@ async fn the_join_waits_for_the_slowest_member() {
             "write prep", "write post"
         ]
     );
+}
+
+/// Reads the counter in `prep`, awaits inside `post` holding the store, then writes it back
+/// plus one: a lost update shows as a total short of the posts.
+struct Increment;
+
+#[node]
+impl Increment {
+    fn prep(&self, log: &Log) -> u64 {
+        log.counter
+    }
+    async fn exec(&self, _: u64) {
+        tokio::task::yield_now().await;
+    }
+    async fn post(&self, log: &mut Log, _: u64, _: ()) {
+        let seen = log.counter;
+        tokio::task::yield_now().await;
+        sleep(Duration::from_micros(1)).await;
+        log.counter = seen + 1;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_update_is_lost_over_1000_runs_of_a_group_of_three_async_posts() {
+    let (a, b, c) = (Increment, Increment, Increment);
+    let group = flow! { [a, b, c] };
+    let mut log = Log::default();
+    for _ in 0..1000 {
+        group.run(&mut log).await.unwrap();
+    }
+    assert_eq!(log.counter, 3000);
+}
+
+/// Fails in `exec` after `ms`.
+struct Failing {
+    ms: u64,
+}
+
+#[node]
+impl Failing {
+    fn prep(&self, log: &mut Log) {
+        log.events.push("failing prep".to_owned());
+    }
+    async fn exec(&self, _: ()) -> Result<(), String> {
+        sleep(Duration::from_millis(self.ms)).await;
+        Err("no results".to_owned())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failing_member_cancels_a_sleeping_sibling_and_names_itself() {
+    let (failing, sleeping, after) = (Failing { ms: 10 }, sleeper("sleeping", 1_000), sleeper("after", 1));
+    let research = flow! { [failing, sleeping] >> after };
+    let mut log = Log::default();
+    let started = Instant::now();
+    let error = research.run(&mut log).await.unwrap_err();
+    assert_eq!(started.elapsed(), Duration::from_millis(10));
+    assert_eq!(error.phase(), Some(pocketflow::Phase::Exec));
+    assert_eq!(error.path(), ["failing"]);
+    assert_eq!(log.events, ["failing prep", "sleeping prep"]);
+    // The sibling never finishes, even once its sleep would have ended.
+    sleep(Duration::from_secs(2)).await;
+    assert!(log.results.is_empty());
+}
+
+/// Waits 5 ms in `exec`, then holds the store in an async `post` for `ms`, writing before and
+/// after the wait.
+struct SlowPost {
+    ms: u64,
+}
+
+#[node]
+impl SlowPost {
+    async fn exec(&self, _: ()) {
+        sleep(Duration::from_millis(5)).await;
+    }
+    async fn post(&self, log: &mut Log, _: (), _: ()) {
+        log.events.push("post starts".to_owned());
+        sleep(Duration::from_millis(self.ms)).await;
+        log.events.push("post ends".to_owned());
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sibling_inside_post_finishes_it_before_the_group_fails() {
+    // `failing` fails at 10 ms, inside `slow_post`'s post (5 to 55 ms).
+    let (slow_post, failing) = (SlowPost { ms: 50 }, Failing { ms: 10 });
+    let research = flow! { [slow_post, failing] };
+    let mut log = Log::default();
+    let started = Instant::now();
+    research.run(&mut log).await.unwrap_err();
+    assert_eq!(log.events, ["failing prep", "post starts", "post ends"]);
+    assert_eq!(started.elapsed(), Duration::from_millis(55));
+}
+
+/// Says "again" until the log has `rounds` writes, then "done".
+struct Write {
+    rounds: usize,
+}
+
+#[node]
+impl Write {
+    fn post(&self, log: &mut Log) -> &'static str {
+        log.results.push("write".to_owned());
+        let writes = log.results.iter().filter(|r| *r == "write").count();
+        if writes < self.rounds { "again" } else { "done" }
+    }
+}
+
+struct Decide;
+
+#[node]
+impl Decide {
+    fn post(&self, log: &mut Log) -> &'static str {
+        if log.results.is_empty() { "research" } else { "answer" }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_group_follows_a_labelled_edge_and_loops_back() {
+    let (decide, web, docs, write, answer) = (
+        Decide,
+        sleeper("web", 30),
+        sleeper("docs", 20),
+        Write { rounds: 2 },
+        sleeper("answer", 1),
+    );
+    let agent = flow! {
+        decide - "research" >> [web, docs] >> write;
+        write - "again" >> decide;
+        decide - "answer" >> answer;
+    };
+    let mut log = Log::default();
+    let started = Instant::now();
+    // The flow's action is its last node's: `answer` returns the default.
+    assert_eq!(agent.run(&mut log).await.unwrap(), "default");
+    assert_eq!(log.results, ["docs", "web", "write", "answer"]);
+    assert_eq!(started.elapsed(), Duration::from_millis(30 + 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_group_may_start_a_flow_and_end_it() {
+    let (web, docs) = (sleeper("web", 2), sleeper("docs", 1));
+    let group = flow! { [web, docs] };
+    let mut log = Log::default();
+    assert_eq!(group.run(&mut log).await.unwrap(), "default");
+    assert_eq!(log.results, ["docs", "web"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_member_that_is_a_flow_with_its_own_group_runs_it_nested() {
+    let (a, b, c, d) = (sleeper("a", 100), sleeper("b", 100), sleeper("c", 50), sleeper("d", 10));
+    // `inner` takes 100 (a and b at once) + 10; `c` runs beside it.
+    let inner = flow! { [a, b] >> d };
+    let outer = flow! { [inner, c] };
+    let mut log = Log::default();
+    let started = Instant::now();
+    outer.run(&mut log).await.unwrap();
+    assert_eq!(started.elapsed(), Duration::from_millis(110));
+    assert_eq!(log.results, ["c", "a", "b", "d"]);
+}
+
+/// Appends its params, the batch item, after `ms`.
+struct Item {
+    name: &'static str,
+    ms: u64,
+}
+
+#[node]
+impl Item {
+    async fn exec(&self, _: ()) {
+        sleep(Duration::from_millis(self.ms)).await;
+    }
+    fn post(&self, log: &mut Log, _: (), _: (), item: &u64) {
+        log.results.push(format!("{} {item}", self.name));
+    }
+}
+
+struct Each;
+
+#[batch_flow]
+impl Each {
+    fn prep(&self, _: &Log) -> Vec<u64> {
+        vec![1, 2, 3]
+    }
+}
+
+struct EachAtOnce;
+
+#[batch_flow(parallel)]
+impl EachAtOnce {
+    fn prep(&self, _: &Log) -> Vec<u64> {
+        vec![1, 2, 3]
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn groups_inside_batch_flows_get_the_item_as_params() {
+    let (web, docs) = (Item { name: "web", ms: 20 }, Item { name: "docs", ms: 10 });
+    let each = Each.over(flow! { [web, docs] });
+    let mut log = Log::default();
+    let started = Instant::now();
+    each.run(&mut log).await.unwrap();
+    assert_eq!(started.elapsed(), Duration::from_millis(3 * 20));
+    assert_eq!(log.results, ["docs 1", "web 1", "docs 2", "web 2", "docs 3", "web 3"]);
+
+    let (web, docs) = (Item { name: "web", ms: 20 }, Item { name: "docs", ms: 10 });
+    let at_once = EachAtOnce.over(flow! { [web, docs] });
+    let mut log = Log::default();
+    let started = Instant::now();
+    at_once.run(&mut log).await.unwrap();
+    assert_eq!(started.elapsed(), Duration::from_millis(20));
+    let mut results = log.results.clone();
+    results.sort();
+    assert_eq!(results, ["docs 1", "docs 2", "docs 3", "web 1", "web 2", "web 3"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_group_is_one_step_against_the_step_limit() {
+    let (plan, web, docs, write) = (
+        sleeper("plan", 1),
+        sleeper("web", 1),
+        sleeper("docs", 1),
+        Write { rounds: 100 },
+    );
+    let agent = flow! {
+        plan >> [web, docs] >> write;
+        write - "again" >> plan;
+    }
+    .with_max_steps(7);
+    let mut log = Log::default();
+    let error = agent.run(&mut log).await.unwrap_err();
+    assert_eq!(error.kind(), pocketflow::ErrorKind::MaxSteps);
+    // plan, the group, write; plan, the group, write; plan: then the group is step 8.
+    assert!(error.to_string().contains("[web, docs]"), "{error}");
+    let plans = log.results.iter().filter(|r| *r == "plan").count();
+    let webs = log.results.iter().filter(|r| *r == "web").count();
+    assert_eq!((plans, webs), (3, 2));
+}
+
+#[tokio::test]
+async fn a_group_draws_its_fork_and_join() {
+    let (plan, web, docs, write) = (
+        sleeper("plan", 1),
+        sleeper("web", 1),
+        sleeper("docs", 1),
+        Write { rounds: 1 },
+    );
+    let research = flow! {
+        plan >> [web, docs] >> write;
+        write - "again" >> plan;
+    };
+    assert_eq!(
+        research.to_mermaid(),
+        "\
+flowchart TD
+    plan[\"plan\"]
+    web[\"web\"]
+    docs[\"docs\"]
+    write[\"write\"]
+    plan --> web
+    plan --> docs
+    web --> write
+    docs --> write
+    write -- \"again\" --> plan
+"
+    );
+}
+
+/// A streamed event as `path kind`, with the item when there is one.
+fn show(event: &pocketflow::stream::Event<()>) -> String {
+    use pocketflow::stream::EventKind;
+    let kind = match event.kind() {
+        EventKind::Started => "started".to_owned(),
+        EventKind::Finished { action } => format!("finished {action}"),
+        EventKind::Progress { done, total } => format!("progress {done}/{total}"),
+        EventKind::Failed { .. } => "failed".to_owned(),
+        other => format!("{other:?}"),
+    };
+    match event.item() {
+        Some(item) => format!("{} #{item} {kind}", event.path().join("/")),
+        None => format!("{} {kind}", event.path().join("/")),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_streamed_group_shows_each_member_under_its_own_path() {
+    use futures::StreamExt;
+    let (plan, web, docs, write) = (
+        sleeper("plan", 1),
+        sleeper("web", 20),
+        sleeper("docs", 10),
+        Write { rounds: 1 },
+    );
+    let research = flow! { plan >> [web, docs] >> write };
+    let mut log = Log::default();
+    let events: Vec<String> = research.stream::<()>(&mut log).map(|e| show(&e)).collect().await;
+    assert_eq!(
+        events,
+        [
+            "plan started",
+            "plan finished default",
+            "web started",
+            "docs started",
+            "docs finished default",
+            "web finished default",
+            "write started",
+            "write finished done",
+        ]
+    );
+
+    // Inside a batch flow's runs, the members keep the run's item.
+    let (web, docs) = (Item { name: "web", ms: 20 }, Item { name: "docs", ms: 10 });
+    let each = EachAtOnce.over(flow! { [web, docs] });
+    let mut log = Log::default();
+    let events: Vec<String> = each.stream::<()>(&mut log).map(|e| show(&e)).collect().await;
+    let firsts: Vec<&String> = events.iter().filter(|e| e.contains("#0")).collect();
+    assert_eq!(
+        firsts,
+        [
+            "EachAtOnce/web #0 started",
+            "EachAtOnce/docs #0 started",
+            "EachAtOnce/docs #0 finished default",
+            "EachAtOnce/web #0 finished default",
+        ]
+    );
+    assert_eq!(events.iter().filter(|e| e.contains("progress")).count(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_streamed_group_that_fails_shows_the_member_that_failed() {
+    use futures::StreamExt;
+    let (failing, sleeping) = (Failing { ms: 10 }, sleeper("sleeping", 1_000));
+    let research = flow! { [failing, sleeping] };
+    let mut log = Log::default();
+    let mut stream = research.stream::<()>(&mut log);
+    let mut events = Vec::new();
+    while let Some(event) = stream.next().await {
+        events.push(show(&event));
+    }
+    assert!(stream.finish().await.is_err());
+    assert_eq!(events, ["failing started", "sleeping started", "failing failed"]);
 }
