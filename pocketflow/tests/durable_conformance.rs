@@ -10,7 +10,7 @@ use pocketflow::durable::{Checkpoint, Checkpoints, HistoryEntry, Memory, RunInfo
 async fn memory_passes_the_conformance_kit() {
     let report = testing::check(&Memory::new()).await.unwrap();
     eprintln!("memory: {report}");
-    assert_eq!(report.shapes, 7);
+    assert_eq!(report.shapes, 8);
     assert!(report.faults > 200, "{report}");
 }
 

@@ -416,3 +416,91 @@ async fn a_streamed_group_that_fails_shows_the_member_that_failed() {
     assert!(stream.finish().await.is_err());
     assert_eq!(events, ["failing started", "sleeping started", "failing failed"]);
 }
+
+mod durable {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use pocketflow::durable::{Checkpoints, Memory, Outcome};
+    use pocketflow::prelude::*;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Default, Serialize, Deserialize)]
+    struct Doc {
+        posts: Vec<String>,
+        approved: bool,
+    }
+
+    /// Logs its name; counts its `exec`s.
+    struct Step {
+        name: &'static str,
+        runs: Arc<AtomicUsize>,
+    }
+
+    fn step(name: &'static str) -> (Step, Arc<AtomicUsize>) {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let step = Step {
+            name,
+            runs: runs.clone(),
+        };
+        (step, runs)
+    }
+
+    #[node]
+    impl Step {
+        async fn exec(&self) {
+            self.runs.fetch_add(1, Ordering::SeqCst);
+            tokio::task::yield_now().await;
+        }
+        fn post(&self, doc: &mut Doc) {
+            doc.posts.push(self.name.to_owned());
+        }
+    }
+
+    /// Waits for a person.
+    struct Ask;
+
+    #[node]
+    impl Ask {
+        fn prep(&self, doc: &Doc) -> Result<(), pocketflow::Interrupt> {
+            if doc.approved {
+                Ok(())
+            } else {
+                Err(pocketflow::Interrupt::new("approve"))
+            }
+        }
+        fn post(&self, doc: &mut Doc) {
+            doc.posts.push("ask".to_owned());
+        }
+    }
+
+    #[tokio::test]
+    async fn an_interrupted_member_resumes_at_its_place_and_a_done_one_not_again() {
+        let db = Memory::new();
+        let ((check, checks), ask) = (step("check"), Ask);
+        let review = flow! { check >> ask };
+        let ((first, _), (draft, drafts), (last, _)) = (step("first"), step("draft"), step("last"));
+        let flow = flow! { first >> [review, draft] >> last };
+        let run = flow.durable(&db, "group");
+        let outcome = run.run(&mut Doc::default()).await.unwrap();
+        assert!(matches!(outcome, Outcome::Interrupted(_)), "{outcome:?}");
+        let saved = db.load("group").await.unwrap().unwrap();
+        // The group is step 1; draft (run 1) is done, review (run 0) waits at its step 1.
+        assert_eq!(
+            saved.position,
+            r#"{"path":[1,0],"batches":[{"depth":1,"items":[0,1],"runs":{"done":[1],"at":[[0,[0,1]]]}}]}"#
+        );
+
+        run.update(|doc: &mut Doc| doc.approved = true).await.unwrap();
+        let mut doc = Doc::default();
+        let outcome = run.run(&mut doc).await.unwrap();
+        assert!(matches!(outcome, Outcome::Finished(_)), "{outcome:?}");
+        let mut middle = doc.posts[1..4].to_vec();
+        middle.sort();
+        assert_eq!((&doc.posts[0], &doc.posts[4]), (&"first".to_owned(), &"last".to_owned()));
+        assert_eq!(middle, ["ask", "check", "draft"]);
+        // Neither the member that was done nor the step before the interrupt ran again.
+        assert_eq!(drafts.load(Ordering::SeqCst), 1);
+        assert_eq!(checks.load(Ordering::SeqCst), 1);
+    }
+}

@@ -1,7 +1,7 @@
 //! Durable runs killed with SIGKILL at random instants, resumed by a new process, end with the
 //! store of an uninterrupted run: every `post` applied exactly once. Shapes: a chain, nested
-//! flows, a parallel batch node, a sequential and a parallel batch flow, each between two steps. On SQLite always, on Postgres when `PG_URL`
-//! is set.
+//! flows, a parallel batch node, a sequential and a parallel batch flow, each between two steps,
+//! and a parallel group of two flows. On SQLite always, on Postgres when `PG_URL` is set.
 //!
 //! The child process is this test binary itself, run with `POCKETFLOW_KILL_CHILD` set and only
 //! the `child` test selected; without that variable `child` does nothing.
@@ -176,6 +176,15 @@ async fn run_shape<C: Checkpoints>(shape: &str, db: &C, id: &str) -> pocketflow:
             let flow = flow! { n0 >> docs >> n9 };
             flow.durable(db, id).run(&mut log).await
         }
+        "group" => {
+            let (n1, n2, n3, n4) = (step("n1", 1), step("n2", 2), step("n3", 3), step("n4", 4));
+            let inner = flow! { n1 >> n2 >> n3 >> n4 };
+            let (n5, n6, n7) = (step("n5", 5), step("n6", 6), step("n7", 7));
+            let side = flow! { n5 >> n6 >> n7 };
+            let (n0, n8, n9) = (step("n0", 0), step("n8", 8), step("n9", 9));
+            let flow = flow! { n0 >> [inner, side] >> n8 >> n9 };
+            flow.durable(db, id).run(&mut log).await
+        }
         "review" => {
             let (n0, ask, n1) = (step("n0", 0), Ask, step("n1", 1));
             let flow = flow! { n0 >> ask >> n1 };
@@ -283,6 +292,16 @@ async fn check_finished<C: Checkpoints>(db: &C, id: &str, shape: &str, seed: u64
         _ => EXPECTED.iter().map(|name| name.to_string()).collect(),
     };
     let mut posts = log.posts.clone();
+    if shape == "group" {
+        // The members' posts interleave; each member's own stay in order.
+        let of = |names: &[&str]| -> Vec<String> {
+            let members = posts.iter().filter(|post| names.contains(&post.as_str()));
+            members.cloned().collect()
+        };
+        assert_eq!(of(&["n1", "n2", "n3", "n4"]), ["n1", "n2", "n3", "n4"], "seed {seed}");
+        assert_eq!(of(&["n5", "n6", "n7"]), ["n5", "n6", "n7"], "seed {seed}");
+        posts[1..8].sort();
+    }
     if shape == "parallel_flow" {
         // The runs' posts interleave as their sleeps fall; each run's own stay in order.
         posts[1..9].sort_by_key(|post| (post[1..].to_owned(), post.to_owned()));
@@ -291,7 +310,9 @@ async fn check_finished<C: Checkpoints>(db: &C, id: &str, shape: &str, seed: u64
         posts, expected,
         "{shape} seed {seed} after {killed} kills: every post exactly once, in order"
     );
-    assert_eq!(saved.step, expected.len() as u64, "{shape} seed {seed}");
+    // A step per post, and the group's own: its join goes on to `n8`.
+    let steps = expected.len() + usize::from(shape == "group");
+    assert_eq!(saved.step, steps as u64, "{shape} seed {seed}");
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -307,7 +328,7 @@ fn scratch(name: &str) -> PathBuf {
 #[tokio::test]
 async fn sqlite_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
     let mut kills = 0;
-    for shape in ["chain", "nested", "batch", "batch_flow", "parallel_flow"] {
+    for shape in ["chain", "nested", "batch", "batch_flow", "parallel_flow", "group"] {
         for seed in 0..6 {
             let path = scratch(&format!("{shape}-{seed}"));
             let target = path.to_str().unwrap();
@@ -318,7 +339,7 @@ async fn sqlite_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
             check_finished(&db, &id, shape, seed, killed).await;
         }
     }
-    eprintln!("sqlite: {kills} children killed over 30 runs");
+    eprintln!("sqlite: {kills} children killed over 36 runs");
     // A run takes 50 ms and more of sleeps alone: most first children die before the end.
     assert!(kills >= 6, "only {kills} kills");
 }
@@ -330,7 +351,7 @@ async fn postgres_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
     };
     let db = Postgres::connect(&url).await.unwrap();
     let mut kills = 0;
-    for shape in ["chain", "nested", "batch", "batch_flow", "parallel_flow"] {
+    for shape in ["chain", "nested", "batch", "batch_flow", "parallel_flow", "group"] {
         for seed in 0..4 {
             let id = format!("kill-{shape}-{seed}-{}", std::process::id());
             let killed = run_until_finished("postgres", &url, shape, &id, seed);
@@ -338,7 +359,7 @@ async fn postgres_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
             check_finished(&db, &id, shape, seed, killed).await;
         }
     }
-    eprintln!("postgres: {kills} children killed over 20 runs");
+    eprintln!("postgres: {kills} children killed over 24 runs");
     assert!(kills >= 4, "only {kills} kills");
 }
 

@@ -3,11 +3,11 @@
 //! [`Faulty`] wraps a backend and injects one [`Fault`] at the k-th call: the call fails, the
 //! process dies before, during or after it, or another process edits the run while it is in
 //! flight. [`check`] runs every shape of durable run (a chain, a nested flow, batch nodes
-//! sequential and parallel, batch flows sequential and parallel, an interrupt answered by an
-//! update) once cleanly, then again with each fault at each call the clean run made, resuming
-//! after every fault until the run finishes, and checks what the runtime promises: every
-//! `post` applied exactly once and in order, and the final store equal to the clean run's with
-//! the injected edit kept.
+//! sequential and parallel, batch flows sequential and parallel, a parallel group of a flow and
+//! a node, an interrupt answered by an update) once cleanly, then again with each fault at each
+//! call the clean run made, resuming after every fault until the run finishes, and checks what
+//! the runtime promises: every `post` applied exactly once and in order, and the final store
+//! equal to the clean run's with the injected edit kept.
 //!
 //! `Memory`, `Sqlite` and `Postgres` pass it; a backend whose `save_after` is not one
 //! transaction does not.

@@ -132,13 +132,14 @@ impl DocStep {
 
 /// The shapes, by name, and whether their posts come in one order whatever the run's history
 /// (a parallel batch flow's runs interleave differently after a resume).
-pub(super) const SHAPES: [(&str, bool); 7] = [
+pub(super) const SHAPES: [(&str, bool); 8] = [
     ("chain", true),
     ("nested", true),
     ("batch", true),
     ("parallel_batch", true),
     ("batch_flow", true),
     ("parallel_flow", false),
+    ("group", false),
     ("interrupt", true),
 ];
 
@@ -179,6 +180,13 @@ pub(super) async fn run<C: Checkpoints>(
             let docs = DocsAtOnce.over(flow! { x >> y });
             let (a, b) = (Step("a"), Step("b"));
             flow! { a >> docs >> b }.durable(db, id).run(log).await
+        }
+        "group" => {
+            // A member that is a flow, so that a run can stop with it between its steps.
+            let (x, y) = (Step("x"), Step("y"));
+            let inner = flow! { x >> y };
+            let (a, z, b) = (Step("a"), Step("z"), Step("b"));
+            flow! { a >> [inner, z] >> b }.durable(db, id).run(log).await
         }
         _ => {
             let (a, ask, b) = (Step("a"), Ask, Step("b"));
