@@ -251,7 +251,7 @@ fn check_generated(spec: &Spec) {
     let names: Vec<String> = graph
         .nodes
         .iter()
-        .map(|node| node.name.to_string())
+        .map(|node| node.text())
         .collect();
     let expected_names: Vec<String> = order.iter().map(|&i| spec.names[i].to_owned()).collect();
     assert_eq!(names, expected_names, "nodes of {input}");
@@ -261,9 +261,9 @@ fn check_generated(spec: &Spec) {
         .iter()
         .map(|edge| {
             (
-                edge.from.to_string(),
+                graph.nodes[edge.from].text(),
                 label_text(&edge.label),
-                edge.to.to_string(),
+                graph.nodes[edge.to].text(),
             )
         })
         .collect();

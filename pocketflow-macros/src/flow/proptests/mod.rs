@@ -2,6 +2,7 @@
 //! any well-formed graph written out is accepted as it is (`generated.rs`).
 
 mod generated;
+mod groups;
 
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use proptest::prelude::*;
@@ -140,8 +141,25 @@ fn statements() -> impl Strategy<Value = Vec<TokenTree>> {
         }),
         1 => leaf(),
     ];
+    // A target: a name, or now and then a bracketed group of names (empty, of one, of a name
+    // twice: the checks see them all).
+    let target = || {
+        prop_oneof![
+            5 => name(),
+            1 => prop::collection::vec(name(), 0..4).prop_map(|members| {
+                let mut stream = TokenStream::new();
+                for (i, member) in members.into_iter().enumerate() {
+                    if i > 0 {
+                        stream.extend(punct(","));
+                    }
+                    stream.extend(member);
+                }
+                vec![TokenTree::Group(Group::new(Delimiter::Bracket, stream))]
+            }),
+        ]
+    };
     let statement =
-        (name(), prop::collection::vec((edge, name()), 0..4)).prop_map(|(first, edges)| {
+        (target(), prop::collection::vec((edge, target()), 0..4)).prop_map(|(first, edges)| {
             let mut tokens = first;
             for (edge, to) in edges {
                 tokens.extend(edge);
@@ -193,14 +211,21 @@ fn assert_expression(output: &TokenStream) {
     }
 }
 
-/// What a checked graph promises `expand`: distinct names that are variables, the first token
-/// the start node, every edge between its nodes and listed once under its source, every node
-/// reachable from the start.
+/// What a checked graph promises `expand`: distinct names that are variables (a group's
+/// members among them, each once), the first target the start step, groups of two or more
+/// with plain edges out, every edge between its steps and listed once under its source, every
+/// step reachable from the start.
 fn assert_well_formed(input: &TokenStream, graph: &Graph) {
-    let names: Vec<Ident> = graph.nodes.iter().map(|node| node.name.clone()).collect();
+    let names: Vec<Ident> = graph.names().cloned().collect();
     assert!(!names.is_empty(), "no nodes for {input}");
     match input.clone().into_iter().next() {
-        Some(TokenTree::Ident(first)) => assert_eq!(first, names[0], "start node of {input}"),
+        Some(TokenTree::Ident(first)) => {
+            assert_eq!(first, *graph.nodes[0].variant(), "start node of {input}");
+            assert!(!graph.nodes[0].is_group(), "start of {input}");
+        }
+        Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Bracket => {
+            assert!(graph.nodes[0].is_group(), "start group of {input}");
+        }
         other => panic!("{input} was accepted though it starts with {other:?}"),
     }
     let unraw: Vec<Ident> = names.iter().map(IdentExt::unraw).collect();
@@ -215,21 +240,19 @@ fn assert_well_formed(input: &TokenStream, graph: &Graph) {
             "`{raw}` is not a variable name, in {input}"
         );
     }
-    let position = |name: &Ident| {
-        unraw
-            .iter()
-            .position(|known| *known == name.unraw())
-            .unwrap_or_else(|| panic!("edge endpoint `{name}` is not a node of {input}"))
-    };
     let mut listed = vec![false; graph.edges.len()];
-    for (i, node) in graph.nodes.iter().enumerate() {
+    for (i, step) in graph.nodes.iter().enumerate() {
+        if step.is_group() {
+            assert!(step.nodes().len() >= 2, "a group of {} in {input}", step.nodes().len());
+        }
         let mut previous = None;
-        for &edge in &node.out {
-            assert_eq!(
-                position(&graph.edges[edge].from),
-                i,
-                "edge {edge} of {input}"
-            );
+        for &edge in &step.out {
+            let edge_of = &graph.edges[edge];
+            assert_eq!(edge_of.from, i, "edge {edge} of {input}");
+            assert!(edge_of.to < graph.nodes.len(), "edge {edge} of {input}");
+            if step.is_group() {
+                assert_eq!(label_text(&edge_of.label), "default", "group edge in {input}");
+            }
             assert!(!listed[edge], "edge {edge} listed twice in {input}");
             assert!(previous < Some(edge), "edges out of order in {input}");
             listed[edge] = true;
@@ -240,19 +263,18 @@ fn assert_well_formed(input: &TokenStream, graph: &Graph) {
         listed.iter().all(|&l| l),
         "an edge of {input} under no node"
     );
-    let mut reached = vec![false; names.len()];
+    let mut reached = vec![false; graph.nodes.len()];
     reached[0] = true;
     let mut pending = vec![0];
     while let Some(from) = pending.pop() {
-        for edge in &graph.edges {
-            let (source, target) = (position(&edge.from), position(&edge.to));
-            if source == from && !reached[target] {
-                reached[target] = true;
-                pending.push(target);
+        for edge in graph.edges.iter().filter(|edge| edge.from == from) {
+            if !reached[edge.to] {
+                reached[edge.to] = true;
+                pending.push(edge.to);
             }
         }
     }
-    assert!(reached.iter().all(|&r| r), "an unreachable node in {input}");
+    assert!(reached.iter().all(|&r| r), "an unreachable step in {input}");
 }
 
 fn check_any(input: TokenStream) {
@@ -327,7 +349,7 @@ fn keywords_are_not_node_names() {
 #[test]
 fn a_raw_name_is_the_same_node() {
     let graph = graph_of(quote!(a >> r#a; r#a - "x" >> b)).unwrap();
-    let names: Vec<String> = graph.nodes.iter().map(|n| n.name.to_string()).collect();
+    let names: Vec<String> = graph.nodes.iter().map(|n| n.text()).collect();
     assert_eq!(names, ["a", "b"]);
     assert_eq!(graph.nodes[0].out, [0, 1]);
     check_any(quote!(a >> r#a; r#a - "x" >> b));

@@ -1,0 +1,13 @@
+use pocketflow::prelude::*;
+
+struct Step;
+#[node]
+impl Step {}
+
+fn main() {
+    let (plan, web, docs, write) = (Step, Step, Step, Step);
+    let _flow = flow! {
+        plan >> [web, docs] >> write;
+        write >> docs;
+    };
+}
