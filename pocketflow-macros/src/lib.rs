@@ -197,6 +197,38 @@ pub fn batch_flow(args: TokenStream, input: TokenStream) -> TokenStream {
 /// assert_eq!(flow.run_blocking(&mut drafts).unwrap(), "published");
 /// assert_eq!(drafts, 3);
 /// ```
+///
+/// A bracketed list is a parallel group: its members run at the same time on the calling
+/// task, each `prep` and `post` with the store to itself, and the group's edge is followed
+/// once all of them are done. The first member to fail cancels the others. A group has at
+/// least two members, each named once in the whole flow; its edges are plain, since it returns
+/// the default action.
+///
+/// ```
+/// use pocketflow::prelude::*;
+///
+/// struct Search(&'static str);
+/// #[node]
+/// impl Search {
+///     async fn exec(&self) -> String {
+///         tokio::task::yield_now().await; // a request, in a real search
+///         format!("notes from {}", self.0)
+///     }
+///     fn post(&self, notes: &mut Vec<String>, _: (), found: String) { notes.push(found); }
+/// }
+///
+/// struct Write;
+/// #[node]
+/// impl Write {
+///     fn post(&self, notes: &mut Vec<String>) { notes.sort(); }
+/// }
+///
+/// let (web, docs, write) = (Search("the web"), Search("the docs"), Write);
+/// let research = flow! { [web, docs] >> write };
+/// let mut notes = Vec::new();
+/// research.run_blocking(&mut notes).unwrap();
+/// assert_eq!(notes, ["notes from the docs", "notes from the web"]);
+/// ```
 #[proc_macro]
 pub fn flow(input: TokenStream) -> TokenStream {
     flow::flow(input.into()).into()

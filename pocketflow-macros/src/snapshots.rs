@@ -226,6 +226,15 @@ fn flow() {
 }
 
 #[test]
+fn flow_with_a_group() {
+    let expansion = crate::flow::flow(quote! {
+        plan >> [web, docs] >> write;
+        write - "again" >> plan;
+    });
+    check("flow_with_a_group.expanded.rs", expansion);
+}
+
+#[test]
 fn node_with_mistakes() {
     let expansion = crate::node::node(
         Kind::Node,

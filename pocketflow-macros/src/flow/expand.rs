@@ -39,6 +39,21 @@
 //! }
 //! ```
 //! (every path goes through `::pocketflow::__private`).
+//!
+//! A group `plan >> [web, docs] >> write` is one step, under its first member's name (named
+//! nowhere else), whose run is the runtime's group driver over a list of the members:
+//!
+//! ```text
+//! __Step::web => {
+//!     cx.at(depth, 1, "[web, docs]");
+//!     let __action = match drive_group(&(Member(&self.web, "web"), (Member(&self.docs, "docs"), End)),
+//!                                      "[web, docs]", store.reborrow(), params, cx.child()).await {
+//!         Ok(()) => Action::DEFAULT,
+//!         Err(error) => return Err(error),                // it names the member that failed
+//!     };
+//!     ..                                                  // the default edge, as any step
+//! }
+//! ```
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
