@@ -172,6 +172,7 @@ impl Write {
                 report.push_str("- nothing found\n");
             }
             for text in found {
+                let text = text.trim_start_matches("- ");
                 let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
                 let short: String = line.chars().take(160).collect();
                 report.push_str(&format!("- {short}\n"));

@@ -17,6 +17,10 @@
 //! together. Their line adds two fields: the peak resident set in MiB (`VmHWM`), and its growth
 //! over the run in bytes per item.
 //!
+//! Two more measure parallel branches (SPEC section 5.1): `branches`, 10,000 concurrent runs of
+//! a group of three 1 ms members (`[a, b, c]`), and `branches_as_batch`, the same work written
+//! as a parallel batch flow over three items in each run.
+//!
 //! Two more measure streamed runs (`Run::stream`): `streamed_chain`, the chain streamed and
 //! every event read (two per step: `Started` and `Finished`; its cost per event is the
 //! difference to `chain` per step, halved), and `streamed_fanout`, a parallel batch node of
@@ -208,6 +212,42 @@ async fn parallel_flow(n: u64) {
     assert!(shared.seen.iter().all(|&count| count == 3));
 }
 
+/// Parallel branches: n concurrent runs of a group of three 1 ms members (`[a, b, c]`), each
+/// counting its run's slot in the shared store.
+async fn branches(n: u64) {
+    let (a, b, c) = (Tick, Tick, Tick);
+    let each = EachTick.over(flow! { [a, b, c] });
+    let mut shared = Seen {
+        n,
+        seen: vec![0; n as usize],
+    };
+    each.run(&mut shared).await.expect("branches runs");
+    assert!(shared.seen.iter().all(|&count| count == 3));
+}
+
+/// Three runs of one sub-flow at once, each with the run's index.
+struct ThreeAtOnce;
+
+#[batch_flow(parallel)]
+impl ThreeAtOnce {
+    fn prep(&self, _shared: &Seen, i: &u64) -> Vec<u64> {
+        vec![*i; 3]
+    }
+}
+
+/// The work of `branches` written as a parallel batch flow: n concurrent runs of a parallel
+/// batch flow over three items of one 1 ms step.
+async fn branches_as_batch(n: u64) {
+    let tick = Tick;
+    let each = EachTick.over(ThreeAtOnce.over(flow! { tick }));
+    let mut shared = Seen {
+        n,
+        seen: vec![0; n as usize],
+    };
+    each.run(&mut shared).await.expect("branches_as_batch runs");
+    assert!(shared.seen.iter().all(|&count| count == 3));
+}
+
 struct Wide {
     n: u64,
     sum: u64,
@@ -348,7 +388,7 @@ fn main() {
     let name = args.next().unwrap_or_else(|| usage());
     let default_n = match name.as_str() {
         "chain" | "batch" => 1_000_000,
-        "fanout" | "parallel_flow" => 10_000,
+        "fanout" | "parallel_flow" | "branches" | "branches_as_batch" => 10_000,
         "batch_flow" => 100_000,
         "wide_batch" | "wide_batch_flow" => 1_000_000,
         "streamed_chain" => 1_000_000,
@@ -380,6 +420,8 @@ fn main() {
             "fanout" => fanout(n).await,
             "batch_flow" => batch_flow(n).await,
             "parallel_flow" => parallel_flow(n).await,
+            "branches" => branches(n).await,
+            "branches_as_batch" => branches_as_batch(n).await,
             "wide_batch" => wide_batch(n).await,
             "wide_batch_flow" => wide_batch_flow(n).await,
             "streamed_chain" => streamed_chain(n).await,
@@ -401,7 +443,7 @@ fn main() {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: workloads (chain|batch|fanout|batch_flow|parallel_flow|wide_batch|wide_batch_flow|streamed_chain|streamed_fanout) [N]"
+        "usage: workloads (chain|batch|fanout|batch_flow|parallel_flow|branches|branches_as_batch|wide_batch|wide_batch_flow|streamed_chain|streamed_fanout) [N]"
     );
     eprintln!(
         "POCKETFLOW_RUNTIME=multi-thread runs on a multi-thread runtime (default: current-thread)"
