@@ -40,8 +40,8 @@ struct Research {
 }
 
 const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "can", "do", "does", "for", "how", "i", "in", "is", "of", "on",
-    "the", "to", "what", "when", "why", "with",
+    "a", "an", "and", "are", "can", "do", "does", "for", "how", "i", "in", "is", "of", "on", "the",
+    "to", "what", "when", "why", "with",
 ];
 
 /// Picks the words to search for: the question's, less the stop words; on a second plan, one
@@ -74,7 +74,10 @@ impl Plan {
 /// How many of `words` `text` contains.
 fn score(text: &str, words: &[String]) -> usize {
     let text = text.to_lowercase();
-    words.iter().filter(|word| text.contains(word.as_str())).count()
+    words
+        .iter()
+        .filter(|word| text.contains(word.as_str()))
+        .count()
 }
 
 /// The texts that contain at least half the words (and one), best first, at most `keep`.
@@ -166,7 +169,10 @@ impl Write {
             return "again";
         }
         let mut report = format!("# {}\n", research.question);
-        for (heading, found) in [("From the web", &research.web), ("From the docs", &research.docs)] {
+        for (heading, found) in [
+            ("From the web", &research.web),
+            ("From the docs", &research.docs),
+        ] {
             report.push_str(&format!("\n## {heading}\n"));
             if found.is_empty() {
                 report.push_str("- nothing found\n");
@@ -236,10 +242,17 @@ mod tests {
         let started = Instant::now();
         assert_eq!(flow.run(&mut shared).await.unwrap(), "done");
         assert_eq!(started.elapsed(), Duration::from_millis(150));
-        assert_eq!(shared.words, ["parallel", "batch", "flows", "share", "store"]);
+        assert_eq!(
+            shared.words,
+            ["parallel", "batch", "flows", "share", "store"]
+        );
         assert!(shared.web[0].starts_with("Parallel batch flows run one sub-flow"));
         assert!(!shared.docs.is_empty());
-        assert!(shared.report.contains("## From the web\n- Parallel batch flows"));
+        assert!(
+            shared
+                .report
+                .contains("## From the web\n- Parallel batch flows")
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -260,7 +273,12 @@ mod tests {
     #[test]
     fn the_chart_forks_and_joins() {
         let chart = research(Duration::ZERO, Duration::ZERO).to_mermaid();
-        for edge in ["plan --> web", "plan --> docs", "web --> write", "docs --> write"] {
+        for edge in [
+            "plan --> web",
+            "plan --> docs",
+            "web --> write",
+            "docs --> write",
+        ] {
             assert!(chart.contains(edge), "{chart}");
         }
     }

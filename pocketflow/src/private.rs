@@ -38,6 +38,19 @@ pub use std::vec::Vec;
 #[cfg(feature = "durable")]
 pub use crate::durable::codec::{FlowItems, JournaledItems, NodeItems, UnjournaledItems};
 
+/// How a durable run writes a parallel group's run indices into its position: none without
+/// durable runs. Here rather than in the group's driver, which knows nothing of them.
+pub fn group_codec() -> Option<ItemCodec<u32>> {
+    #[cfg(feature = "durable")]
+    {
+        (&&FlowItems::<u32>(PhantomData)).codec()
+    }
+    #[cfg(not(feature = "durable"))]
+    {
+        None
+    }
+}
+
 /// Keeps what it is given when pocketflow is built with durable runs, drops it otherwise: how
 /// the macros emit what only durable runs use without knowing pocketflow's features.
 #[cfg(feature = "durable")]

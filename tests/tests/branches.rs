@@ -69,8 +69,14 @@ async fn the_join_waits_for_the_slowest_member() {
     assert_eq!(
         log.events,
         [
-            "plan prep", "plan post", "fast prep", "slow prep", "fast post", "slow post",
-            "write prep", "write post"
+            "plan prep",
+            "plan post",
+            "fast prep",
+            "slow prep",
+            "fast post",
+            "slow post",
+            "write prep",
+            "write post"
         ]
     );
 }
@@ -124,7 +130,11 @@ impl Failing {
 
 #[tokio::test(start_paused = true)]
 async fn a_failing_member_cancels_a_sleeping_sibling_and_names_itself() {
-    let (failing, sleeping, after) = (Failing { ms: 10 }, sleeper("sleeping", 1_000), sleeper("after", 1));
+    let (failing, sleeping, after) = (
+        Failing { ms: 10 },
+        sleeper("sleeping", 1_000),
+        sleeper("after", 1),
+    );
     let research = flow! { [failing, sleeping] >> after };
     let mut log = Log::default();
     let started = Instant::now();
@@ -178,7 +188,11 @@ impl Write {
     fn post(&self, log: &mut Log) -> &'static str {
         log.results.push("write".to_owned());
         let writes = log.results.iter().filter(|r| *r == "write").count();
-        if writes < self.rounds { "again" } else { "done" }
+        if writes < self.rounds {
+            "again"
+        } else {
+            "done"
+        }
     }
 }
 
@@ -187,7 +201,11 @@ struct Decide;
 #[node]
 impl Decide {
     fn post(&self, log: &mut Log) -> &'static str {
-        if log.results.is_empty() { "research" } else { "answer" }
+        if log.results.is_empty() {
+            "research"
+        } else {
+            "answer"
+        }
     }
 }
 
@@ -224,7 +242,12 @@ async fn a_group_may_start_a_flow_and_end_it() {
 
 #[tokio::test(start_paused = true)]
 async fn a_member_that_is_a_flow_with_its_own_group_runs_it_nested() {
-    let (a, b, c, d) = (sleeper("a", 100), sleeper("b", 100), sleeper("c", 50), sleeper("d", 10));
+    let (a, b, c, d) = (
+        sleeper("a", 100),
+        sleeper("b", 100),
+        sleeper("c", 50),
+        sleeper("d", 10),
+    );
     // `inner` takes 100 (a and b at once) + 10; `c` runs beside it.
     let inner = flow! { [a, b] >> d };
     let outer = flow! { [inner, c] };
@@ -271,15 +294,36 @@ impl EachAtOnce {
 
 #[tokio::test(start_paused = true)]
 async fn groups_inside_batch_flows_get_the_item_as_params() {
-    let (web, docs) = (Item { name: "web", ms: 20 }, Item { name: "docs", ms: 10 });
+    let (web, docs) = (
+        Item {
+            name: "web",
+            ms: 20,
+        },
+        Item {
+            name: "docs",
+            ms: 10,
+        },
+    );
     let each = Each.over(flow! { [web, docs] });
     let mut log = Log::default();
     let started = Instant::now();
     each.run(&mut log).await.unwrap();
     assert_eq!(started.elapsed(), Duration::from_millis(3 * 20));
-    assert_eq!(log.results, ["docs 1", "web 1", "docs 2", "web 2", "docs 3", "web 3"]);
+    assert_eq!(
+        log.results,
+        ["docs 1", "web 1", "docs 2", "web 2", "docs 3", "web 3"]
+    );
 
-    let (web, docs) = (Item { name: "web", ms: 20 }, Item { name: "docs", ms: 10 });
+    let (web, docs) = (
+        Item {
+            name: "web",
+            ms: 20,
+        },
+        Item {
+            name: "docs",
+            ms: 10,
+        },
+    );
     let at_once = EachAtOnce.over(flow! { [web, docs] });
     let mut log = Log::default();
     let started = Instant::now();
@@ -287,7 +331,10 @@ async fn groups_inside_batch_flows_get_the_item_as_params() {
     assert_eq!(started.elapsed(), Duration::from_millis(20));
     let mut results = log.results.clone();
     results.sort();
-    assert_eq!(results, ["docs 1", "docs 2", "docs 3", "web 1", "web 2", "web 3"]);
+    assert_eq!(
+        results,
+        ["docs 1", "docs 2", "docs 3", "web 1", "web 2", "web 3"]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -369,7 +416,11 @@ async fn a_streamed_group_shows_each_member_under_its_own_path() {
     );
     let research = flow! { plan >> [web, docs] >> write };
     let mut log = Log::default();
-    let events: Vec<String> = research.stream::<()>(&mut log).map(|e| show(&e)).collect().await;
+    let events: Vec<String> = research
+        .stream::<()>(&mut log)
+        .map(|e| show(&e))
+        .collect()
+        .await;
     assert_eq!(
         events,
         [
@@ -385,10 +436,23 @@ async fn a_streamed_group_shows_each_member_under_its_own_path() {
     );
 
     // Inside a batch flow's runs, the members keep the run's item.
-    let (web, docs) = (Item { name: "web", ms: 20 }, Item { name: "docs", ms: 10 });
+    let (web, docs) = (
+        Item {
+            name: "web",
+            ms: 20,
+        },
+        Item {
+            name: "docs",
+            ms: 10,
+        },
+    );
     let each = EachAtOnce.over(flow! { [web, docs] });
     let mut log = Log::default();
-    let events: Vec<String> = each.stream::<()>(&mut log).map(|e| show(&e)).collect().await;
+    let events: Vec<String> = each
+        .stream::<()>(&mut log)
+        .map(|e| show(&e))
+        .collect()
+        .await;
     let firsts: Vec<&String> = events.iter().filter(|e| e.contains("#0")).collect();
     assert_eq!(
         firsts,
@@ -414,7 +478,10 @@ async fn a_streamed_group_that_fails_shows_the_member_that_failed() {
         events.push(show(&event));
     }
     assert!(stream.finish().await.is_err());
-    assert_eq!(events, ["failing started", "sleeping started", "failing failed"]);
+    assert_eq!(
+        events,
+        ["failing started", "sleeping started", "failing failed"]
+    );
 }
 
 mod durable {
@@ -491,13 +558,18 @@ mod durable {
             r#"{"path":[1,0],"batches":[{"depth":1,"items":[0,1],"runs":{"done":[1],"at":[[0,[0,1]]]}}]}"#
         );
 
-        run.update(|doc: &mut Doc| doc.approved = true).await.unwrap();
+        run.update(|doc: &mut Doc| doc.approved = true)
+            .await
+            .unwrap();
         let mut doc = Doc::default();
         let outcome = run.run(&mut doc).await.unwrap();
         assert!(matches!(outcome, Outcome::Finished(_)), "{outcome:?}");
         let mut middle = doc.posts[1..4].to_vec();
         middle.sort();
-        assert_eq!((&doc.posts[0], &doc.posts[4]), (&"first".to_owned(), &"last".to_owned()));
+        assert_eq!(
+            (&doc.posts[0], &doc.posts[4]),
+            (&"first".to_owned(), &"last".to_owned())
+        );
         assert_eq!(middle, ["ask", "check", "draft"]);
         // Neither the member that was done nor the step before the interrupt ran again.
         assert_eq!(drafts.load(Ordering::SeqCst), 1);

@@ -298,7 +298,11 @@ async fn check_finished<C: Checkpoints>(db: &C, id: &str, shape: &str, seed: u64
             let members = posts.iter().filter(|post| names.contains(&post.as_str()));
             members.cloned().collect()
         };
-        assert_eq!(of(&["n1", "n2", "n3", "n4"]), ["n1", "n2", "n3", "n4"], "seed {seed}");
+        assert_eq!(
+            of(&["n1", "n2", "n3", "n4"]),
+            ["n1", "n2", "n3", "n4"],
+            "seed {seed}"
+        );
         assert_eq!(of(&["n5", "n6", "n7"]), ["n5", "n6", "n7"], "seed {seed}");
         posts[1..8].sort();
     }
@@ -328,7 +332,14 @@ fn scratch(name: &str) -> PathBuf {
 #[tokio::test]
 async fn sqlite_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
     let mut kills = 0;
-    for shape in ["chain", "nested", "batch", "batch_flow", "parallel_flow", "group"] {
+    for shape in [
+        "chain",
+        "nested",
+        "batch",
+        "batch_flow",
+        "parallel_flow",
+        "group",
+    ] {
         for seed in 0..6 {
             let path = scratch(&format!("{shape}-{seed}"));
             let target = path.to_str().unwrap();
@@ -351,7 +362,14 @@ async fn postgres_runs_killed_at_random_steps_end_as_uninterrupted_runs() {
     };
     let db = Postgres::connect(&url).await.unwrap();
     let mut kills = 0;
-    for shape in ["chain", "nested", "batch", "batch_flow", "parallel_flow", "group"] {
+    for shape in [
+        "chain",
+        "nested",
+        "batch",
+        "batch_flow",
+        "parallel_flow",
+        "group",
+    ] {
         for seed in 0..4 {
             let id = format!("kill-{shape}-{seed}-{}", std::process::id());
             let killed = run_until_finished("postgres", &url, shape, &id, seed);

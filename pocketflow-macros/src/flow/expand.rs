@@ -47,7 +47,7 @@
 //! __Step::web => {
 //!     cx.at(depth, 1, "[web, docs]");
 //!     let __action = match drive_group(&(Member(&self.web, "web"), (Member(&self.docs, "docs"), End)),
-//!                                      "[web, docs]", store.reborrow(), params, cx.child()).await {
+//!                                      "[web, docs]", group_codec(), store.reborrow(), params, cx.child()).await {
 //!         Ok(()) => Action::DEFAULT,
 //!         Err(error) => return Err(error),                // it names the member that failed
 //!     };
@@ -301,7 +301,7 @@ fn step(graph: &Graph, index: usize, node: &GraphNode) -> TokenStream {
                 quote!((#pf::Member(&self.#member, #text), #rest))
             });
             quote! {
-                match #pf::drive_group(&#list, #name_text, __store.reborrow(), __params, __cx.child()).await {
+                match #pf::drive_group(&#list, #name_text, #pf::group_codec(), __store.reborrow(), __params, __cx.child()).await {
                     #pf::Ok(()) => #pf::Action::DEFAULT,
                     #pf::Err(__error) => {
                         if __C::FOLLOWS {
@@ -368,7 +368,11 @@ fn checks(graph: &Graph) -> TokenStream {
     }
     checks.extend(emits_checks(graph));
     // A group's edges are plain and its action is the default: nothing to check.
-    for edge in graph.edges.iter().filter(|edge| !graph.nodes[edge.from].is_group()) {
+    for edge in graph
+        .edges
+        .iter()
+        .filter(|edge| !graph.nodes[edge.from].is_group())
+    {
         let from = graph.nodes[edge.from].variant();
         // The whole check carries the label's span (the runtime path too: an interpolated
         // token keeps its own), so that an error lands on the label alone.

@@ -184,7 +184,10 @@ fn check_mentions(input: &FlowInput, errors: &mut Errors) {
         let Some((_, group)) = members.iter().find(|(member, _)| *member == name) else {
             continue;
         };
-        if input.mentions[..index].iter().any(|earlier| earlier.unraw() == name) {
+        if input.mentions[..index]
+            .iter()
+            .any(|earlier| earlier.unraw() == name)
+        {
             errors.at(
                 mention,
                 format!(

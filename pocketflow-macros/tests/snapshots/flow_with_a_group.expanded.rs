@@ -252,6 +252,7 @@ fn expansion() {
                                             ),
                                         ),
                                         "[web, docs]",
+                                        ::pocketflow::__private::group_codec(),
                                         __store.reborrow(),
                                         __params,
                                         __cx.child(),

@@ -15,7 +15,7 @@
 //! __Step::web => {                                   // the group's step: its first member's name
 //!     cx.at(depth, 1, "[web, docs]");
 //!     let members = (Member(&self.web, "web"), (Member(&self.docs, "docs"), End));
-//!     drive_group(&members, "[web, docs]", store.reborrow(), params, cx.child()).await?;
+//!     drive_group(&members, "[web, docs]", group_codec(), store.reborrow(), params, cx.child()).await?;
 //!     ..                                             // then the default edge, as any step
 //! }
 //! ```
@@ -153,9 +153,11 @@ where
 
 /// Runs the group `members`, whose step is named `name`, with the flow's `params`: every
 /// member at once on the shared store, done when all are, failing with the first failure.
+/// `codec` writes the run indices into a layer's records (a durable run's position).
 pub async fn drive_group<S, P, M, C>(
     members: &M,
     name: &'static str,
+    codec: Option<ItemCodec<u32>>,
     mut store: Store<'_, S>,
     params: &P,
     mut cx: C,
@@ -169,7 +171,7 @@ where
     let count = M::COUNT.min(MAX_MEMBERS);
     let indices = &INDICES[..count];
     let place = if C::FOLLOWS {
-        let mut place = cx.enter_batch(member_codec(), count, M::commits_each_post())?;
+        let mut place = cx.enter_batch(codec, count, M::commits_each_post())?;
         if let Some(place) = &mut place {
             // A resumed group's items are its indices again: nothing to read back.
             if place.resumed.take().is_none() {
@@ -193,19 +195,6 @@ where
         cx.leave_batch(place.as_ref().map(|place| place.depth));
     }
     Ok(())
-}
-
-/// How a durable run writes a group's run indices into its position.
-fn member_codec() -> Option<ItemCodec<u32>> {
-    #[cfg(feature = "durable")]
-    {
-        use crate::durable::codec::{FlowItems, JournaledItems};
-        (&&FlowItems::<u32>(std::marker::PhantomData)).codec()
-    }
-    #[cfg(not(feature = "durable"))]
-    {
-        None
-    }
 }
 
 /// One run of a group: member `index` (the run's params) as the one step of a flow, so that
@@ -250,7 +239,9 @@ where
             } else {
                 0
             };
-            let run = self.members.run_member(*index as usize, store, self.params, cx.child());
+            let run = self
+                .members
+                .run_member(*index as usize, store, self.params, cx.child());
             match run.await {
                 Ok(action) => {
                     if C::FOLLOWS {

@@ -38,8 +38,8 @@ use crate::stream::{Emitter, Emitters, EventKind, Reporter};
 use crate::trace;
 
 pub use self::batch::drive_batch;
-pub use self::group::{End, Member, drive_group};
 pub(crate) use self::batch_flow::{drive_batch_flow, run_in_parallel};
+pub use self::group::{End, Member, drive_group};
 pub use self::node::drive_node;
 pub use self::sync::{drive_sync_batch, drive_sync_node};
 

@@ -248,11 +248,7 @@ fn check_generated(spec: &Spec) {
     assert_well_formed(&input, &graph);
 
     assert_eq!(order.len(), spec.n, "the writer lost a node of {input}");
-    let names: Vec<String> = graph
-        .nodes
-        .iter()
-        .map(|node| node.text())
-        .collect();
+    let names: Vec<String> = graph.nodes.iter().map(|node| node.text()).collect();
     let expected_names: Vec<String> = order.iter().map(|&i| spec.names[i].to_owned()).collect();
     assert_eq!(names, expected_names, "nodes of {input}");
 

@@ -243,7 +243,11 @@ fn assert_well_formed(input: &TokenStream, graph: &Graph) {
     let mut listed = vec![false; graph.edges.len()];
     for (i, step) in graph.nodes.iter().enumerate() {
         if step.is_group() {
-            assert!(step.nodes().len() >= 2, "a group of {} in {input}", step.nodes().len());
+            assert!(
+                step.nodes().len() >= 2,
+                "a group of {} in {input}",
+                step.nodes().len()
+            );
         }
         let mut previous = None;
         for &edge in &step.out {
@@ -251,7 +255,11 @@ fn assert_well_formed(input: &TokenStream, graph: &Graph) {
             assert_eq!(edge_of.from, i, "edge {edge} of {input}");
             assert!(edge_of.to < graph.nodes.len(), "edge {edge} of {input}");
             if step.is_group() {
-                assert_eq!(label_text(&edge_of.label), "default", "group edge in {input}");
+                assert_eq!(
+                    label_text(&edge_of.label),
+                    "default",
+                    "group edge in {input}"
+                );
             }
             assert!(!listed[edge], "edge {edge} listed twice in {input}");
             assert!(previous < Some(edge), "edges out of order in {input}");

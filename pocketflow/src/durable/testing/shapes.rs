@@ -186,7 +186,10 @@ pub(super) async fn run<C: Checkpoints>(
             let (x, y) = (Step("x"), Step("y"));
             let inner = flow! { x >> y };
             let (a, z, b) = (Step("a"), Step("z"), Step("b"));
-            flow! { a >> [inner, z] >> b }.durable(db, id).run(log).await
+            flow! { a >> [inner, z] >> b }
+                .durable(db, id)
+                .run(log)
+                .await
         }
         _ => {
             let (a, ask, b) = (Step("a"), Ask, Step("b"));
