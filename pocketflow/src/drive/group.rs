@@ -224,37 +224,35 @@ where
         self.run_in(store, index, Plain)
     }
 
-    fn run_in<'a, C: RunContext<S> + 'a>(
+    async fn run_in<'a, C: RunContext<S> + 'a>(
         &'a self,
         store: Store<'a, S>,
         index: &'a u32,
         mut cx: C,
-    ) -> impl Future<Output = Result<Action>> + Send + 'a {
-        async move {
-            let name = self.members.name(*index as usize);
-            let depth = if C::FOLLOWS {
-                let (depth, _) = cx.enter();
-                cx.at(depth, *index, name);
-                depth
-            } else {
-                0
-            };
-            let run = self
-                .members
-                .run_member(*index as usize, store, self.params, cx.child());
-            match run.await {
-                Ok(action) => {
-                    if C::FOLLOWS {
-                        cx.note(depth, &action);
-                    }
-                    Ok(action)
+    ) -> Result<Action> {
+        let name = self.members.name(*index as usize);
+        let depth = if C::FOLLOWS {
+            let (depth, _) = cx.enter();
+            cx.at(depth, *index, name);
+            depth
+        } else {
+            0
+        };
+        let run = self
+            .members
+            .run_member(*index as usize, store, self.params, cx.child());
+        match run.await {
+            Ok(action) => {
+                if C::FOLLOWS {
+                    cx.note(depth, &action);
                 }
-                Err(error) => {
-                    if C::FOLLOWS {
-                        cx.failed(depth, &error);
-                    }
-                    Err(failed_at(name, error))
+                Ok(action)
+            }
+            Err(error) => {
+                if C::FOLLOWS {
+                    cx.failed(depth, &error);
                 }
+                Err(failed_at(name, error))
             }
         }
     }
