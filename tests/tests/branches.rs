@@ -575,4 +575,111 @@ mod durable {
         assert_eq!(drafts.load(Ordering::SeqCst), 1);
         assert_eq!(checks.load(Ordering::SeqCst), 1);
     }
+
+    /// Runs `flow` durably until it finishes, approving at each interrupt; returns the posts.
+    async fn run_approving<N: Node<Doc> + Sync>(flow: &N, db: &Memory, id: &str) -> Vec<String> {
+        let run = flow.durable(db, id);
+        for _ in 0..5 {
+            let mut doc = Doc::default();
+            match run.run(&mut doc).await.unwrap() {
+                Outcome::Finished(_) => return doc.posts,
+                Outcome::Interrupted(_) => {
+                    run.update(|doc: &mut Doc| doc.approved = true)
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+        panic!("{id} never finished");
+    }
+
+    fn sorted(mut posts: Vec<String>) -> Vec<String> {
+        posts.sort();
+        posts
+    }
+
+    #[tokio::test]
+    async fn a_nested_group_that_stops_applies_each_post_once() {
+        let db = Memory::new();
+        let ((a, _), ask, (c, _)) = (step("a"), Ask, step("c"));
+        let inner = flow! { [a, ask] };
+        let flow = flow! { [c, inner] };
+        let posts = run_approving(&flow, &db, "nested").await;
+        assert_eq!(sorted(posts), ["a", "ask", "c"]);
+    }
+
+    struct Two;
+
+    #[batch_flow(parallel)]
+    impl Two {
+        fn prep(&self, _: &Doc) -> Vec<u32> {
+            vec![0, 1]
+        }
+    }
+
+    /// Asks only in the run of item 1.
+    struct AskSecond;
+
+    #[node]
+    impl AskSecond {
+        fn prep(&self, doc: &Doc, item: &u32) -> Result<(), pocketflow::Interrupt> {
+            if *item == 1 && !doc.approved {
+                return Err(pocketflow::Interrupt::new("approve"));
+            }
+            Ok(())
+        }
+        fn post(&self, doc: &mut Doc, _: (), _: (), item: &u32) {
+            doc.posts.push(format!("ask{item}"));
+        }
+    }
+
+    /// Logs its name and the item.
+    struct ItemStep(&'static str);
+
+    #[node]
+    impl ItemStep {
+        fn post(&self, doc: &mut Doc, _: (), _: (), item: &u32) {
+            doc.posts.push(format!("{}{item}", self.0));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_group_inside_a_parallel_batch_flow_that_stops_applies_each_post_once() {
+        let db = Memory::new();
+        let (a, ask, b) = (ItemStep("a"), AskSecond, ItemStep("b"));
+        let each = Two.over(flow! { [a, ask] >> b });
+        let posts = run_approving(&each, &db, "inside").await;
+        assert_eq!(sorted(posts), ["a0", "a1", "ask0", "ask1", "b0", "b1"]);
+    }
+
+    #[tokio::test]
+    async fn a_group_commits_a_step_per_post_and_none_for_its_join() {
+        let db = Memory::new();
+        let (x, y) = (step("x").0, step("y").0);
+        let inner = flow! { x >> y };
+        let ((first, _), (z, _), (last, _)) = (step("first"), step("z"), step("last"));
+        let flow = flow! { first >> [inner, z] >> last };
+        let posts = run_approving(&flow, &db, "steps").await;
+        assert_eq!(posts.len(), 5);
+        let saved = db.load("steps").await.unwrap().unwrap();
+        assert_eq!(saved.step, 5);
+        // The members' posts are checkpointed under the group's name (together, when they
+        // come together, as a parallel batch flow's are); no entry is the join's, and no step
+        // number is written twice.
+        let history = db.history("steps").await.unwrap();
+        let steps: Vec<u64> = history.iter().map(|entry| entry.step).collect();
+        assert!(steps.windows(2).all(|w| w[0] < w[1]), "{history:?}");
+        assert!(
+            history
+                .iter()
+                .filter(|entry| entry.node.as_deref() == Some("[inner, z]"))
+                .all(|entry| entry.action.is_none()),
+            "{history:?}"
+        );
+        // Ending with a group adds no step either.
+        let ((a, _), (b, _)) = (step("a"), step("b"));
+        let group = flow! { [a, b] };
+        run_approving(&group, &db, "ends").await;
+        assert_eq!(db.load("ends").await.unwrap().unwrap().step, 2);
+    }
 }

@@ -314,9 +314,8 @@ async fn check_finished<C: Checkpoints>(db: &C, id: &str, shape: &str, seed: u64
         posts, expected,
         "{shape} seed {seed} after {killed} kills: every post exactly once, in order"
     );
-    // A step per post, and the group's own: its join goes on to `n8`.
-    let steps = expected.len() + usize::from(shape == "group");
-    assert_eq!(saved.step, steps as u64, "{shape} seed {seed}");
+    // A step per post: a group's join is none.
+    assert_eq!(saved.step, expected.len() as u64, "{shape} seed {seed}");
 }
 
 fn scratch(name: &str) -> PathBuf {

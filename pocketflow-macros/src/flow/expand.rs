@@ -99,6 +99,14 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
     });
     let checks = checks(graph);
     let describe = describe_steps(graph);
+    // A group's members post with no checkpoint of the flow's after each, unless the run
+    // follows the group; inside a parallel run it cannot (it runs as one step), so a flow with
+    // a group never promises a checkpoint after every post.
+    let commits = if graph.nodes.iter().any(GraphNode::is_group) {
+        quote!(false)
+    } else {
+        quote!(true #(&& <#params as #pf::Node<__S, __P>>::commits_each_post())*)
+    };
 
     quote! {{
         #[allow(non_camel_case_types)]
@@ -171,7 +179,7 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
             }
 
             fn commits_each_post() -> bool {
-                true #(&& <#params as #pf::Node<__S, __P>>::commits_each_post())*
+                #commits
             }
         }
 

@@ -191,7 +191,7 @@ fn check_mentions(input: &FlowInput, errors: &mut Errors) {
             errors.at(
                 mention,
                 format!(
-                    "`{mention}` runs in the parallel group `{group}`, so it is named once in the whole flow; remove this `{mention}`, or bind the node it stands for to another variable"
+                    "`{mention}` is a member of the parallel group `{group}` and is named again here; a group member is named once in the whole flow: remove one of the two, or bind the node it stands for to another variable"
                 ),
             );
         }

@@ -350,23 +350,7 @@ fn expansion() {
                 }
             }
             fn commits_each_post() -> bool {
-                true
-                    && <__N0 as ::pocketflow::__private::Node<
-                        __S,
-                        __P,
-                    >>::commits_each_post()
-                    && <__N1 as ::pocketflow::__private::Node<
-                        __S,
-                        __P,
-                    >>::commits_each_post()
-                    && <__N2 as ::pocketflow::__private::Node<
-                        __S,
-                        __P,
-                    >>::commits_each_post()
-                    && <__N3 as ::pocketflow::__private::Node<
-                        __S,
-                        __P,
-                    >>::commits_each_post()
+                false
             }
         }
         #[allow(unused_imports)]

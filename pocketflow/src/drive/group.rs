@@ -158,6 +158,36 @@ pub async fn drive_group<S, P, M, C>(
     members: &M,
     name: &'static str,
     codec: Option<ItemCodec<u32>>,
+    store: Store<'_, S>,
+    params: &P,
+    cx: C,
+) -> Result<()>
+where
+    S: Send,
+    P: Sync,
+    M: Members<S, P>,
+    C: RunContext<S>,
+{
+    let count = M::COUNT;
+    let Some(indices) = INDICES.get(..count) else {
+        let problem = format!("a group runs at most {MAX_MEMBERS} members, not {count}");
+        return Err(failed_at(name, Error::runtime(problem.into())));
+    };
+    drive_members(members, name, codec, indices, store, params, cx)
+        .await
+        // What the group's own machinery fails with (a checkpoint it could not write) names
+        // the group; a member's failure names the member already.
+        .map_err(|error| match error.path().is_empty() {
+            true => failed_at(name, error),
+            false => error,
+        })
+}
+
+async fn drive_members<S, P, M, C>(
+    members: &M,
+    name: &'static str,
+    codec: Option<ItemCodec<u32>>,
+    indices: &[u32],
     mut store: Store<'_, S>,
     params: &P,
     mut cx: C,
@@ -168,8 +198,7 @@ where
     M: Members<S, P>,
     C: RunContext<S>,
 {
-    let count = M::COUNT.min(MAX_MEMBERS);
-    let indices = &INDICES[..count];
+    let count = indices.len();
     let place = if C::FOLLOWS {
         let mut place = cx.enter_batch(codec, count, M::commits_each_post())?;
         if let Some(place) = &mut place {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::context::ItemJournal;
+use crate::drive::group::is_group_step;
 use crate::error::Result;
 use crate::store::Store;
 
@@ -251,6 +252,9 @@ impl<'j, S> Journal<'j, S> {
             *at = next;
         }
         let step = self.step.take();
+        if step.as_ref().is_some_and(|step| step.posts == 0) {
+            return Ok(());
+        }
         match self.writer {
             // Before the lock, with no `.await` since the step's `post` let go of the store.
             Writer::Later(runs) => runs.publish(&self.at, step),
@@ -305,6 +309,17 @@ impl<'j, S> Journal<'j, S> {
         self.at.batches.retain(|batch| batch.depth < depth);
         self.at.path.truncate(depth);
         self.names.truncate(depth);
+        // A parallel group's join is no post: its members' posts are all committed (its
+        // checkpointer wrote the last of them), so the step after it commits nothing of its
+        // own, and a run that stops before the next step resumes the group with every member
+        // done.
+        if self.names.last().is_some_and(|name| is_group_step(name)) && self.step.is_none() {
+            self.step = Some(Step {
+                node: self.step_name(),
+                action: Some(crate::action::Action::DEFAULT.as_str().to_owned()),
+                posts: 0,
+            });
+        }
     }
 
     /// What writes the run's checkpoints after each step, if this journal's steps are not

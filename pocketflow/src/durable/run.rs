@@ -256,6 +256,8 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
             .await;
         let noted = journal.take_step();
         let noted_node = noted.as_ref().map(|step| step.node.clone());
+        // The last step's posts: one, or none when the flow ended with a parallel group's join.
+        let noted_posts = noted.as_ref().map_or(1, |step| step.posts);
         // The last post is the run's last step: its checkpoint holds the final store, which
         // must read back like any other.
         let result = ran.and_then(|action| match json::encode(shared) {
@@ -287,7 +289,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
         };
         match &result {
             Ok((action, store)) => {
-                checkpoint.step += 1;
+                checkpoint.step += noted_posts;
                 checkpoint.store.clone_from(store);
                 checkpoint.action = Some(action.label().to_owned());
             }

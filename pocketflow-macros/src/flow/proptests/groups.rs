@@ -110,7 +110,7 @@ fn group_mistakes_are_reported_each_once() {
     );
     assert_eq!(
         error(quote!(a >> [b, c]; c >> a)),
-        "`c` runs in the parallel group `[b, c]`, so it is named once in the whole flow; remove this `c`, or bind the node it stands for to another variable"
+        "`c` is a member of the parallel group `[b, c]` and is named again here; a group member is named once in the whole flow: remove one of the two, or bind the node it stands for to another variable"
     );
     assert_eq!(
         error(quote!([b, c] - "x" >> a)),
