@@ -292,18 +292,22 @@ impl EachAtOnce {
     }
 }
 
+/// `web` (20 ms) and `docs` (10 ms), which log the item they ran for.
+fn items() -> (Item, Item) {
+    let web = Item {
+        name: "web",
+        ms: 20,
+    };
+    let docs = Item {
+        name: "docs",
+        ms: 10,
+    };
+    (web, docs)
+}
+
 #[tokio::test(start_paused = true)]
 async fn groups_inside_batch_flows_get_the_item_as_params() {
-    let (web, docs) = (
-        Item {
-            name: "web",
-            ms: 20,
-        },
-        Item {
-            name: "docs",
-            ms: 10,
-        },
-    );
+    let (web, docs) = items();
     let each = Each.over(flow! { [web, docs] });
     let mut log = Log::default();
     let started = Instant::now();
@@ -314,16 +318,7 @@ async fn groups_inside_batch_flows_get_the_item_as_params() {
         ["docs 1", "web 1", "docs 2", "web 2", "docs 3", "web 3"]
     );
 
-    let (web, docs) = (
-        Item {
-            name: "web",
-            ms: 20,
-        },
-        Item {
-            name: "docs",
-            ms: 10,
-        },
-    );
+    let (web, docs) = items();
     let at_once = EachAtOnce.over(flow! { [web, docs] });
     let mut log = Log::default();
     let started = Instant::now();
@@ -436,16 +431,7 @@ async fn a_streamed_group_shows_each_member_under_its_own_path() {
     );
 
     // Inside a batch flow's runs, the members keep the run's item.
-    let (web, docs) = (
-        Item {
-            name: "web",
-            ms: 20,
-        },
-        Item {
-            name: "docs",
-            ms: 10,
-        },
-    );
+    let (web, docs) = items();
     let each = EachAtOnce.over(flow! { [web, docs] });
     let mut log = Log::default();
     let events: Vec<String> = each
