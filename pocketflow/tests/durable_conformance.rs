@@ -46,6 +46,9 @@ impl Checkpoints for NotAtomic {
     async fn items(&self, run_id: &str, version: u64) -> Result<Vec<(u64, String)>> {
         self.0.items(run_id, version).await
     }
+    async fn checkpoint_at(&self, run_id: &str, step: u64) -> Result<Option<Checkpoint>> {
+        self.0.checkpoint_at(run_id, step).await
+    }
 }
 
 #[tokio::test]
@@ -102,6 +105,9 @@ impl Checkpoints for UnfencedUpdate {
     }
     async fn items(&self, run_id: &str, version: u64) -> Result<Vec<(u64, String)>> {
         self.0.items(run_id, version).await
+    }
+    async fn checkpoint_at(&self, run_id: &str, step: u64) -> Result<Option<Checkpoint>> {
+        self.0.checkpoint_at(run_id, step).await
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use pocketflow::durable::{Checkpoints, Outcome, Postgres, Sqlite, Status};
+use pocketflow::durable::{Checkpoints, DurableErrorKind, Outcome, Postgres, Sqlite, Status};
 use pocketflow::prelude::*;
 use pocketflow::{ErrorKind, Interrupt};
 use serde::{Deserialize, Serialize};
@@ -144,8 +144,18 @@ async fn a_file_of_schema_1_is_migrated_and_its_runs_go_on() {
     let history = db.history("measuring").await.unwrap();
     let steps: Vec<u64> = history.iter().map(|entry| entry.step).collect();
     assert_eq!(steps, [0, 1, 2, 3, 4]);
+    // Steps saved since the migration keep their store; those saved before cannot be read.
+    let measuring = review.durable(&db, "measuring");
+    let last: Doc = measuring.store_at(4).await.unwrap();
+    assert_eq!(last.lengths, [5, 2, 4]);
+    let before = measuring.store_at::<Doc>(1).await.unwrap_err();
+    assert_eq!(before.durable_kind(), Some(DurableErrorKind::NotFound));
+    assert!(
+        before.to_string().contains("saved before history kept"),
+        "{before}"
+    );
     drop(db);
-    assert_eq!(user_version(&path), 2);
+    assert_eq!(user_version(&path), 3);
     // Opening it again migrates nothing.
     let db = Sqlite::open(&path).await.unwrap();
     assert_eq!(db.list().await.unwrap().len(), 3);
@@ -168,7 +178,7 @@ async fn a_file_of_a_newer_schema_is_refused_unchanged() {
     let message = error.to_string();
     assert!(
         message
-            .contains("written by a newer pocketflow (schema version 7; this one reads up to 2)"),
+            .contains("written by a newer pocketflow (schema version 7; this one reads up to 3)"),
         "{message}"
     );
     assert_eq!(user_version(&path), 7);
@@ -256,7 +266,7 @@ async fn postgres_of_schema_1_is_migrated_and_a_newer_one_refused() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     sqlx::query("UPDATE pocketflow_schema SET version = 9")
         .execute(&pool)
         .await
@@ -265,7 +275,7 @@ async fn postgres_of_schema_1_is_migrated_and_a_newer_one_refused() {
     assert!(
         error
             .to_string()
-            .contains("newer pocketflow (schema version 9; this one reads up to 2)"),
+            .contains("newer pocketflow (schema version 9; this one reads up to 3)"),
         "{error}"
     );
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))

@@ -305,4 +305,82 @@ pub trait Checkpoints: Send + Sync {
         run_id: &str,
         version: u64,
     ) -> impl Future<Output = Result<Vec<(u64, String)>>> + Send;
+
+    /// The checkpoint that committed step `step` of `run_id` (the first in its history with
+    /// that step), store and position as they were then, or `None` when the run never
+    /// committed that step. Its `version` is 0 and its `message` none: history keeps neither.
+    /// What [`DurableRun::store_at`](super::DurableRun::store_at) and
+    /// [`DurableRun::fork`](super::DurableRun::fork) read.
+    ///
+    /// The default is an error: a backend that keeps no past checkpoints cannot travel back.
+    ///
+    /// ```
+    /// # use pocketflow::durable::{Checkpoint, Checkpoints, Memory, Status};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let db = Memory::new();
+    /// let mut checkpoint = Checkpoint {
+    ///     status: Status::Running, step: 1, version: 1, position: "[1]".into(), store: "1".into(),
+    ///     shape: "s".into(), node: Some("a".into()), action: Some("default".into()), message: None,
+    /// };
+    /// db.save("run-1", &checkpoint).await.unwrap();
+    /// (checkpoint.step, checkpoint.version, checkpoint.store) = (2, 2, "2".into());
+    /// db.save("run-1", &checkpoint).await.unwrap();
+    /// let first = db.checkpoint_at("run-1", 1).await.unwrap().unwrap();
+    /// assert_eq!((first.store.as_str(), first.position.as_str()), ("1", "[1]"));
+    /// assert!(db.checkpoint_at("run-1", 3).await.unwrap().is_none());
+    /// # });
+    /// ```
+    fn checkpoint_at(
+        &self,
+        run_id: &str,
+        step: u64,
+    ) -> impl Future<Output = Result<Option<Checkpoint>>> + Send {
+        let _ = step;
+        let problem = format!("this backend keeps no past checkpoints of `{run_id}` to read");
+        std::future::ready(Err(crate::error::Error::durable(problem.into())))
+    }
+
+    /// Removes `run_id` with its history and journal, in one transaction; returns whether
+    /// there was such a run. A process still running it fails at its next commit, with
+    /// [`NotFound`](crate::DurableErrorKind::NotFound) or
+    /// [`Conflict`](crate::DurableErrorKind::Conflict).
+    ///
+    /// The default is an error: a backend that cannot delete keeps everything.
+    fn delete(&self, run_id: &str) -> impl Future<Output = Result<bool>> + Send {
+        let problem = format!("this backend cannot delete run `{run_id}`");
+        std::future::ready(Err(crate::error::Error::durable(problem.into())))
+    }
+
+    /// Removes every run that is [finished](Status::Finished) or [failed](Status::Failed) and
+    /// was last updated before `before`, each with its history and journal, in one
+    /// transaction; returns how many. Running and interrupted runs are kept, however old: a
+    /// person may still answer.
+    ///
+    /// ```
+    /// # use pocketflow::durable::{Checkpoint, Checkpoints, Memory, Status};
+    /// # use std::time::{Duration, SystemTime};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let db = Memory::new();
+    /// let mut checkpoint = Checkpoint {
+    ///     status: Status::Finished, step: 1, version: 1, position: "[]".into(), store: "1".into(),
+    ///     shape: "s".into(), node: Some("a".into()), action: Some("default".into()), message: None,
+    /// };
+    /// db.save("done", &checkpoint).await.unwrap();
+    /// checkpoint.status = Status::Interrupted;
+    /// db.save("waiting", &checkpoint).await.unwrap();
+    /// let later = SystemTime::now() + Duration::from_secs(1);
+    /// assert_eq!(db.prune(later).await.unwrap(), 1);
+    /// assert!(db.load("done").await.unwrap().is_none());
+    /// assert!(db.load("waiting").await.unwrap().is_some());
+    /// assert!(db.delete("waiting").await.unwrap());
+    /// assert!(!db.delete("waiting").await.unwrap());
+    /// # });
+    /// ```
+    ///
+    /// The default is an error, as [`delete`](Self::delete)'s.
+    fn prune(&self, before: SystemTime) -> impl Future<Output = Result<u64>> + Send {
+        let _ = before;
+        let problem = "this backend cannot delete runs, so it cannot prune them";
+        std::future::ready(Err(crate::error::Error::durable(problem.into())))
+    }
 }

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use super::checkpoints::{Checkpoint, Checkpoints, HistoryEntry, RunInfo};
+use super::checkpoints::{Checkpoint, Checkpoints, HistoryEntry, RunInfo, Status};
 use crate::error::{DurableErrorKind, Error, Result};
 
 /// A [`Checkpoints`] backend in memory: runs survive an interrupt and a dropped run future, not
@@ -28,7 +28,8 @@ pub struct Memory {
 struct Run {
     current: Checkpoint,
     updated: SystemTime,
-    history: Vec<HistoryEntry>,
+    /// Every checkpoint saved, whole (for time travel), with its time.
+    history: Vec<(Checkpoint, SystemTime)>,
     /// The journal of the run's current version: any write of the run clears it.
     items: BTreeMap<u64, String>,
 }
@@ -56,13 +57,7 @@ impl Memory {
         refused: impl FnOnce(Option<u64>) -> bool,
     ) -> bool {
         let now = SystemTime::now();
-        let entry = HistoryEntry {
-            step: checkpoint.step,
-            status: checkpoint.status,
-            node: checkpoint.node.clone(),
-            action: checkpoint.action.clone(),
-            time: now,
-        };
+        let entry = (checkpoint.clone(), now);
         let mut runs = self.runs();
         if refused(runs.get(run_id).map(|run| run.current.version)) {
             return false;
@@ -195,10 +190,44 @@ impl Checkpoints for Memory {
     }
 
     async fn history(&self, run_id: &str) -> Result<Vec<HistoryEntry>> {
-        Ok(self
-            .runs()
-            .get(run_id)
-            .map(|run| run.history.clone())
-            .unwrap_or_default())
+        let runs = self.runs();
+        let Some(run) = runs.get(run_id) else {
+            return Ok(Vec::new());
+        };
+        let entry = |(checkpoint, time): &(Checkpoint, SystemTime)| HistoryEntry {
+            step: checkpoint.step,
+            status: checkpoint.status,
+            node: checkpoint.node.clone(),
+            action: checkpoint.action.clone(),
+            time: *time,
+        };
+        Ok(run.history.iter().map(entry).collect())
+    }
+
+    async fn checkpoint_at(&self, run_id: &str, step: u64) -> Result<Option<Checkpoint>> {
+        let runs = self.runs();
+        let found = runs.get(run_id).and_then(|run| {
+            let (checkpoint, _) = run.history.iter().find(|(saved, _)| saved.step == step)?;
+            Some(Checkpoint {
+                version: 0,
+                message: None,
+                ..checkpoint.clone()
+            })
+        });
+        Ok(found)
+    }
+
+    async fn delete(&self, run_id: &str) -> Result<bool> {
+        Ok(self.runs().remove(run_id).is_some())
+    }
+
+    async fn prune(&self, before: SystemTime) -> Result<u64> {
+        let mut runs = self.runs();
+        let count = runs.len();
+        runs.retain(|_, run| {
+            let ended = matches!(run.current.status, Status::Finished | Status::Failed);
+            !(ended && run.updated < before)
+        });
+        Ok((count - runs.len()) as u64)
     }
 }

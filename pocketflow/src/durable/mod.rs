@@ -24,6 +24,7 @@ mod run;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod travel;
 
 pub use self::checkpoints::{Checkpoint, Checkpoints, HistoryEntry, RunInfo, Status};
 pub use self::memory::Memory;

@@ -1,5 +1,7 @@
 //! Durable runs in PostgreSQL: for many processes, on many machines, sharing their runs.
 
+mod retention;
+
 use std::future::Future;
 
 use sqlx::Row;
@@ -63,7 +65,7 @@ const SCHEMA_LOCK: i64 = 0x706f_636b_6574_666c; // "pocketfl"
 
 /// The schema version this program writes, kept in the one row of table `pocketflow_schema`;
 /// a database without that table has schema 1 (the first release's tables) or none at all.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// Schema 1: the tables of the first release.
 const SCHEMA_1: &str = "
@@ -105,12 +107,20 @@ CREATE INDEX IF NOT EXISTS runs_updated_at ON runs (updated_at);
 /// `MIGRATIONS[i]` takes a database from schema `i + 1` to `i + 2`, as the SQLite backend's do.
 ///
 /// 2: runs and journal rows carry the run's version (see `Checkpoint::version`).
-const MIGRATIONS: [&str; 1] = ["
+/// 3: history rows keep the checkpoint's position, store and shape (time travel).
+const MIGRATIONS: [&str; 2] = [
+    "
 ALTER TABLE runs ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
 UPDATE runs SET version = step + 1;
 ALTER TABLE items ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
 UPDATE items SET version = coalesce((SELECT version FROM runs WHERE runs.id = items.run_id), 0);
-"];
+",
+    "
+ALTER TABLE history ADD COLUMN position TEXT;
+ALTER TABLE history ADD COLUMN store JSON;
+ALTER TABLE history ADD COLUMN shape TEXT;
+",
+];
 
 /// Why the schema could not be made ready.
 enum Refused {
@@ -400,8 +410,9 @@ impl Postgres {
                 return Ok(false);
             }
             sqlx::query(
-                "INSERT INTO history (run_id, step, status, node, action, at) \
-                 SELECT id, step, status, node, action, updated_at FROM runs WHERE id = $1",
+                "INSERT INTO history (run_id, step, status, node, action, at, position, store, \
+                 shape) SELECT id, step, status, node, action, updated_at, position, store, \
+                 shape FROM runs WHERE id = $1",
             )
             .bind(run_id)
             .execute(&mut *tx)
@@ -675,6 +686,18 @@ impl Checkpoints for Postgres {
         .into_iter()
         .map(|row| sql::history_entry(run_id, row))
         .collect()
+    }
+
+    async fn checkpoint_at(&self, run_id: &str, step: u64) -> Result<Option<Checkpoint>> {
+        retention::checkpoint_at(&self.pool, run_id, step).await
+    }
+
+    async fn delete(&self, run_id: &str) -> Result<bool> {
+        retention::delete(&self.pool, run_id).await
+    }
+
+    async fn prune(&self, before: std::time::SystemTime) -> Result<u64> {
+        retention::prune(&self.pool, before).await
     }
 }
 

@@ -89,7 +89,7 @@ impl Interruption {
 /// ```
 pub struct DurableRun<'a, N: ?Sized, C> {
     node: &'a N,
-    checkpoints: &'a C,
+    pub(crate) checkpoints: &'a C,
     id: String,
 }
 
@@ -105,6 +105,11 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
     /// The run id.
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The same flow and backend, and settings, for run `id`.
+    pub(crate) fn with_id(&self, id: String) -> DurableRun<'a, N, C> {
+        DurableRun { id, ..*self }
     }
 
     /// Runs with `()` params: from the start when the id has no checkpoint (on `shared` as
@@ -414,7 +419,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
 }
 
 /// The saved store of run `id` as an `S`.
-fn read_store<S: DeserializeOwned>(id: &str, store: &str) -> Result<S> {
+pub(crate) fn read_store<S: DeserializeOwned>(id: &str, store: &str) -> Result<S> {
     json::decode(
         store,
         &format!("the saved store of run `{id}`"),

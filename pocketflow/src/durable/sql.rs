@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::checkpoints::{HistoryEntry, RunInfo, Status};
+use super::checkpoints::{Checkpoint, HistoryEntry, RunInfo, Status};
 use crate::error::{BoxError, DurableErrorKind, Error};
 
 /// A database error with what the backend was doing: `saving run `x`: <the driver's message>`.
@@ -161,5 +161,37 @@ pub(crate) fn history_entry(
         node,
         action,
         time: time_from_micros(micros),
+    })
+}
+
+/// A past checkpoint of `run_id` at `step` from its history row: an error when the row was
+/// written before history kept stores (its position, store or shape missing).
+pub(crate) fn past_checkpoint(
+    run_id: &str,
+    step: u64,
+    stored_status: &str,
+    (position, store, shape): (Option<String>, Option<String>, Option<String>),
+    node: Option<String>,
+    action: Option<String>,
+) -> Result<Checkpoint, Error> {
+    let (Some(position), Some(store), Some(shape)) = (position, store, shape) else {
+        return Err(Error::durable_with(
+            DurableErrorKind::NotFound,
+            format!(
+                "step {step} of run `{run_id}` was saved before history kept each step's store; only steps saved since can be read or forked from"
+            )
+            .into(),
+        ));
+    };
+    Ok(Checkpoint {
+        status: status(run_id, stored_status)?,
+        step,
+        version: 0,
+        position,
+        store,
+        shape,
+        node,
+        action,
+        message: None,
     })
 }

@@ -100,8 +100,12 @@ fn counts(run_id: &str, checkpoint: &Checkpoint) -> Result<queries::Counts> {
 }
 
 fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
+    millis(SystemTime::now())
+}
+
+/// `time` as `updated_at` holds it: milliseconds since the epoch.
+fn millis(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
@@ -441,5 +445,49 @@ impl Checkpoints for Sqlite {
             .into_iter()
             .map(|row| sql::history_entry(run_id, row))
             .collect()
+    }
+
+    async fn checkpoint_at(&self, run_id: &str, step: u64) -> Result<Option<Checkpoint>> {
+        let at = sql::step_to_db(run_id, step)?;
+        let id = run_id.to_owned();
+        let row = self
+            .db
+            .read_on_thread(move |conn| queries::checkpoint_at(conn, &id, at))
+            .await
+            .map_err(self.failed(format_args!("reading step {step} of `{run_id}`")))?;
+        let Some((status, position, store, shape, node, action)) = row else {
+            return Ok(None);
+        };
+        sql::past_checkpoint(
+            run_id,
+            step,
+            &status,
+            (position, store, shape),
+            node,
+            action,
+        )
+        .map(Some)
+    }
+
+    async fn delete(&self, run_id: &str) -> Result<bool> {
+        let id = run_id.to_owned();
+        self.db
+            .write(
+                |conn| queries::delete(conn, run_id),
+                || move |conn: &rusqlite::Connection| queries::delete(conn, &id),
+            )
+            .await
+            .map_err(self.failed(format_args!("deleting run `{run_id}`")))
+    }
+
+    async fn prune(&self, before: SystemTime) -> Result<u64> {
+        let before = millis(before);
+        self.db
+            .write(
+                |conn| queries::prune(conn, before),
+                || move |conn: &rusqlite::Connection| queries::prune(conn, before),
+            )
+            .await
+            .map_err(self.failed("pruning runs"))
     }
 }

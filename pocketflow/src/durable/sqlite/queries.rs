@@ -261,3 +261,73 @@ pub(super) fn items(
     })?
     .collect()
 }
+
+/// A past checkpoint as `history` keeps it: status, then position, store and shape (none in
+/// rows written before schema 3), node and action.
+pub(super) type PastRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The first history row of `run_id` at `step`.
+pub(super) fn checkpoint_at(
+    conn: &Connection,
+    run_id: &str,
+    step: i64,
+) -> rusqlite::Result<Option<PastRow>> {
+    conn.prepare_cached(
+        "SELECT status, position, store, shape, node, action FROM history \
+         WHERE run_id = ?1 AND step = ?2 ORDER BY id LIMIT 1",
+    )?
+    .query_row(params![run_id, step], |row| {
+        Ok((
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            row.get(4)?,
+            row.get(5)?,
+        ))
+    })
+    .optional()
+}
+
+/// Removes the rows of `run_id` from every table, in the transaction `conn` is in; returns
+/// whether it had a run row.
+fn delete_rows(conn: &Connection, run_id: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("DELETE FROM items WHERE run_id = ?1")?
+        .execute([run_id])?;
+    conn.prepare_cached("DELETE FROM history WHERE run_id = ?1")?
+        .execute([run_id])?;
+    let runs = conn
+        .prepare_cached("DELETE FROM runs WHERE id = ?1")?
+        .execute([run_id])?;
+    Ok(runs > 0)
+}
+
+/// A run and everything kept for it, in one transaction.
+pub(super) fn delete(conn: &Connection, run_id: &str) -> rusqlite::Result<bool> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let found = delete_rows(&tx, run_id)?;
+    tx.commit().map(|()| found)
+}
+
+/// Every finished or failed run last updated before `before` (milliseconds since the epoch,
+/// as `updated_at`), in one transaction; returns how many.
+pub(super) fn prune(conn: &Connection, before: i64) -> rusqlite::Result<u64> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let ids = tx
+        .prepare_cached(
+            "SELECT id FROM runs WHERE status IN ('finished', 'failed') AND updated_at < ?1",
+        )?
+        .query_map([before], |row| row.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    for id in &ids {
+        delete_rows(&tx, id)?;
+    }
+    tx.commit().map(|()| ids.len() as u64)
+}

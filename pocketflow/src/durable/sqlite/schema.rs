@@ -14,7 +14,7 @@ pub(super) const WAIT: Duration = Duration::from_secs(5);
 
 /// The schema version this program writes, kept in the file's `PRAGMA user_version`: 0 is a
 /// new file, or one written before versions were kept (schema 1, whose tables it then has).
-pub(super) const SCHEMA_VERSION: i64 = 2;
+pub(super) const SCHEMA_VERSION: i64 = 3;
 
 /// Schema 1: the tables of the first release.
 ///
@@ -79,12 +79,36 @@ END;
 /// process commits only over the version it loaded, and reads only its own version's journal.
 /// A run's rows so far get the version `step + 1` (what the runtime would have given them), its
 /// journal rows the run's.
-const MIGRATIONS: [&str; 1] = ["
+///
+/// 3: history rows keep the checkpoint's position, store and shape, so that any past step can
+/// be read and forked from (rows written before have none: those steps cannot).
+const MIGRATIONS: [&str; 2] = [
+    "
 ALTER TABLE runs ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 UPDATE runs SET version = step + 1;
 ALTER TABLE items ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 UPDATE items SET version = coalesce((SELECT version FROM runs WHERE runs.id = items.run_id), 0);
-"];
+",
+    "
+ALTER TABLE history ADD COLUMN position TEXT;
+ALTER TABLE history ADD COLUMN store TEXT;
+ALTER TABLE history ADD COLUMN shape TEXT;
+DROP TRIGGER IF EXISTS runs_history_insert;
+DROP TRIGGER IF EXISTS runs_history_update;
+CREATE TRIGGER runs_history_insert AFTER INSERT ON runs BEGIN
+    INSERT INTO history (run_id, step, status, node, action, at, position, store, shape)
+    VALUES (NEW.id, NEW.step, NEW.status, NEW.node, NEW.action, NEW.updated_at, NEW.position,
+            NEW.store, NEW.shape);
+    DELETE FROM items WHERE run_id = NEW.id;
+END;
+CREATE TRIGGER runs_history_update AFTER UPDATE OF step ON runs BEGIN
+    INSERT INTO history (run_id, step, status, node, action, at, position, store, shape)
+    VALUES (NEW.id, NEW.step, NEW.status, NEW.node, NEW.action, NEW.updated_at, NEW.position,
+            NEW.store, NEW.shape);
+    DELETE FROM items WHERE run_id = NEW.id;
+END;
+",
+];
 
 /// Why a file could not be opened as a pocketflow database.
 pub(super) enum Refused {

@@ -249,4 +249,17 @@ impl<C: Checkpoints> Checkpoints for Faulty<'_, C> {
     async fn items(&self, run_id: &str, version: u64) -> Result<Vec<(u64, String)>> {
         self.call(run_id, self.inner.items(run_id, version)).await
     }
+
+    async fn checkpoint_at(&self, run_id: &str, step: u64) -> Result<Option<Checkpoint>> {
+        self.call(run_id, self.inner.checkpoint_at(run_id, step))
+            .await
+    }
+
+    async fn delete(&self, run_id: &str) -> Result<bool> {
+        self.call(run_id, self.inner.delete(run_id)).await
+    }
+
+    async fn prune(&self, before: std::time::SystemTime) -> Result<u64> {
+        self.call("", self.inner.prune(before)).await
+    }
 }

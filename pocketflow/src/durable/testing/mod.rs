@@ -139,6 +139,30 @@ pub async fn check<C: Checkpoints>(backend: &C) -> Result<Report, Failure> {
             .await
             .map_err(|problem| failure(None, 0, problem))?;
         report.shapes += 1;
+        // Time travel: a fork from each step the clean run committed ends as the clean run did.
+        let steps: std::collections::BTreeSet<u64> = backend
+            .history(&id)
+            .await
+            .map_err(|error| failure(None, 0, format!("reading the history: {error}")))?
+            .into_iter()
+            .map(|entry| entry.step)
+            .collect();
+        for step in steps {
+            let fork = format!("{id}-fork-{step}");
+            let log = async {
+                shapes::fork(shape, backend, &id, step, &fork)
+                    .await
+                    .map_err(|error| format!("forking at step {step}: {error}"))?;
+                finish(shape, backend, &fork).await?;
+                saved(shape, backend, &fork).await
+            }
+            .await
+            .map_err(|problem| failure(None, 0, format!("the fork at step {step}: {problem}")))?;
+            report.cases += 1;
+            compare(&expected, &log, ordered, false).map_err(|problem| {
+                failure(None, 0, format!("the fork at step {step}: {problem}"))
+            })?;
+        }
         for call in 1..=clean.calls() {
             for fault in Fault::ALL {
                 let id = format!("{prefix}-{shape}-{fault}-{call}");

@@ -150,50 +150,84 @@ pub(super) async fn run<C: Checkpoints>(
     id: &str,
     log: &mut Log,
 ) -> Result<Outcome> {
+    match on(shape, db, id, Op::Run(log)).await? {
+        Some(outcome) => Ok(outcome),
+        None => Err(crate::error::Error::durable(
+            "a run ended with no outcome".into(),
+        )),
+    }
+}
+
+/// Forks run `id` of `shape` at `step` into `new_id`.
+pub(super) async fn fork<C: Checkpoints>(
+    shape: &str,
+    db: &C,
+    id: &str,
+    step: u64,
+    new_id: &str,
+) -> Result<()> {
+    on(shape, db, id, Op::Fork(step, new_id)).await.map(drop)
+}
+
+/// What to do with a shape's durable run.
+enum Op<'o> {
+    Run(&'o mut Log),
+    Fork(u64, &'o str),
+}
+
+/// Builds `shape`'s flow and does `op` with its run `id` on `db`.
+async fn on<C: Checkpoints>(shape: &str, db: &C, id: &str, op: Op<'_>) -> Result<Option<Outcome>> {
+    macro_rules! apply {
+        ($flow:expr) => {{
+            let flow = $flow;
+            let run = flow.durable(db, id);
+            match op {
+                Op::Run(log) => run.run(log).await.map(Some),
+                Op::Fork(step, new_id) => run.fork(step, new_id).await.map(|_| None),
+            }
+        }};
+    }
     match shape {
         "chain" => {
             let (a, b, c) = (Step("a"), Step("b"), Step("c"));
-            flow! { a >> b >> c }.durable(db, id).run(log).await
+            apply!(flow! { a >> b >> c })
         }
         "nested" => {
             let (b, c) = (Step("b"), Step("c"));
             let inner = flow! { b >> c };
             let (a, d) = (Step("a"), Step("d"));
-            flow! { a >> inner >> d }.durable(db, id).run(log).await
+            apply!(flow! { a >> inner >> d })
         }
         "batch" => {
             let (a, squares, b) = (Step("a"), Squares, Step("b"));
-            flow! { a >> squares >> b }.durable(db, id).run(log).await
+            apply!(flow! { a >> squares >> b })
         }
         "parallel_batch" => {
             let (a, cubes, b) = (Step("a"), Cubes, Step("b"));
-            flow! { a >> cubes >> b }.durable(db, id).run(log).await
+            apply!(flow! { a >> cubes >> b })
         }
         "batch_flow" => {
             let (x, y) = (DocStep("x"), DocStep("y"));
             let docs = Docs.over(flow! { x >> y });
             let (a, b) = (Step("a"), Step("b"));
-            flow! { a >> docs >> b }.durable(db, id).run(log).await
+            apply!(flow! { a >> docs >> b })
         }
         "parallel_flow" => {
             let (x, y) = (DocStep("x"), DocStep("y"));
             let docs = DocsAtOnce.over(flow! { x >> y });
             let (a, b) = (Step("a"), Step("b"));
-            flow! { a >> docs >> b }.durable(db, id).run(log).await
+            apply!(flow! { a >> docs >> b })
         }
         "group" => {
             // A member that is a flow, so that a run can stop with it between its steps.
             let (x, y) = (Step("x"), Step("y"));
             let inner = flow! { x >> y };
             let (a, z, b) = (Step("a"), Step("z"), Step("b"));
-            flow! { a >> [inner, z] >> b }
-                .durable(db, id)
-                .run(log)
-                .await
+            apply!(flow! { a >> [inner, z] >> b })
         }
         _ => {
             let (a, ask, b) = (Step("a"), Ask, Step("b"));
-            flow! { a >> ask >> b }.durable(db, id).run(log).await
+            apply!(flow! { a >> ask >> b })
         }
     }
 }
