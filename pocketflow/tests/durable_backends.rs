@@ -55,6 +55,76 @@ async fn conformance<C: Checkpoints>(a: &C, b: &C) {
     item_journal(a, b).await;
     journal_fenced_by_version(a, b).await;
     racing_conditional_saves(a, b).await;
+    past_checkpoints(a, b).await;
+}
+
+/// Each step's checkpoint reads back whole through any handle, the first of a step when it
+/// was saved twice (an interrupt after the step); a step never committed is `None`.
+async fn past_checkpoints<C: Checkpoints>(a: &C, b: &C) {
+    let id = unique("past");
+    assert!(b.checkpoint_at(&id, 0).await.unwrap().is_none());
+    for step in 1..=3 {
+        let store = format!(r#"{{"step":{step}}}"#);
+        a.save(&id, &checkpoint(step, Status::Running, "a", &store))
+            .await
+            .unwrap();
+    }
+    let mut again = checkpoint(3, Status::Interrupted, "b", r#"{"edited":true}"#);
+    again.version = 4;
+    a.save(&id, &again).await.unwrap();
+    let second = b.checkpoint_at(&id, 2).await.unwrap().unwrap();
+    let want = Checkpoint {
+        version: 0,
+        ..checkpoint(2, Status::Running, "a", r#"{"step":2}"#)
+    };
+    assert_eq!(second, want);
+    let third = b.checkpoint_at(&id, 3).await.unwrap().unwrap();
+    assert_eq!(
+        (third.status, third.store.as_str()),
+        (Status::Running, r#"{"step":3}"#)
+    );
+    assert!(a.checkpoint_at(&id, 4).await.unwrap().is_none());
+}
+
+/// `delete` removes a run with its history and journal; `prune` removes finished and failed
+/// runs last updated before its time, and only those. `db` holds no other runs.
+async fn retention<C: Checkpoints>(db: &C) {
+    let save = |id: &'static str, status| async move {
+        db.save(id, &checkpoint(1, status, "a", "{}"))
+            .await
+            .unwrap();
+    };
+    save("finished-old", Status::Finished).await;
+    save("failed-old", Status::Failed).await;
+    save("waiting-old", Status::Interrupted).await;
+    save("running-old", Status::Running).await;
+    assert!(db.save_item("running-old", 1, 1, "1").await.unwrap());
+    tick().await;
+    let cut = SystemTime::now();
+    tick().await;
+    save("finished-new", Status::Finished).await;
+    assert_eq!(db.prune(cut).await.unwrap(), 2);
+    let mut left: Vec<String> = db
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|run| run.id)
+        .collect();
+    left.sort();
+    assert_eq!(left, ["finished-new", "running-old", "waiting-old"]);
+    assert!(db.history("finished-old").await.unwrap().is_empty());
+    assert!(db.checkpoint_at("failed-old", 1).await.unwrap().is_none());
+    assert_eq!(db.prune(cut).await.unwrap(), 0);
+
+    assert!(db.delete("running-old").await.unwrap());
+    assert!(db.load("running-old").await.unwrap().is_none());
+    assert!(db.history("running-old").await.unwrap().is_empty());
+    assert!(db.items("running-old", 1).await.unwrap().is_empty());
+    assert!(!db.delete("running-old").await.unwrap());
+    // A new run of a deleted id starts clean.
+    save("running-old", Status::Running).await;
+    assert_eq!(db.history("running-old").await.unwrap().len(), 1);
 }
 
 /// Two handles race to commit each step of one run with `save_after`: exactly one of them
@@ -432,6 +502,7 @@ async fn bump<C: Checkpoints>(db: &C, id: &str, times: u32) {
 async fn memory_conformance() {
     let db = Memory::new();
     conformance(&db, &db.clone()).await;
+    retention(&Memory::new()).await;
 }
 
 #[cfg(feature = "sqlite")]
@@ -443,7 +514,7 @@ mod sqlite {
     use pocketflow::durable::{Checkpoints, Durability, Sqlite, Status};
     use rusqlite::Connection;
 
-    use super::{checkpoint, conformance, unique};
+    use super::{checkpoint, conformance, retention, unique};
 
     /// A database file path that is removed (with its WAL files) when dropped.
     struct TempDb(PathBuf);
@@ -482,6 +553,7 @@ mod sqlite {
     async fn sqlite_in_memory_conformance() {
         let db = Sqlite::in_memory().await.unwrap();
         conformance(&db, &db.clone()).await;
+        retention(&Sqlite::in_memory().await.unwrap()).await;
     }
 
     #[tokio::test]
@@ -658,7 +730,7 @@ mod postgres {
     use pocketflow::durable::{Checkpoints, Postgres};
     use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-    use super::{conformance, unique};
+    use super::{conformance, retention, unique};
 
     /// The database of `PG_URL`; `None` (skip) when unset, a failure when `CI` is set too.
     fn pg_url() -> Option<String> {
@@ -714,6 +786,14 @@ mod postgres {
         let a = Postgres::connect(&url).await.unwrap();
         let b = Postgres::connect(&url).await.unwrap();
         conformance(&a, &b).await;
+        // Pruning needs a database of its own: it would take other tests' finished runs.
+        let schema = new_schema(&url).await;
+        let own = Postgres::from_pool(pool_in(&url, &schema).await)
+            .await
+            .unwrap();
+        retention(&own).await;
+        drop(own);
+        drop_schema(&url, &schema).await;
     }
 
     /// Processes connecting at once to a database without the tables: one creates them, the
