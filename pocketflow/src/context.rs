@@ -9,7 +9,7 @@
 //! ```text
 //! Run::run ── Plain ──────────────┐
 //! DurableRun::run ── &mut Journal ─┤── Node::run_in(store, params, cx)
-//! Configured ── Overriding<cx> ────┘       flows: cx.enter / cx.at / cx.note / cx.commit
+//! Configured ── Overriding<cx> ────┘       flows: cx.enter(steps) / cx.at / cx.note / cx.commit
 //!                                          batch flows: cx.enter_batch / cx.batch_items /
 //!                                            cx.at_item / cx.batch_runs / cx.leave_batch
 //! ```
@@ -56,11 +56,13 @@ pub trait RunContext<S>: Send + Sized {
         None
     }
 
-    /// A flow starts: its depth in the run, and the step it resumes at, if the run resumes
-    /// inside it.
+    /// A flow whose steps are named `steps` (by index; none: a level of runs by index, a
+    /// group's) starts: its depth in the run, and the step it resumes at, if the run resumes
+    /// inside it. An error when the saved step is not one of `steps` (a flow that changed).
     #[inline(always)]
-    fn enter(&mut self) -> (usize, Option<u32>) {
-        (0, None)
+    fn enter(&mut self, steps: &'static [&'static str]) -> Result<(usize, Option<u32>)> {
+        let _ = steps;
+        Ok((0, None))
     }
 
     /// The flow at `depth` runs its step `index`, named `name`.
@@ -335,8 +337,8 @@ impl<S, C: RunContext<S>> RunContext<S> for Overriding<'_, C> {
     }
 
     #[inline(always)]
-    fn enter(&mut self) -> (usize, Option<u32>) {
-        self.inner.enter()
+    fn enter(&mut self, steps: &'static [&'static str]) -> Result<(usize, Option<u32>)> {
+        self.inner.enter(steps)
     }
 
     #[inline(always)]

@@ -541,7 +541,7 @@ mod durable {
         // The group is step 1; draft (run 1) is done, review (run 0) waits at its step 1.
         assert_eq!(
             saved.position,
-            r#"{"path":[1,0],"batches":[{"depth":1,"items":[0,1],"runs":{"done":[1],"at":[[0,[0,1]]]}}]}"#
+            r#"{"path":[1,0],"names":["[review, draft]",""],"batches":[{"depth":1,"items":[0,1],"runs":{"done":[1],"at":[[0,{"path":[0,1],"names":["review","ask"]}]]}}]}"#
         );
 
         run.update(|doc: &mut Doc| doc.approved = true)

@@ -132,7 +132,7 @@ async fn an_interrupt_inside_a_batch_flow_resumes_at_that_item_and_step() {
     // The outer step, the item, the step inside the item's sub-flow; then the items.
     assert_eq!(
         saved.position,
-        r#"{"path":[1,1,1],"batches":[{"depth":1,"items":["a","b","c"]}]}"#
+        r#"{"path":[1,1,1],"names":["docs","","check"],"batches":[{"depth":1,"items":["a","b","c"]}]}"#
     );
     let stopped: Log = serde_json::from_str(&saved.store).unwrap();
     assert_eq!(stopped.posts, ALL_POSTS[..4]);
@@ -297,7 +297,7 @@ async fn an_interrupt_inside_a_parallel_batch_flow_keeps_every_run_at_its_place(
     // a is done, b waits at check (step 1 of its sub-flow); c and d had not started.
     assert_eq!(
         saved.position,
-        r#"{"path":[1,0],"batches":[{"depth":1,"items":["a","b","c","d"],"runs":{"done":[0],"at":[[1,[1]]]}}]}"#
+        r#"{"path":[1,0],"names":["docs",""],"batches":[{"depth":1,"items":["a","b","c","d"],"runs":{"done":[0],"at":[[1,{"path":[1],"names":["check"]}]]}}]}"#
     );
     let stopped: Log = serde_json::from_str(&saved.store).unwrap();
     assert_eq!(stopped.posts, ["first", "draft a", "check a", "draft b"]);
@@ -338,7 +338,7 @@ async fn a_run_dropped_inside_a_parallel_batch_flow_resumes_each_run_at_its_plac
     assert!(
         saved
             .position
-            .contains(r#""runs":{"done":[0,2,3],"at":[[1,[1]]]}"#),
+            .contains(r#""runs":{"done":[0,2,3],"at":[[1,{"path":[1],"names":["check"]}]]}"#),
         "{}",
         saved.position
     );

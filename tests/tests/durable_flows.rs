@@ -141,7 +141,7 @@ async fn a_run_dropped_mid_step_resumes_at_that_step() {
     let saved = db.load("dropped").await.unwrap().unwrap();
     assert_eq!(
         (saved.status, saved.step, saved.position.as_str()),
-        (Status::Running, 1, "[1]")
+        (Status::Running, 1, r#"{"path":[1],"names":["b"]}"#)
     );
 
     hang.store(false, Ordering::SeqCst);
@@ -182,7 +182,11 @@ async fn an_interrupt_inside_a_nested_flow_resumes_there_after_an_update() {
     let saved = db.load("nested").await.unwrap().unwrap();
     assert_eq!(
         (saved.status, saved.step, saved.position.as_str()),
-        (Status::Interrupted, 2, "[1,1]")
+        (
+            Status::Interrupted,
+            2,
+            r#"{"path":[1,1],"names":["inner","c"]}"#
+        )
     );
     assert_eq!(saved.message.as_deref(), Some("approve c"));
 

@@ -16,7 +16,7 @@
 //!         fn run_node(..) { Node::run_in(self, store, params, Plain) }
 //!         fn run_in<__C: RunContext<__S>>(.., mut cx: __C) { async move {
 //!             enum __Step { decide, search }
-//!             let (depth, resume) = cx.enter();           // a durable run may resume inside
+//!             let (depth, resume) = cx.enter(&["decide", "search"])?;  // a durable run may resume inside
 //!             let mut __at = match resume { Some(1) => __Step::search, _ => __Step::decide };
 //!             loop {
 //!                 __at = match __at {
@@ -75,6 +75,8 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
     // The state machine's steps: a node, or a group under its first member's name.
     let variants: Vec<&Ident> = graph.nodes.iter().map(GraphNode::variant).collect();
     let start = variants[0];
+    // The steps by index, as the durable layer resumes them by name.
+    let step_names: Vec<String> = graph.nodes.iter().map(GraphNode::text).collect();
 
     let bounds = names.iter().zip(&params).map(|(name, param)| {
         let mut bound = quote!(#param: #pf::Node<__S, __P> + #pf::Sync,);
@@ -164,7 +166,7 @@ pub(crate) fn expand(graph: &Graph) -> TokenStream {
                     enum __Step { #(#variants),* }
                     // A plain run makes none of the context's calls: its flows are the state
                     // machine alone.
-                    let (__depth, __resume) = if __C::FOLLOWS { __cx.enter() } else { (0, #pf::Option::None) };
+                    let (__depth, __resume) = if __C::FOLLOWS { __cx.enter(&[#(#step_names),*])? } else { (0, #pf::Option::None) };
                     let mut __steps = #pf::StepCounter::new(self.__max_steps);
                     let mut __at = match __resume {
                         #(#resume)*

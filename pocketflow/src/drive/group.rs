@@ -261,7 +261,8 @@ where
     ) -> Result<Action> {
         let name = self.members.name(*index as usize);
         let depth = if C::FOLLOWS {
-            let (depth, _) = cx.enter();
+            // Its level is the run's index, not a named step.
+            let (depth, _) = cx.enter(&[])?;
             cx.at(depth, *index, name);
             depth
         } else {

@@ -42,11 +42,11 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
 
     const FOLLOWS: bool = true;
 
-    fn enter(&mut self) -> (usize, Option<u32>) {
+    fn enter(&mut self, steps: &'static [&'static str]) -> Result<(usize, Option<u32>)> {
         if self.muted > 0 {
-            return (0, None);
+            return Ok((0, None));
         }
-        Journal::enter(self)
+        Journal::enter(self, steps)
     }
 
     fn at(&mut self, depth: usize, index: u32, name: &'static str) {

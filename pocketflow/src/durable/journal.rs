@@ -86,15 +86,37 @@ pub struct Step {
 }
 
 /// Where a run goes on: one step index per level of nested flows (the item, at the level of a
-/// sequential batch flow), and the batch flows on that path with their items (a resumed batch
-/// flow calls no `prep`) and, for a parallel one, where each of its runs is.
+/// sequential batch flow), the name of the step at each of those levels (empty at a level of
+/// items or of a group's runs), and the batch flows on that path with their items (a resumed
+/// batch flow calls no `prep`) and, for a parallel one, where each of its runs is.
 ///
-/// Saved as the bare path (`[2,0,1]`) outside batch flows, as
-/// `{"path":[..],"batches":[{"depth":..,"items":[..]}]}` inside.
+/// Saved as `{"path":[..],"names":[..]}`, with `"batches":[{"depth":..,"items":[..]}]` inside
+/// batch flows. Positions saved before steps were named are a bare path (`[2,0,1]`), read
+/// still: the names let a run resume in a flow of another shape (`accept_shape`), by name.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Position {
     pub(crate) path: Vec<u32>,
+    pub(crate) names: Vec<String>,
     pub(crate) batches: Vec<BatchItems>,
+}
+
+impl Position {
+    /// Keeps the first `len` levels.
+    fn truncate(&mut self, len: usize) {
+        self.path.truncate(len);
+        self.names.truncate(len);
+    }
+
+    /// Level `depth` is at step `index`, named `name`.
+    fn set(&mut self, depth: usize, index: u32, name: &str) {
+        if let Some(at) = self.path.get_mut(depth) {
+            *at = index;
+        }
+        self.names.resize(self.path.len(), String::new());
+        if let Some(named) = self.names.get_mut(depth) {
+            name.clone_into(named);
+        }
+    }
 }
 
 /// The items of a batch flow at `depth` of a position, as JSON; for a parallel batch flow,
@@ -116,38 +138,57 @@ pub(crate) struct Runs {
     pub(crate) at: Vec<(u32, Position)>,
 }
 
-#[derive(Serialize, Deserialize)]
+/// A position as saved: a bare path (as before steps were named), or the whole.
+#[derive(Deserialize)]
 #[serde(untagged)]
-enum SavedPosition<Path, Batches> {
-    Path(Path),
-    InBatches { path: Path, batches: Batches },
+enum SavedPosition {
+    Path(Vec<u32>),
+    Whole {
+        path: Vec<u32>,
+        #[serde(default)]
+        names: Vec<String>,
+        #[serde(default)]
+        batches: Vec<BatchItems>,
+    },
+}
+
+/// A position as written.
+#[derive(Serialize)]
+struct WrittenPosition<'p> {
+    path: &'p [u32],
+    names: &'p [String],
+    #[serde(skip_serializing_if = "<[BatchItems]>::is_empty")]
+    batches: &'p [BatchItems],
 }
 
 impl Serialize for Position {
     fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
-        if self.batches.is_empty() {
-            SavedPosition::<_, ()>::Path(&self.path).serialize(serializer)
-        } else {
-            SavedPosition::InBatches {
-                path: &self.path,
-                batches: &self.batches,
-            }
-            .serialize(serializer)
+        WrittenPosition {
+            path: &self.path,
+            names: &self.names,
+            batches: &self.batches,
         }
+        .serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Position {
     fn deserialize<De: serde::Deserializer<'de>>(deserializer: De) -> Result<Self, De::Error> {
-        Ok(
-            match SavedPosition::<Vec<u32>, Vec<BatchItems>>::deserialize(deserializer)? {
-                SavedPosition::Path(path) => Position {
-                    path,
-                    batches: Vec::new(),
-                },
-                SavedPosition::InBatches { path, batches } => Position { path, batches },
+        Ok(match SavedPosition::deserialize(deserializer)? {
+            SavedPosition::Path(path) => Position {
+                path,
+                ..Position::default()
             },
-        )
+            SavedPosition::Whole {
+                path,
+                names,
+                batches,
+            } => Position {
+                path,
+                names,
+                batches,
+            },
+        })
     }
 }
 
@@ -166,6 +207,11 @@ pub struct Journal<'j, S> {
     at: Position,
     /// The variable name of each step on the path (none at a batch flow's level).
     names: Vec<&'static str>,
+    /// The steps of the flow at each level, by index (none at a level of items or runs).
+    steps: Vec<&'static [&'static str]>,
+    /// Whether the run resumes in a flow of another shape than it was saved by: each level
+    /// then resumes at its saved step's name, not its index.
+    pub(crate) by_name: bool,
     /// The step the next checkpoint commits.
     step: Option<Step>,
     /// Where the runs of the parallel batch flow entered last were when the run stopped, kept
@@ -195,17 +241,37 @@ impl<'j, S> Journal<'j, S> {
             resume,
             at: Position::default(),
             names: Vec::new(),
+            steps: Vec::new(),
+            by_name: false,
             step: None,
             resumed_runs: Runs::default(),
             muted: 0,
         }
     }
 
-    /// A flow starts: returns its depth, and the step to resume at if the run resumes inside it.
-    pub fn enter(&mut self) -> (usize, Option<u32>) {
+    /// A flow whose steps are `steps` starts: returns its depth, and the step to resume at if
+    /// the run resumes inside it (by name when the run resumes in a flow of another shape: an
+    /// error naming the saved step when this flow has none of that name).
+    pub fn enter(&mut self, steps: &'static [&'static str]) -> Result<(usize, Option<u32>)> {
+        let resuming = self.resuming;
+        let (depth, resume) = self.push_level(steps);
+        if !resuming || !self.by_name || steps.is_empty() {
+            return Ok((depth, resume));
+        }
+        let saved = self.resume.names.get(depth).map_or("", String::as_str);
+        match steps.iter().position(|step| *step == saved) {
+            Some(index) if !saved.is_empty() => Ok((depth, Some(index as u32))),
+            _ => Err(shape_changed(saved, steps)),
+        }
+    }
+
+    /// A level starts (a flow's, or a batch flow's): its depth, and the index it resumes at.
+    fn push_level(&mut self, steps: &'static [&'static str]) -> (usize, Option<u32>) {
         let depth = self.at.path.len();
         self.at.path.push(0);
+        self.at.names.push(String::new());
         self.names.push("");
+        self.steps.push(steps);
         if !self.resuming {
             return (depth, None);
         }
@@ -218,10 +284,11 @@ impl<'j, S> Journal<'j, S> {
 
     /// The flow at `depth` runs its step `index`, named `name`.
     pub fn at(&mut self, depth: usize, index: u32, name: &'static str) {
-        self.at.path.truncate(depth + 1);
+        self.at.truncate(depth + 1);
         self.names.truncate(depth + 1);
-        if let (Some(at), Some(named)) = (self.at.path.get_mut(depth), self.names.get_mut(depth)) {
-            *at = index;
+        self.steps.truncate(depth + 1);
+        self.at.set(depth, index, name);
+        if let Some(named) = self.names.get_mut(depth) {
             *named = name;
         }
     }
@@ -246,11 +313,14 @@ impl<'j, S> Journal<'j, S> {
         next: u32,
         store: &mut Store<'_, S>,
     ) -> Result<()> {
-        self.at.path.truncate(depth + 1);
+        self.at.truncate(depth + 1);
         self.names.truncate(depth + 1);
-        if let Some(at) = self.at.path.get_mut(depth) {
-            *at = next;
-        }
+        self.steps.truncate(depth + 1);
+        let name = self
+            .steps
+            .get(depth)
+            .and_then(|steps| steps.get(next as usize));
+        self.at.set(depth, next, name.copied().unwrap_or(""));
         let step = self.step.take();
         if step.as_ref().is_some_and(|step| step.posts == 0) {
             return Ok(());
@@ -269,7 +339,7 @@ impl<'j, S> Journal<'j, S> {
     /// resumes inside it, its saved items and the item to resume at (sequential); its runs
     /// (parallel) are kept for [`take_resumed_runs`](Self::take_resumed_runs).
     pub fn enter_batch(&mut self) -> (usize, Option<SavedBatch>) {
-        let (depth, resume) = self.enter();
+        let (depth, resume) = self.push_level(&[]);
         let Some(found) = self.resume.batches.iter().position(|b| b.depth == depth) else {
             return (depth, None);
         };
@@ -296,19 +366,19 @@ impl<'j, S> Journal<'j, S> {
 
     /// The batch flow at `depth` runs item `index`.
     pub fn at_item(&mut self, depth: usize, index: u32) {
-        self.at.path.truncate(depth + 1);
+        self.at.truncate(depth + 1);
         self.names.truncate(depth + 1);
-        if let Some(at) = self.at.path.get_mut(depth) {
-            *at = index;
-        }
+        self.steps.truncate(depth + 1);
+        self.at.set(depth, index, "");
     }
 
     /// The batch flow at `depth` is done, `post` included: the position leaves it, and
     /// checkpoints after it do not carry its items.
     pub fn leave_batch(&mut self, depth: usize) {
         self.at.batches.retain(|batch| batch.depth < depth);
-        self.at.path.truncate(depth);
+        self.at.truncate(depth);
         self.names.truncate(depth);
+        self.steps.truncate(depth);
         // A parallel group's join is no post: its members' posts are all committed (its
         // checkpointer wrote the last of them), so the step after it commits nothing of its
         // own, and a run that stops before the next step resumes the group with every member
@@ -373,3 +443,16 @@ impl<'j, S> Journal<'j, S> {
 
 /// A batch flow's items as a checkpoint saved them, and the item to resume at (sequential).
 pub type SavedBatch = (Arc<[Value]>, u32);
+
+/// The error of a run resumed by name in a flow that has no step named `saved`.
+fn shape_changed(saved: &str, steps: &[&str]) -> crate::error::Error {
+    let problem = if saved.is_empty() {
+        "the run was saved before its position named its steps, so it cannot resume in a flow of another shape; resume it with the flow that started it".to_owned()
+    } else {
+        format!(
+            "the run was saved at step `{saved}`, which the new flow does not have (its steps: {}); resume it with a flow that has `{saved}`, or start a new run",
+            steps.join(", ")
+        )
+    };
+    crate::error::Error::durable_with(crate::error::DurableErrorKind::ShapeChanged, problem.into())
+}

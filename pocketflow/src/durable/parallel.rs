@@ -69,6 +69,7 @@ where
     W: WrapRun<S>,
 {
     let (around, name) = journal.here();
+    let by_name = journal.by_name;
     let parallel = &ParallelRuns {
         parent,
         around: around.clone(),
@@ -113,6 +114,7 @@ where
                     .remove(&(index as u32))
                     .unwrap_or_default();
                 let mut run_journal = Journal::in_parallel_run(&place, resume);
+                run_journal.by_name = by_name;
                 let run = flow
                     .run_in(
                         sharing.store(),
@@ -168,6 +170,13 @@ where
         }
     };
     let (ran, ()) = join(runs, checkpointer).await;
+    // A run that cannot resume in this flow (a step it was saved at is gone) commits nothing:
+    // the checkpoint would carry this flow's shape.
+    if let Err(error) = &ran
+        && error.durable_kind() == Some(crate::error::DurableErrorKind::ShapeChanged)
+    {
+        return ran.map(drop);
+    }
     // The posts since the last checkpoint are committed now: after the batch, the flow's next
     // checkpoint would hold them in its store; after a failure or an interrupt (the window
     // has let every sibling finish the phase it was in), the run keeps them for its resume.

@@ -91,6 +91,17 @@ pub struct DurableRun<'a, N: ?Sized, C> {
     node: &'a N,
     pub(crate) checkpoints: &'a C,
     id: String,
+    accept_shape: bool,
+}
+
+impl<N: NodeInfo + ?Sized, C> std::fmt::Debug for DurableRun<'_, N, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DurableRun")
+            .field("node", &N::NAME)
+            .field("id", &self.id)
+            .field("accept_shape", &self.accept_shape)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
@@ -99,12 +110,63 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
             node,
             checkpoints,
             id,
+            accept_shape: false,
         }
     }
 
     /// The run id.
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// Lets a run saved by a flow of another shape resume in this one (after a deploy that
+    /// changed the flow), when every step on its saved position still exists here by name:
+    /// each level resumes at the step of that name, and the run then carries this flow's
+    /// shape. A saved step this flow does not have is a
+    /// [`ShapeChanged`](DurableErrorKind::ShapeChanged) error naming it, and nothing is
+    /// written. Off by default: a run resumes only in the flow that saved it.
+    ///
+    /// ```
+    /// use pocketflow::prelude::*;
+    /// use pocketflow::durable::{DurableErrorKind, Memory, Outcome};
+    /// use pocketflow::Interrupt;
+    ///
+    /// #[derive(Default, serde::Serialize, serde::Deserialize)]
+    /// struct Doc { steps: Vec<String>, approved: bool }
+    /// struct Step(&'static str);
+    /// #[node]
+    /// impl Step { fn post(&self, doc: &mut Doc) { doc.steps.push(self.0.into()); } }
+    /// struct Ask;
+    /// #[node]
+    /// impl Ask {
+    ///     fn prep(&self, doc: &Doc) -> Result<(), Interrupt> {
+    ///         if doc.approved { Ok(()) } else { Err(Interrupt::new("approve")) }
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let db = Memory::new();
+    /// let (write, ask, publish) = (Step("write"), Ask, Step("publish"));
+    /// let old = flow! { write >> ask >> publish };
+    /// old.durable(&db, "doc").run(&mut Doc::default()).await.unwrap();   // waits at `ask`
+    ///
+    /// // Deployed: a step added after `ask`.
+    /// let (write, ask, notify, publish) = (Step("write"), Ask, Step("notify"), Step("publish"));
+    /// let new = flow! { write >> ask >> notify >> publish };
+    /// let run = new.durable(&db, "doc");
+    /// run.update(|doc: &mut Doc| doc.approved = true).await.unwrap();
+    /// let error = run.run(&mut Doc::default()).await.unwrap_err();
+    /// assert_eq!(error.durable_kind(), Some(DurableErrorKind::ShapeChanged));
+    ///
+    /// let run = new.durable(&db, "doc").accept_shape(true);
+    /// let mut doc = Doc::default();
+    /// assert!(matches!(run.run(&mut doc).await.unwrap(), Outcome::Finished(_)));
+    /// assert_eq!(doc.steps, ["write", "notify", "publish"]);
+    /// # });
+    /// ```
+    pub fn accept_shape(mut self, accept: bool) -> Self {
+        self.accept_shape = accept;
+        self
     }
 
     /// The same flow and backend, and settings, for run `id`.
@@ -203,6 +265,8 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
         W: WrapRun<S>,
     {
         let shape = shape_of(self.node);
+        // Whether the run resumes in a flow of another shape (`accept_shape`): by name.
+        let mut by_name = false;
         let saver = match self.checkpoints.load(&self.id).await? {
             None => {
                 let store = json::encode(shared).map_err(|e| {
@@ -229,11 +293,12 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
                 RunSaver::new(self, &shape, start)
             }
             Some(saved) => {
-                if saved.shape != shape {
+                by_name = saved.shape != shape;
+                if by_name && !self.accept_shape {
                     return Err(Error::durable_with(
                         DurableErrorKind::ShapeChanged,
                         format!(
-                            "run `{}` was saved by a flow of another shape; resume it with the flow that started it, or use a new run id",
+                            "run `{}` was saved by a flow of another shape; resume it with the flow that started it, let this one resume it by step names with `accept_shape(true)`, or use a new run id",
                             self.id
                         )
                         .into(),
@@ -255,6 +320,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
             "resume it with the program that saved it",
         )?;
         let mut journal = Journal::new(&saver, resume);
+        journal.by_name = by_name;
         let ran = self
             .node
             .run_in(Store::exclusive(shared), params, wrap.wrap(0, &mut journal))
@@ -274,8 +340,14 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
             )),
         });
         let result = match result {
-            // Nothing can be committed over a run that moved on.
-            Err(error) if error.durable_kind() == Some(DurableErrorKind::Conflict) => {
+            // Nothing can be committed over a run that moved on, nor by a flow that cannot
+            // resume it (its shape would be saved as the run's).
+            Err(error)
+                if matches!(
+                    error.durable_kind(),
+                    Some(DurableErrorKind::Conflict | DurableErrorKind::ShapeChanged)
+                ) =>
+            {
                 return Err(error);
             }
             other => other,

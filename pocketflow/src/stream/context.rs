@@ -174,9 +174,9 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
         self.inner.progress()
     }
 
-    fn enter(&mut self) -> (usize, Option<u32>) {
+    fn enter(&mut self, steps: &'static [&'static str]) -> Result<(usize, Option<u32>)> {
         let (inner, resume) = if C::FOLLOWS {
-            self.inner.enter()
+            self.inner.enter(steps)?
         } else {
             (0, None)
         };
@@ -185,7 +185,7 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
             inner,
             ..Level::default()
         });
-        (levels.len() - 1, resume)
+        Ok((levels.len() - 1, resume))
     }
 
     fn at(&mut self, depth: usize, index: u32, name: &'static str) {
