@@ -101,6 +101,42 @@ async fn items_in_order_and_failures(queue: Queue) {
     worker.abort();
 }
 
+/// The jobs of a finished batch are kept until `prune` removes them, and only those that
+/// ended before its time.
+async fn finished_jobs_are_pruned(queue: Queue) {
+    let worker = tokio::spawn(Worker::new("w", &queue).node(Translate).run());
+    let translate = Translate;
+    let flow = flow! { translate };
+    let mut book = Book {
+        pages: (100..140).collect(),
+        ..Book::default()
+    };
+    let started = std::time::SystemTime::now() - Duration::from_secs(5);
+    queue.with_workers(flow.run(&mut book)).await.unwrap();
+    worker.abort();
+    assert_eq!(queue.prune(started).await.unwrap(), 0, "none ended before");
+    let later = std::time::SystemTime::now() + Duration::from_secs(5);
+    // 40 pages, 8 to a job.
+    assert_eq!(queue.prune(later).await.unwrap(), 5);
+    assert_eq!(queue.prune(later).await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_jobs_are_pruned_on_postgres() {
+    let Some(queue) = queue("PG_URL", "prune").await else {
+        return;
+    };
+    finished_jobs_are_pruned(queue).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_jobs_are_pruned_on_redis() {
+    let Some(queue) = queue("REDIS_URL", "prune").await else {
+        return;
+    };
+    finished_jobs_are_pruned(queue).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn items_come_back_in_order_on_postgres() {
     let Some(queue) = queue("PG_URL", "order").await else {

@@ -1,6 +1,8 @@
 //! [`Queue`]: two apalis queues (runs and items) on Postgres or Redis, and the caller's side of
 //! a distributed batch: push the items, read the answers back.
 
+mod prune;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;

@@ -1,0 +1,81 @@
+//! Retention for the queue: removing the jobs that ended, which apalis keeps forever.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::{Queue, Server, queue_error};
+use crate::error::Result;
+
+/// Removes, in one Redis call, the jobs of one queue (`KEYS[1]` its prefix) in its `done` and
+/// `dead` sets whose metadata says they ended before `ARGV[1]` (seconds since the epoch): the
+/// set's entry, the payload in `data` and the metadata hash. Returns how many.
+const PRUNE: &str = r#"
+local removed = 0
+for _, set in ipairs({'done', 'dead'}) do
+    local key = KEYS[1] .. ':' .. set
+    for _, id in ipairs(redis.call('SMEMBERS', key)) do
+        local meta = KEYS[1] .. ':meta:' .. id
+        local done_at = tonumber(redis.call('HGET', meta, 'done_at') or '0') or 0
+        if done_at < tonumber(ARGV[1]) then
+            redis.call('SREM', key, id)
+            redis.call('HDEL', KEYS[1] .. ':data', id)
+            redis.call('DEL', meta)
+            removed = removed + 1
+        end
+    end
+end
+return removed
+"#;
+
+impl Queue {
+    /// Removes the queue's jobs (runs and items) that ended before `before`: done, killed, or
+    /// failed with no attempt left; returns how many. apalis keeps every job otherwise, on
+    /// either server. Jobs still queued, running or to be retried are kept, however old.
+    /// Durable runs keep their own records: prune them with
+    /// [`Checkpoints::prune`](crate::durable::Checkpoints::prune).
+    ///
+    /// ```no_run
+    /// # async fn doc() -> pocketflow::Result<()> {
+    /// use std::time::{Duration, SystemTime};
+    /// use pocketflow::distributed::Queue;
+    ///
+    /// let queue = Queue::connect("redis://127.0.0.1/").await?;
+    /// let week = Duration::from_secs(7 * 24 * 3600);
+    /// let removed = queue.prune(SystemTime::now() - week).await?;
+    /// println!("{removed} finished jobs removed");
+    /// # Ok(()) }
+    /// ```
+    pub async fn prune(&self, before: SystemTime) -> Result<u64> {
+        let since = before.duration_since(UNIX_EPOCH).unwrap_or_default();
+        let name = &self.inner.name;
+        match &self.inner.server {
+            Server::Postgres(pool) => {
+                let removed = sqlx::query(
+                    "DELETE FROM apalis.jobs WHERE job_type IN ($1, $2) \
+                     AND (status IN ('Done', 'Killed') \
+                          OR (status = 'Failed' AND attempts >= max_attempts)) \
+                     AND done_at < to_timestamp($3::float8)",
+                )
+                .bind(format!("{name}.runs"))
+                .bind(format!("{name}.items"))
+                .bind(since.as_secs_f64())
+                .execute(pool)
+                .await
+                .map_err(|e| queue_error("cannot prune the queue's jobs", e))?;
+                Ok(removed.rows_affected())
+            }
+            Server::Redis(connection) => {
+                let mut removed = 0;
+                for kind in ["runs", "items"] {
+                    let count: u64 = redis::Script::new(PRUNE)
+                        .key(format!("{name}.{kind}"))
+                        .arg(since.as_secs())
+                        .invoke_async(&mut connection.clone())
+                        .await
+                        .map_err(|e| queue_error("cannot prune the queue's jobs", e))?;
+                    removed += count;
+                }
+                Ok(removed)
+            }
+        }
+    }
+}
