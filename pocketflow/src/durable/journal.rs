@@ -124,8 +124,13 @@ impl Position {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct BatchItems {
     pub(crate) depth: usize,
-    /// Shared by every checkpoint taken inside the batch flow: a clone is a count.
+    /// Shared by every checkpoint taken inside the batch flow: a clone is a count. Empty in a
+    /// saved position whose `items_at` says where they are.
     pub(crate) items: Arc<[Value]>,
+    /// The step whose checkpoint holds the items, when this one does not: a batch flow's items
+    /// are written once per process, not in every checkpoint inside it (see `durable::items`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) items_at: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) runs: Option<Runs>,
 }
@@ -134,6 +139,7 @@ pub(crate) struct BatchItems {
 /// flight goes on inside its sub-flow (a run not listed starts from its beginning).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Runs {
+    #[serde(with = "super::items::done_ranges")]
     pub(crate) done: Vec<u32>,
     pub(crate) at: Vec<(u32, Position)>,
 }
@@ -360,6 +366,7 @@ impl<'j, S> Journal<'j, S> {
         self.at.batches.push(BatchItems {
             depth,
             items,
+            items_at: None,
             runs: None,
         });
     }

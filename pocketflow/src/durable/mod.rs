@@ -12,6 +12,7 @@ mod checkpoints;
 #[doc(hidden)]
 pub mod codec;
 mod context;
+mod items;
 #[doc(hidden)]
 pub mod journal;
 mod json;

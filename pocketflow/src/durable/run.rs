@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::checkpoints::{Checkpoint, Checkpoints, Status};
+use super::items::{self, WrittenItems};
 use super::journal::{Journal, Pending, Position, Saver, Step};
 use super::json;
 use crate::action::{Action, ActionType};
@@ -267,7 +268,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
         let shape = shape_of(self.node);
         // Whether the run resumes in a flow of another shape (`accept_shape`): by name.
         let mut by_name = false;
-        let saver = match self.checkpoints.load(&self.id).await? {
+        let mut saver = match self.checkpoints.load(&self.id).await? {
             None => {
                 let store = json::encode(shared).map_err(|e| {
                     json::unwritable(
@@ -314,11 +315,13 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
                 RunSaver::new(self, &shape, saved)
             }
         };
-        let resume: Position = json::decode(
+        let mut resume: Position = json::decode(
             &saver.last().1,
             &format!("the saved position of run `{}`", self.id),
             "resume it with the program that saved it",
         )?;
+        saver.written =
+            WrittenItems::new(items::resolve(self.checkpoints, &self.id, &mut resume).await?);
         let mut journal = Journal::new(&saver, resume);
         journal.by_name = by_name;
         let ran = self
@@ -593,6 +596,8 @@ struct RunSaver<'r, C> {
     /// The store and position of the last checkpoint, which an interrupted or failed run goes
     /// back to.
     last: Mutex<(String, String)>,
+    /// The batch flows' items its checkpoints hold, which later ones refer to by step.
+    written: WrittenItems,
 }
 
 impl<'r, C> RunSaver<'r, C> {
@@ -608,6 +613,7 @@ impl<'r, C> RunSaver<'r, C> {
             step: AtomicU64::new(saved.step),
             version: AtomicU64::new(saved.version),
             last: Mutex::new((saved.store, saved.position)),
+            written: WrittenItems::default(),
         }
     }
 
@@ -648,21 +654,26 @@ impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
                 step.as_ref().map_or("", |step| step.node.as_str())
             )
         };
+        // The step this checkpoint commits, which later ones may refer to for their items.
+        let posts = step.as_ref().map_or(1, |step| step.posts);
+        let position = self
+            .written
+            .compact(position, self.step.load(Ordering::Relaxed) + posts);
         let prepared = json::encode(store)
             .map_err(|e| json::unwritable(&name(), "the shared store", e))
             .and_then(|store| {
                 // Positions hold integers and `serde_json::Value`s, which cannot hold a
                 // non-finite float: nothing to check.
-                let position = serde_json::to_string(position).map_err(|e| {
+                let position = serde_json::to_string(&*position).map_err(|e| {
                     json::unwritable(&name(), "the run's position", json::Unwritable::from(e))
                 })?;
                 Ok((store, position))
             });
         Box::pin(async move {
             let (store, position) = prepared?;
-            let (node, action, posts) = match step {
-                Some(step) => (Some(step.node), step.action, step.posts),
-                None => (None, None, 1),
+            let (node, action) = match step {
+                Some(step) => (Some(step.node), step.action),
+                None => (None, None),
             };
             let (last_step, last_version) = (
                 self.step.load(Ordering::Relaxed),

@@ -4,6 +4,9 @@
 use serde::de::DeserializeOwned;
 
 use super::checkpoints::{Checkpoint, Checkpoints, HistoryEntry};
+use super::items;
+use super::journal::Position;
+use super::json;
 use super::run::{DurableRun, read_store};
 use crate::error::{DurableErrorKind, Error, Result};
 use crate::node::NodeInfo;
@@ -74,9 +77,25 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
     pub async fn fork(&self, step: u64, new_id: impl Into<String>) -> Result<DurableRun<'a, N, C>> {
         let new_id = new_id.into();
         let past = self.past(step).await?;
+        // The fork's history has none of this run's steps: items this checkpoint left at an
+        // earlier step go into the copy.
+        let mut position: Position = json::decode(
+            &past.position,
+            &format!("the position of step {step} of run `{}`", self.id()),
+            "fork it with the program that saved it",
+        )?;
+        items::resolve(self.checkpoints, self.id(), &mut position).await?;
+        let position = json::encode(&position).map_err(|e| {
+            json::unwritable(
+                &format!("the fork of run `{}`", self.id()),
+                "its position",
+                e,
+            )
+        })?;
         let copy = Checkpoint {
             version: 1,
             message: None,
+            position,
             ..past
         };
         if !self.checkpoints.save_after(&new_id, None, &copy).await? {
