@@ -141,8 +141,17 @@ impl DocumentsAtOnce {
 async fn measure<N: Node<Tally> + Sync>(name: &str, flow: &N) {
     let db = Counting::default();
     let mut tally = Tally::default();
-    flow.durable(&db, name).run(&mut tally).await.expect("the run finishes");
-    let steps = db.inner.load(name).await.ok().flatten().map_or(0, |saved| saved.step);
+    flow.durable(&db, name)
+        .run(&mut tally)
+        .await
+        .expect("the run finishes");
+    let steps = db
+        .inner
+        .load(name)
+        .await
+        .ok()
+        .flatten()
+        .map_or(0, |saved| saved.step);
     let (checkpoints, bytes) = (db.checkpoints.into_inner(), db.bytes.into_inner());
     println!(
         "{name} {steps} {checkpoints} {bytes} {:.0}",

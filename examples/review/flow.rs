@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use pocketflow::Interrupt;
-use pocketflow::durable::{Checkpoints, Outcome, Status};
+use pocketflow::durable::{Checkpoints, DurableErrorKind, Outcome, Status};
 use pocketflow::prelude::*;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
@@ -153,24 +153,82 @@ pub struct Report {
     pub message: Option<String>,
     /// The saved shared store.
     pub doc: Doc,
+    /// The run's checkpoints, oldest first: each one a step it can be retried from.
+    pub history: Vec<Past>,
+}
+
+/// One checkpoint of the run, as the page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Past {
+    /// The steps committed by then.
+    pub step: u64,
+    /// The node of the step (none for the run's start).
+    pub node: Option<String>,
+    /// The action it returned.
+    pub action: Option<String>,
+    /// Where the run stood then.
+    pub status: String,
 }
 
 /// One durable run of [`review_flow`] on a backend, with a lock so that one request at a time
 /// moves it on (two clicks on Approve resume it once).
 pub struct Review<C> {
     db: C,
-    run_id: String,
+    /// The run started, which names its retries.
+    started: String,
+    /// The run the page shows: the one started, or the last retry forked from it.
+    run_id: std::sync::Mutex<String>,
     lock: Arc<Mutex<()>>,
 }
 
 impl<C: Checkpoints + 'static> Review<C> {
     /// The run `run_id` on `db`; nothing runs until [`start`](Self::start).
     pub fn new(db: C, run_id: impl Into<String>) -> Arc<Review<C>> {
+        let run_id = run_id.into();
         Arc::new(Review {
             db,
-            run_id: run_id.into(),
+            started: run_id.clone(),
+            run_id: std::sync::Mutex::new(run_id),
             lock: Arc::new(Mutex::new(())),
         })
+    }
+
+    /// The id of the run the page shows.
+    pub fn run_id(&self) -> String {
+        self.run_id
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// "Retry from here": forks the run at `step` into a new run (`<id>-retry-<n>`, the first
+    /// id not taken), clears the reviewer's answer in it, runs it until it waits for the
+    /// reviewer again (or ends), and shows it from now on. The run it came from is untouched.
+    pub async fn retry_from(&self, step: u64) -> pocketflow::Result<Outcome> {
+        let _guard = self.lock.lock().await;
+        let current = self.run_id();
+        let flow = review_flow();
+        let run = flow.durable(&self.db, current.as_str());
+        let mut retry = 1;
+        let fork = loop {
+            match run
+                .fork(step, format!("{}-retry-{retry}", self.started))
+                .await
+            {
+                Ok(fork) => break fork,
+                Err(error) if error.durable_kind() == Some(DurableErrorKind::Conflict) => {
+                    retry += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        };
+        fork.update(|doc: &mut Doc| doc.approved = None).await?;
+        let outcome = fork.run(&mut Doc::default()).await?;
+        *self
+            .run_id
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = fork.id().to_owned();
+        Ok(outcome)
     }
 
     /// Runs the flow on a new [`Doc`] about `topic` until it waits for the reviewer; a run
@@ -182,7 +240,7 @@ impl<C: Checkpoints + 'static> Review<C> {
             ..Doc::default()
         };
         review_flow()
-            .durable(&self.db, self.run_id.as_str())
+            .durable(&self.db, self.run_id())
             .run(&mut doc)
             .await
     }
@@ -191,21 +249,22 @@ impl<C: Checkpoints + 'static> Review<C> {
     /// Returns `false`, changing nothing, when the run is not waiting for an answer.
     pub async fn decide(self: &Arc<Self>, approved: bool) -> pocketflow::Result<bool> {
         let guard = self.lock.clone().lock_owned().await;
-        let waiting = self.db.load(&self.run_id).await?.is_some_and(|saved| {
+        let run_id = self.run_id();
+        let waiting = self.db.load(&run_id).await?.is_some_and(|saved| {
             saved.status == Status::Interrupted && saved.node.as_deref() == Some("ask")
         });
         if !waiting {
             return Ok(false);
         }
         let flow = review_flow();
-        let run = flow.durable(&self.db, self.run_id.as_str());
+        let run = flow.durable(&self.db, run_id.as_str());
         run.update(move |doc: &mut Doc| doc.approved = Some(approved))
             .await?;
         let review = Arc::clone(self);
         tokio::spawn(async move {
             let _guard = guard;
             let flow = review_flow();
-            let run = flow.durable(&review.db, review.run_id.as_str());
+            let run = flow.durable(&review.db, run_id);
             match run.run(&mut Doc::default()).await {
                 Ok(Outcome::Finished(action)) => println!("run {} finished: {action}", run.id()),
                 Ok(Outcome::Interrupted(why)) => {
@@ -219,9 +278,21 @@ impl<C: Checkpoints + 'static> Review<C> {
 
     /// The run as saved now.
     pub async fn report(&self) -> pocketflow::Result<Report> {
-        let saved = self.db.load(&self.run_id).await?.ok_or_else(|| {
-            pocketflow::Error::durable(format!("run `{}` was never started", self.run_id).into())
+        let run_id = self.run_id();
+        let saved = self.db.load(&run_id).await?.ok_or_else(|| {
+            pocketflow::Error::durable(format!("run `{run_id}` was never started").into())
         })?;
+        let flow = review_flow();
+        let history = flow.durable(&self.db, run_id.as_str()).history().await?;
+        let history = history
+            .into_iter()
+            .map(|entry| Past {
+                step: entry.step,
+                node: entry.node,
+                action: entry.action,
+                status: entry.status.as_str().to_owned(),
+            })
+            .collect();
         let doc: Doc = serde_json::from_str(&saved.store)
             .map_err(|e| pocketflow::Error::durable(Box::new(e)))?;
         let state = match saved.status {
@@ -234,7 +305,7 @@ impl<C: Checkpoints + 'static> Review<C> {
             other => other.as_str(),
         };
         Ok(Report {
-            run_id: self.run_id.clone(),
+            run_id,
             state: state.to_owned(),
             run: saved.status.as_str().to_owned(),
             finished: saved.status == Status::Finished,
@@ -242,6 +313,7 @@ impl<C: Checkpoints + 'static> Review<C> {
             node: saved.node,
             message: saved.message,
             doc,
+            history,
         })
     }
 }

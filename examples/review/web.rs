@@ -1,9 +1,10 @@
-//! The `review` example's web page: the draft, its state, Approve and Reject.
+//! The `review` example's web page: the draft, its state, Approve and Reject, and the run's
+//! history with a "Retry from here" button per step.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::header::{HOST, ORIGIN, REFERER};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
@@ -14,13 +15,15 @@ use pocketflow::durable::Checkpoints;
 use crate::flow::{Report, Review, WAITING};
 
 /// The routes: `GET /` (the page), `POST /approve`, `POST /reject` (record the answer, resume
-/// the run, redirect to `/`) and `GET /status` (the [`Report`] as JSON), every one behind the
-/// [`SameOrigin`] check.
+/// the run, redirect to `/`), `POST /retry/{step}` (fork the run at that step and show the
+/// fork) and `GET /status` (the [`Report`] as JSON), every one behind the [`SameOrigin`]
+/// check.
 pub fn router<C: Checkpoints + 'static>(review: Arc<Review<C>>, allowed: SameOrigin) -> Router {
     Router::new()
         .route("/", get(page::<C>))
         .route("/approve", post(approve::<C>))
         .route("/reject", post(reject::<C>))
+        .route("/retry/{step}", post(retry::<C>))
         .route("/status", get(status::<C>))
         .with_state(review)
         .layer(middleware::from_fn_with_state(
@@ -163,6 +166,17 @@ async fn decide<C: Checkpoints + 'static>(review: &Arc<Review<C>>, approved: boo
     }
 }
 
+/// Forks the run at `step` and goes back to the page, which shows the fork.
+async fn retry<C: Checkpoints + 'static>(
+    State(review): State<Arc<Review<C>>>,
+    Path(step): Path<u64>,
+) -> Response {
+    match review.retry_from(step).await {
+        Ok(_) => Redirect::to("/").into_response(),
+        Err(error) => failure(error),
+    }
+}
+
 fn failure(error: pocketflow::Error) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response()
 }
@@ -193,6 +207,7 @@ pub fn render(report: &Report) -> String {
         ),
         None => String::new(),
     };
+    let history = history(report);
     let detail = match (&report.node, &report.message) {
         (Some(node), Some(message)) => {
             format!("at <code>{}</code>: {}", escape(node), escape(message))
@@ -213,6 +228,9 @@ body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 44rem; margin: 2rem aut
 h1 {{ font-size: 1.5rem; margin-bottom: .25rem; }}
 h2 {{ font-size: 1.1rem; margin-top: 1.5rem; }}
 .meta {{ color: #666; font-size: .9rem; }}
+table {{ border-collapse: collapse; width: 100%; font-size: .9rem; }}
+td, th {{ text-align: left; padding: .2rem .5rem; border-bottom: 1px solid #eee; }}
+button.retry {{ font-size: .8rem; padding: .1rem .6rem; }}
 .state {{ display: inline-block; padding: .1rem .6rem; border-radius: 1rem; background: #eee; font-weight: 600; }}
 .state.waiting {{ background: #fff3c4; }} .state.published {{ background: #d4f5d4; }} .state.rejected {{ background: #fbd5d5; }}
 .text {{ white-space: pre-wrap; border-left: 3px solid #ccc; padding: .5rem 1rem; background: #fafafa; }}
@@ -230,6 +248,7 @@ button.reject {{ background: white; color: #a11; border-color: #a11; }}
 <div id="draft" class="text">{draft}</div>
 {buttons}
 {published}
+{history}
 </body>
 </html>
 "#,
@@ -240,6 +259,34 @@ button.reject {{ background: white; color: #a11; border-color: #a11; }}
         class = if waiting { "waiting" } else { &report.state },
         state = escape(&report.state),
         draft = escape(&doc.draft),
+    )
+}
+
+/// The run's checkpoints as a table, each step with a button that retries the run from there
+/// (the first checkpoint of a step: an interrupt saves the same step again).
+fn history(report: &Report) -> String {
+    let mut rows = String::new();
+    let mut last = None;
+    for past in &report.history {
+        let button = if last == Some(past.step) {
+            String::new()
+        } else {
+            format!(
+                r#"<form method="post" action="/retry/{step}"><button id="retry-{step}" class="retry" type="submit">Retry from here</button></form>"#,
+                step = past.step
+            )
+        };
+        last = Some(past.step);
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{button}</td></tr>\n",
+            past.step,
+            escape(past.node.as_deref().unwrap_or("start")),
+            escape(past.action.as_deref().unwrap_or("")),
+            escape(&past.status),
+        ));
+    }
+    format!(
+        "<h2>History</h2>\n<table id=\"history\">\n<tr><th>step</th><th>node</th><th>action</th><th>status</th><th></th></tr>\n{rows}</table>"
     )
 }
 

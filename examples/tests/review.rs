@@ -142,6 +142,50 @@ async fn approve_over_http_publishes_once() {
 }
 
 #[tokio::test]
+async fn retry_from_a_step_forks_the_run_and_asks_again() {
+    let base = serve("http-retry").await;
+    let http = client();
+    post(&http, &base, "/approve").send().await.unwrap();
+    let published = until_finished(&http, &base).await;
+    let steps: Vec<u64> = published.history.iter().map(|past| past.step).collect();
+    // The start, `write`, the interrupt at `ask` (the same step again), `ask`, `publish`.
+    assert_eq!(steps, [0, 1, 1, 2, 3]);
+    let page = http.get(&base).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(r#"action="/retry/1""#), "{page}");
+
+    // Retry from step 1: the fork waits for the reviewer again, on an id of its own.
+    let response = post(&http, &base, "/retry/1").send().await.unwrap();
+    assert_eq!(
+        (response.status(), response.url().path()),
+        (StatusCode::OK, "/")
+    );
+    let retried = status(&http, &base).await;
+    assert_eq!(retried.run_id, "http-retry-retry-1");
+    assert_eq!((retried.state.as_str(), retried.steps), (WAITING, 1));
+    assert_eq!(
+        (retried.doc.approved, retried.doc.published.as_ref()),
+        (None, None)
+    );
+    assert_eq!(retried.doc.draft, draft_for(TOPIC));
+    assert_eq!(retried.history[0].step, 1);
+    post(&http, &base, "/reject").send().await.unwrap();
+    assert_eq!(until_finished(&http, &base).await.state, "rejected");
+
+    // A retry of the retry takes the next id; a step the run never took is an error.
+    post(&http, &base, "/retry/2").send().await.unwrap();
+    assert_eq!(status(&http, &base).await.run_id, "http-retry-retry-2");
+    let response = post(&http, &base, "/retry/9").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("never committed step 9")
+    );
+}
+
+#[tokio::test]
 async fn reject_over_http_publishes_nothing() {
     let base = serve("http-reject").await;
     let http = client();
@@ -369,9 +413,33 @@ async fn approve_in(
         "{published:?}"
     );
 
+    let path = save_screenshot(session, "review-approved.png").await?;
+
+    // "Retry from here" on the step before `ask`: the fork waits for the reviewer again.
+    session.click("#retry-1").await?;
+    // The page the click leads to comes once the fork waits; then load it as it is.
+    let deadline = Instant::now() + TIMEOUT;
+    while status(&http, base).await.run_id != "browser-approve-retry-1" {
+        assert!(Instant::now() < deadline, "no retry after {TIMEOUT:?}");
+        tokio::time::sleep(POLL).await;
+    }
+    session.goto(&format!("{base}/")).await?;
+    assert_eq!(session.text("#status").await?, WAITING);
+    let history = session.text("#history").await?;
+    assert!(history.starts_with("step"), "{history:?}");
+    assert!(history.contains("write"), "{history:?}");
+    save_screenshot(session, "review-retried.png").await?;
+    Ok(path)
+}
+
+/// Saves the page as it is as `target/<name>`; returns its path.
+async fn save_screenshot(
+    session: &webdriver::Session<'_>,
+    name: &str,
+) -> Result<PathBuf, webdriver::Error> {
     let png = session.screenshot().await?;
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
-    let path = screenshot_path("review-approved.png");
+    let path = screenshot_path(name);
     std::fs::create_dir_all(path.parent().unwrap())?;
     std::fs::write(&path, png)?;
     Ok(path)
