@@ -17,15 +17,18 @@ use super::journal::Position;
 use super::json;
 use crate::error::{DurableErrorKind, Error, Result};
 
+/// A batch flow's items held by a checkpoint: its depth, the items, the step that holds them.
+pub(crate) type Held = (usize, Arc<[Value]>, u64);
+
 /// The items this process wrote in full, by batch flow depth, and the step that holds them.
 #[derive(Default)]
 pub(crate) struct WrittenItems {
-    written: Mutex<Vec<(usize, Arc<[Value]>, u64)>>,
+    written: Mutex<Vec<Held>>,
 }
 
 impl WrittenItems {
     /// Items that a checkpoint of this run already holds, at `step`, as [`resolve`] found them.
-    pub(crate) fn new(held: Vec<(usize, Arc<[Value]>, u64)>) -> WrittenItems {
+    pub(crate) fn new(held: Vec<Held>) -> WrittenItems {
         WrittenItems {
             written: Mutex::new(held),
         }
@@ -70,7 +73,7 @@ pub(crate) async fn resolve<C: Checkpoints>(
     checkpoints: &C,
     run_id: &str,
     position: &mut Position,
-) -> Result<Vec<(usize, Arc<[Value]>, u64)>> {
+) -> Result<Vec<Held>> {
     let mut held = Vec::new();
     for batch in &mut position.batches {
         let Some(step) = batch.items_at.take() else {
