@@ -21,6 +21,7 @@ mod parallel;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod run;
+mod saver;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 #[cfg(feature = "testing")]

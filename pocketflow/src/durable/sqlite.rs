@@ -49,7 +49,8 @@ pub enum Durability {
 /// - `runs(id, status, step, position, store, shape, node, action, message, updated_at,
 ///   version)`: one row per run, its last checkpoint; `store` is the shared store as JSON text
 ///   (`sqlite3 runs.db 'select store from runs'`); `version` counts the run's writes.
-/// - `history(id, run_id, step, status, node, action, at)`: one row per checkpoint, in order.
+/// - `history(id, run_id, step, status, node, action, at, position, store, shape)`: one row
+///   per checkpoint, in order, whole (a run's past steps are read and forked from it).
 /// - `items(run_id, slot, value, version)`: what the step in progress journaled (a batch node's
 ///   items and results), for the run's version; cleared by the run's next write.
 ///
