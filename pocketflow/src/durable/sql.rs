@@ -164,16 +164,27 @@ pub(crate) fn history_entry(
     })
 }
 
-/// A past checkpoint of `run_id` at `step` from its history row: an error when the row was
-/// written before history kept stores (its position, store or shape missing).
+/// A past checkpoint as `history` keeps it: status, then position, store and shape (none in
+/// rows written before schema 3), node and action.
+pub(crate) type PastRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The past checkpoint of `run_id` at `step` from its history row, if any: an error when the
+/// row was written before history kept stores (its position, store or shape missing).
 pub(crate) fn past_checkpoint(
     run_id: &str,
     step: u64,
-    stored_status: &str,
-    (position, store, shape): (Option<String>, Option<String>, Option<String>),
-    node: Option<String>,
-    action: Option<String>,
-) -> Result<Checkpoint, Error> {
+    row: Option<PastRow>,
+) -> Result<Option<Checkpoint>, Error> {
+    let Some((stored_status, position, store, shape, node, action)) = row else {
+        return Ok(None);
+    };
     let (Some(position), Some(store), Some(shape)) = (position, store, shape) else {
         return Err(Error::durable_with(
             DurableErrorKind::NotFound,
@@ -183,8 +194,8 @@ pub(crate) fn past_checkpoint(
             .into(),
         ));
     };
-    Ok(Checkpoint {
-        status: status(run_id, stored_status)?,
+    Ok(Some(Checkpoint {
+        status: status(run_id, &stored_status)?,
         step,
         version: 0,
         position,
@@ -193,5 +204,5 @@ pub(crate) fn past_checkpoint(
         node,
         action,
         message: None,
-    })
+    }))
 }

@@ -456,18 +456,7 @@ impl Checkpoints for Sqlite {
             .read_on_thread(move |conn| queries::checkpoint_at(conn, &id, at))
             .await
             .map_err(self.failed(format_args!("reading step {step} of `{run_id}`")))?;
-        let Some((status, position, store, shape, node, action)) = row else {
-            return Ok(None);
-        };
-        sql::past_checkpoint(
-            run_id,
-            step,
-            &status,
-            (position, store, shape),
-            node,
-            action,
-        )
-        .map(Some)
+        sql::past_checkpoint(run_id, step, row)
     }
 
     async fn delete(&self, run_id: &str) -> Result<bool> {

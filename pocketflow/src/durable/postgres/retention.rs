@@ -9,16 +9,6 @@ use crate::durable::checkpoints::Checkpoint;
 use crate::durable::sql::{self, db_error};
 use crate::error::Result;
 
-/// A past checkpoint as `history` keeps it: see `sql::past_checkpoint`.
-type PastRow = (
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
 /// The first history row of `run_id` at `step`, as a checkpoint.
 pub(super) async fn checkpoint_at(
     pool: &PgPool,
@@ -27,7 +17,7 @@ pub(super) async fn checkpoint_at(
 ) -> Result<Option<Checkpoint>> {
     let at = sql::step_to_db(run_id, step)?;
     let (pool, id) = (pool.clone(), run_id.to_owned());
-    let row: Option<PastRow> = detached(async move {
+    let row: Option<sql::PastRow> = detached(async move {
         sqlx::query_as(
             "SELECT status, position, store::text, shape, node, action FROM history \
              WHERE run_id = $1 AND step = $2 ORDER BY id LIMIT 1",
@@ -41,18 +31,7 @@ pub(super) async fn checkpoint_at(
     .map_err(db_error(format_args!(
         "PostgreSQL: reading step {step} of `{run_id}`"
     )))?;
-    let Some((status, position, store, shape, node, action)) = row else {
-        return Ok(None);
-    };
-    sql::past_checkpoint(
-        run_id,
-        step,
-        &status,
-        (position, store, shape),
-        node,
-        action,
-    )
-    .map(Some)
+    sql::past_checkpoint(run_id, step, row)
 }
 
 /// The statements that remove the runs whose ids are `$1` (a text array) from every table.

@@ -262,23 +262,12 @@ pub(super) fn items(
     .collect()
 }
 
-/// A past checkpoint as `history` keeps it: status, then position, store and shape (none in
-/// rows written before schema 3), node and action.
-pub(super) type PastRow = (
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
 /// The first history row of `run_id` at `step`.
 pub(super) fn checkpoint_at(
     conn: &Connection,
     run_id: &str,
     step: i64,
-) -> rusqlite::Result<Option<PastRow>> {
+) -> rusqlite::Result<Option<crate::durable::sql::PastRow>> {
     conn.prepare_cached(
         "SELECT status, position, store, shape, node, action FROM history \
          WHERE run_id = ?1 AND step = ?2 ORDER BY id LIMIT 1",
