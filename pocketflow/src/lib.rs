@@ -27,6 +27,7 @@ mod policy;
 mod progress;
 mod run;
 mod runtime;
+mod shared_node;
 mod store;
 pub mod stream;
 mod trace;

@@ -186,3 +186,82 @@ fn composition_with_action_propagation() {
     // Python: `assertIsNone(last_action_outer)`; path_b_node's post returns the default action.
     assert_eq!(last_action_outer, Action::DEFAULT);
 }
+
+mod shared_nodes {
+    //! One node or flow value in several places (SPEC section 5): `&N` and `Arc<N>` are nodes.
+
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use pocketflow::prelude::*;
+
+    /// Logs its name and the item; counts its runs on the node itself.
+    struct Step {
+        name: &'static str,
+        runs: AtomicU32,
+    }
+
+    fn step(name: &'static str) -> Step {
+        Step {
+            name,
+            runs: AtomicU32::new(0),
+        }
+    }
+
+    #[node]
+    impl Step {
+        fn exec(&self) {
+            self.runs.fetch_add(1, Ordering::Relaxed);
+        }
+        fn post(&self, log: &mut Vec<String>, _: (), _: (), item: &u32) {
+            log.push(format!("{}{item}", self.name));
+        }
+    }
+
+    struct Each;
+    #[batch_flow]
+    impl Each {
+        fn prep(&self, _: &Vec<String>) -> Vec<u32> {
+            vec![1, 2]
+        }
+    }
+
+    struct EachAtOnce;
+    #[batch_flow(parallel)]
+    impl EachAtOnce {
+        fn prep(&self, _: &Vec<String>) -> Vec<u32> {
+            vec![3, 4]
+        }
+    }
+
+    #[test]
+    fn one_sub_flow_serves_a_sequential_and_a_parallel_batch_flow() {
+        let (load, save) = (step("load"), step("save"));
+        let base = flow! { load >> save };
+        let (one_by_one, at_once) = (Each.over(&base), EachAtOnce.over(&base));
+        let both = flow! { one_by_one >> at_once };
+        let mut log = Vec::new();
+        both.run_blocking(&mut log).unwrap();
+        log[4..].sort();
+        assert_eq!(
+            log,
+            [
+                "load1", "save1", "load2", "save2", "load3", "load4", "save3", "save4"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_node_by_reference_or_arc_is_a_step_of_several_flows() {
+        let shared = Arc::new(step("shared"));
+        let (first, again) = (Arc::clone(&shared), &*shared);
+        let other = step("other");
+        let twice = flow! { first >> other >> again };
+        let mut log = Vec::new();
+        twice.run_with(&mut log, &7).await.unwrap();
+        assert_eq!(log, ["shared7", "other7", "shared7"]);
+        // The very node ran both times: its state is one.
+        assert_eq!(shared.runs.load(Ordering::Relaxed), 2);
+        assert!(twice.to_mermaid().contains("first --> other"));
+    }
+}
