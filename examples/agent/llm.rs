@@ -171,11 +171,13 @@ fn decision_word(value: &str) -> Option<Decision> {
         .split(|c: char| !c.is_alphanumeric())
         .next()?
         .to_lowercase();
-    match word.as_str() {
-        "search" | "lookup" => Some(Decision::Search),
-        "answer" | "finish" | "done" => Some(Decision::Answer),
+    // The labels parse as the enum itself (`FromStr`, from `#[derive(Action)]`), so a label
+    // renamed in the enum is renamed here too; the rest are synonyms models use.
+    word.parse::<Decision>().ok().or(match word.as_str() {
+        "lookup" => Some(Decision::Search),
+        "finish" | "done" => Some(Decision::Answer),
         _ => None,
-    }
+    })
 }
 
 fn clean_query(value: &str) -> Option<String> {

@@ -13,6 +13,7 @@
 //! impl ActionType for Verdict { fn label(&self) -> &str { match self { Verdict::Approve => "approve", .. } } .. }
 //! impl IntoAction for Verdict { type Action = Verdict; .. }
 //! impl DefaultAction for Verdict { fn default_action() -> Self { Verdict::NeedsReview } .. }
+//! impl FromStr for Verdict { fn from_str(text) { match text.trim() { "approve" => Ok(Verdict::Approve), .. } } }
 //! ```
 
 use proc_macro2::TokenStream;
@@ -50,6 +51,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     }
     let mut default = None;
     let mut arms = Vec::new();
+    let mut parses = Vec::new();
+    let mut labels = Vec::new();
     for variant in &data.variants {
         let ident = &variant.ident;
         if !matches!(variant.fields, Fields::Unit) {
@@ -70,6 +73,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
         let label = snake_case(&ident.to_string());
         arms.push(quote!(#name::#ident => #label));
+        parses.push(quote!(#label => #pf::Ok(#name::#ident)));
+        labels.push(label);
     }
     errors.finish()?;
 
@@ -115,6 +120,16 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             type Action = Self;
             fn into_action(self) -> Self {
                 self
+            }
+        }
+
+        impl #impl_generics #pf::FromStr for #name #type_generics #where_clause {
+            type Err = #pf::ParseActionError;
+            fn from_str(__text: &str) -> #pf::Result<Self, #pf::ParseActionError> {
+                match __text.trim() {
+                    #(#parses,)*
+                    _ => #pf::Err(#pf::ParseActionError::new(__text, &[#(#labels),*])),
+                }
             }
         }
 

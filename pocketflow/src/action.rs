@@ -320,3 +320,59 @@ where
 pub trait StringLabels: ActionType {}
 
 impl StringLabels for Action {}
+
+/// The error of parsing text as a `#[derive(Action)]` enum (its `FromStr`): the text, as
+/// written, and the labels the enum accepts. How an LLM's choice becomes a checked action:
+///
+/// ```
+/// use pocketflow::prelude::*;
+///
+/// #[derive(Action, Debug, PartialEq)]
+/// enum Next { Search, Answer }
+///
+/// // Surrounding whitespace is ignored; anything else must be a label as written.
+/// assert_eq!(" answer\n".parse::<Next>(), Ok(Next::Answer));
+/// let error = "Serch".parse::<Next>().unwrap_err();
+/// assert_eq!(error.text(), "Serch");
+/// assert_eq!(error.labels(), ["search", "answer"]);
+/// assert_eq!(error.to_string(), "`Serch` is not one of the actions `search`, `answer`");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseActionError {
+    text: String,
+    labels: &'static [&'static str],
+}
+
+impl ParseActionError {
+    /// The error of `text`, which is none of `labels`.
+    #[doc(hidden)]
+    pub fn new(text: &str, labels: &'static [&'static str]) -> ParseActionError {
+        ParseActionError {
+            text: text.to_owned(),
+            labels,
+        }
+    }
+
+    /// The text that was parsed, as it was.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The labels the enum accepts, in variant order.
+    pub fn labels(&self) -> &'static [&'static str] {
+        self.labels
+    }
+}
+
+impl fmt::Display for ParseActionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not one of the actions ", self.text)?;
+        for (index, label) in self.labels.iter().enumerate() {
+            let comma = if index == 0 { "" } else { ", " };
+            write!(f, "{comma}`{label}`")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ParseActionError {}

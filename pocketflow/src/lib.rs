@@ -32,7 +32,7 @@ mod store;
 pub mod stream;
 mod trace;
 
-pub use crate::action::{Action, ActionType, DefaultAction, IntoAction};
+pub use crate::action::{Action, ActionType, DefaultAction, IntoAction, ParseActionError};
 pub use crate::batch_flow::BatchFlow;
 pub use crate::configure::{BatchNode, Configure, Configured};
 pub use crate::error::{

@@ -25,6 +25,7 @@ pub use crate::progress::Progress;
 pub use crate::store::Store;
 pub use crate::stream::{Emits, EmittedBy, Emitter, Silent, emits_checks};
 
+pub use crate::action::ParseActionError;
 pub use core::clone::Clone;
 pub use core::future::Future;
 pub use core::iter::IntoIterator;
@@ -32,6 +33,7 @@ pub use core::marker::{PhantomData, Send, Sync};
 pub use core::matches;
 pub use core::option::Option;
 pub use core::result::Result::{Err, Ok};
+pub use core::str::FromStr;
 pub use core::time::Duration;
 pub use std::vec::Vec;
 

@@ -151,7 +151,7 @@ fn expansion() {
                         answer,
                     }
                     let (__depth, __resume) = if __C::FOLLOWS {
-                        __cx.enter()
+                        __cx.enter(&["decide", "search", "answer"])?
                     } else {
                         (0, ::pocketflow::__private::Option::None)
                     };

@@ -171,7 +171,7 @@ fn expansion() {
                         write,
                     }
                     let (__depth, __resume) = if __C::FOLLOWS {
-                        __cx.enter()
+                        __cx.enter(&["plan", "[web, docs]", "write"])?
                     } else {
                         (0, ::pocketflow::__private::Option::None)
                     };
