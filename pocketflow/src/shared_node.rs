@@ -54,6 +54,9 @@ use crate::stream::Emits;
 /// Implements the node traits for a pointer type `$ptr` to a node `N`, by running `N`.
 macro_rules! shared_node {
     ($($ptr:ty),*) => {$(
+        // Not named in errors: a value that is no node is reported as itself, not as a
+        // pointer to something that would have to be one.
+        #[diagnostic::do_not_recommend]
         impl<N: NodeInfo> NodeInfo for $ptr {
             type Action = N::Action;
             const NAME: &'static str = N::NAME;
@@ -64,6 +67,7 @@ macro_rules! shared_node {
             }
         }
 
+        #[diagnostic::do_not_recommend]
         impl<S, P, N: Node<S, P> + Sync + Send> Node<S, P> for $ptr {
             fn run_node<'a>(
                 &'a self,
@@ -87,6 +91,7 @@ macro_rules! shared_node {
             }
         }
 
+        #[diagnostic::do_not_recommend]
         impl<T, N: Emits<T>> Emits<T> for $ptr {}
     )*};
 }

@@ -346,6 +346,36 @@ fn post(kind: Kind, function: &Method, errors: &mut Errors) -> Option<Post> {
         Some(arg) => Some(ref_arg(arg, "the shared store argument of `post`", errors)?),
         None => None,
     };
+    // The store and one more: the params (a reference), or one of the two values, which would
+    // silently be the prep value where the exec value was meant.
+    if values == 2 && args.len() == 2 {
+        let arg = &args[1];
+        if matches!(*arg.ty, syn::Type::Reference(_)) {
+            return Some(Post {
+                phase,
+                shared,
+                values: Vec::new(),
+                params: Some(params_arg(arg, errors)?),
+            });
+        }
+        let name = match &*arg.pat {
+            syn::Pat::Ident(name) => name.ident.to_string(),
+            _ => "value".to_owned(),
+        };
+        let ty = quote::ToTokens::to_token_stream(&*arg.ty)
+            .to_string()
+            .replace(' ', "");
+        let message = match kind {
+            Kind::BatchNode => format!(
+                "`post` takes the items and the results together, or neither; this one argument would be the items, not the results: to take the results, write `_items: Vec<I>, {name}: {ty}` with `Vec<I>` what `prep` returns, or remove it"
+            ),
+            _ => format!(
+                "`post` takes the prep value and the exec value together, or neither; this one argument would be the prep value, not the exec value: to take the exec value, write `_prep: T, {name}: {ty}` with `T` what `prep` returns, or remove it"
+            ),
+        };
+        errors.at(arg, message);
+        return None;
+    }
     let params = match args.get(values + 1) {
         Some(arg) => Some(params_arg(arg, errors)?),
         None => None,

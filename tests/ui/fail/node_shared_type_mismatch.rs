@@ -7,7 +7,7 @@ impl Copy {
     fn prep(&self, shared: &String) -> String {
         shared.clone()
     }
-    fn post(&self, shared: &mut Vec<String>, text: String) {
+    fn post(&self, shared: &mut Vec<String>, text: String, _: ()) {
         shared.push(text);
     }
 }
