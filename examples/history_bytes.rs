@@ -76,6 +76,9 @@ impl Checkpoints for Counting {
     async fn items(&self, run_id: &str, version: u64) -> pocketflow::Result<Vec<(u64, String)>> {
         self.inner.items(run_id, version).await
     }
+    fn keeps_history(&self) -> bool {
+        true
+    }
     async fn checkpoint_at(
         &self,
         run_id: &str,

@@ -49,6 +49,9 @@ impl Checkpoints for NotAtomic {
     async fn checkpoint_at(&self, run_id: &str, step: u64) -> Result<Option<Checkpoint>> {
         self.0.checkpoint_at(run_id, step).await
     }
+    fn keeps_history(&self) -> bool {
+        true
+    }
 }
 
 #[tokio::test]
@@ -108,6 +111,9 @@ impl Checkpoints for UnfencedUpdate {
     }
     async fn checkpoint_at(&self, run_id: &str, step: u64) -> Result<Option<Checkpoint>> {
         self.0.checkpoint_at(run_id, step).await
+    }
+    fn keeps_history(&self) -> bool {
+        true
     }
 }
 

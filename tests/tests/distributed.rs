@@ -116,9 +116,14 @@ async fn finished_jobs_are_pruned(queue: Queue) {
     worker.abort();
     assert_eq!(queue.prune(started).await.unwrap(), 0, "none ended before");
     let later = std::time::SystemTime::now() + Duration::from_secs(5);
-    // 40 pages, 8 to a job.
-    assert_eq!(queue.prune(later).await.unwrap(), 5);
+    // Jobs that ended within the item timeout are kept: a caller may still read them.
     assert_eq!(queue.prune(later).await.unwrap(), 0);
+    // Redis keeps whole seconds: two of them make sure the jobs ended before the second before.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let impatient = queue.clone().item_timeout(Duration::from_secs(1));
+    // 40 pages, 8 to a job.
+    assert_eq!(impatient.prune(later).await.unwrap(), 5);
+    assert_eq!(impatient.prune(later).await.unwrap(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -280,3 +280,53 @@ async fn a_run_inside_a_batch_flow_whose_sub_flow_changed_resumes_by_name_or_say
         ]
     );
 }
+
+#[tokio::test]
+async fn a_run_resumed_by_name_that_stops_again_resumes_by_name_after() {
+    let db = Memory::new();
+    let (write, check, ask, publish) = (Step("write"), Step("check"), Ask, Step("publish"));
+    let old = flow! { write >> check >> ask >> publish };
+    let run = old.durable(&db, "doc");
+    assert!(matches!(
+        run.run(&mut Doc::default()).await.unwrap(),
+        Outcome::Interrupted(_)
+    ));
+    // `ask` moves from step 2 to step 1; the run stops there again, saved under the new shape.
+    let (write, ask, publish) = (Step("write"), Ask, Step("publish"));
+    let new = flow! { write >> ask >> publish };
+    let run = new.durable(&db, "doc").accept_shape(true);
+    assert!(matches!(
+        run.run(&mut Doc::default()).await.unwrap(),
+        Outcome::Interrupted(_)
+    ));
+    // Resumed now, it goes on at `ask` by name: not at index 2, which is `publish` here.
+    run.update(|doc: &mut Doc| doc.approved = true)
+        .await
+        .unwrap();
+    let mut doc = Doc::default();
+    new.durable(&db, "doc").run(&mut doc).await.unwrap();
+    assert_eq!(doc.steps, ["write", "check", "ask", "publish"]);
+}
+
+#[tokio::test]
+async fn a_run_saved_inside_a_nested_flow_that_became_a_node_is_shape_changed() {
+    let db = Memory::new();
+    let (draft, ask) = (Step("draft"), Ask);
+    let inner = flow! { draft >> ask };
+    let (write, publish) = (Step("write"), Step("publish"));
+    waiting_at_ask(&flow! { write >> inner >> publish }, &db, "doc").await;
+    let before = db.load("doc").await.unwrap().unwrap();
+
+    let (write, inner, publish) = (Step("write"), Step("inner"), Step("publish"));
+    let flat = flow! { write >> inner >> publish };
+    let error = flat
+        .durable(&db, "doc")
+        .accept_shape(true)
+        .run(&mut Doc::default())
+        .await
+        .unwrap_err();
+    assert_eq!(error.durable_kind(), Some(DurableErrorKind::ShapeChanged));
+    assert!(error.to_string().contains("nested flow"), "{error}");
+    // Nothing committed: `inner` did not count as the step the run waited in.
+    assert_eq!(db.load("doc").await.unwrap().unwrap(), before);
+}

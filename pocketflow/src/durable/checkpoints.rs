@@ -340,6 +340,15 @@ pub trait Checkpoints: Send + Sync {
         std::future::ready(Err(crate::error::Error::durable(problem.into())))
     }
 
+    /// Whether [`checkpoint_at`](Self::checkpoint_at) reads a run's past checkpoints back. Then
+    /// the checkpoints a run takes inside a batch flow name the step whose checkpoint holds
+    /// the batch flow's items instead of each carrying them all (which grows with the square
+    /// of the item count). `Memory`, `Sqlite` and `Postgres` say yes; the default is no, which
+    /// every backend can live with.
+    fn keeps_history(&self) -> bool {
+        false
+    }
+
     /// Removes `run_id` with its history and journal, in one transaction; returns whether
     /// there was such a run. A process still running it fails at its next commit, with
     /// [`NotFound`](crate::DurableErrorKind::NotFound) or
@@ -352,8 +361,8 @@ pub trait Checkpoints: Send + Sync {
     }
 
     /// Removes every run that is [finished](Status::Finished) or [failed](Status::Failed) and
-    /// was last updated before `before`, each with its history and journal, in one
-    /// transaction; returns how many. Running and interrupted runs are kept, however old: a
+    /// was last updated before `before`, each with its history and journal in one transaction
+    /// (a backend may take several runs to a transaction); returns how many. Running and interrupted runs are kept, however old: a
     /// person may still answer.
     ///
     /// ```

@@ -87,7 +87,7 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
                 return Ok(None);
             }
         };
-        let (depth, resumed) = Journal::enter_batch(self);
+        let (depth, resumed) = Journal::enter_batch(self)?;
         let resumed = match resumed {
             Some((saved, next)) => {
                 let items = saved

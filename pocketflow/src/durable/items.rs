@@ -114,6 +114,9 @@ pub(crate) async fn resolve<C: Checkpoints>(
 pub(crate) mod done_ranges {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+    /// The most runs one range may say are done: more is a corrupt position.
+    const MAX_RANGE: u32 = 1 << 24;
+
     #[derive(Serialize, Deserialize)]
     #[serde(untagged)]
     enum Entry {
@@ -151,7 +154,16 @@ pub(crate) mod done_ranges {
         for entry in entries {
             match entry {
                 Entry::One(one) => done.push(one),
-                Entry::Range([first, last]) => done.extend(first..=last),
+                // No more runs than a batch flow can have (`u32` items), and no allocation
+                // beyond what the ranges say when they are corrupt.
+                Entry::Range([first, last]) if first <= last && last - first < MAX_RANGE => {
+                    done.extend(first..=last)
+                }
+                Entry::Range([first, last]) => {
+                    return Err(serde::de::Error::custom(format!(
+                        "the runs done {first} to {last} are not a range of a batch flow's items"
+                    )));
+                }
             }
         }
         Ok(done)

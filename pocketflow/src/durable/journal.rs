@@ -124,8 +124,10 @@ impl Position {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct BatchItems {
     pub(crate) depth: usize,
-    /// Shared by every checkpoint taken inside the batch flow: a clone is a count. Empty in a
-    /// saved position whose `items_at` says where they are.
+    /// Shared by every checkpoint taken inside the batch flow: a clone is a count. Not written
+    /// in a position whose `items_at` says where they are (so that a program from before that
+    /// field fails to read it, rather than resuming with no items).
+    #[serde(default = "no_items", skip_serializing_if = "<[Value]>::is_empty")]
     pub(crate) items: Arc<[Value]>,
     /// The step whose checkpoint holds the items, when this one does not: a batch flow's items
     /// are written once per process, not in every checkpoint inside it (see `durable::items`).
@@ -133,6 +135,10 @@ pub(crate) struct BatchItems {
     pub(crate) items_at: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) runs: Option<Runs>,
+}
+
+fn no_items() -> Arc<[Value]> {
+    Arc::from([])
 }
 
 /// The runs of a parallel batch flow: the items whose sub-flow finished, and where each run in
@@ -258,16 +264,27 @@ impl<'j, S> Journal<'j, S> {
     /// A flow whose steps are `steps` starts: returns its depth, and the step to resume at if
     /// the run resumes inside it (by name when the run resumes in a flow of another shape: an
     /// error naming the saved step when this flow has none of that name).
+    ///
+    /// A saved position names its steps: a flow level resumes at its step's name whenever it
+    /// has one, so that a position saved under one shape and carried on under another (a run
+    /// resumed with `accept_shape` that stops again before its next step) still resumes right.
+    /// A position saved before steps were named resumes by index, in the flow that saved it.
     pub fn enter(&mut self, steps: &'static [&'static str]) -> Result<(usize, Option<u32>)> {
         let resuming = self.resuming;
         let (depth, resume) = self.push_level(steps);
-        if !resuming || !self.by_name || steps.is_empty() {
+        if !resuming || steps.is_empty() {
             return Ok((depth, resume));
         }
-        let saved = self.resume.names.get(depth).map_or("", String::as_str);
-        match steps.iter().position(|step| *step == saved) {
-            Some(index) if !saved.is_empty() => Ok((depth, Some(index as u32))),
-            _ => Err(shape_changed(saved, steps)),
+        match self.resume.names.get(depth).map(String::as_str) {
+            // Saved before steps were named.
+            None if self.by_name => Err(shape_changed(None, steps)),
+            None => Ok((depth, resume)),
+            // The level was a batch flow's or a group's, not this flow's.
+            Some("") => Err(shape_changed(Some(""), steps)),
+            Some(saved) => match steps.iter().position(|step| *step == saved) {
+                Some(index) => Ok((depth, Some(index as u32))),
+                None => Err(shape_changed(Some(saved), steps)),
+            },
         }
     }
 
@@ -327,6 +344,11 @@ impl<'j, S> Journal<'j, S> {
             .get(depth)
             .and_then(|steps| steps.get(next as usize));
         self.at.set(depth, next, name.copied().unwrap_or(""));
+        // A run still on its way down the saved position has taken a step above it: the flow
+        // has fewer levels there than the run was saved with.
+        if std::mem::take(&mut self.resuming) && self.by_name {
+            return Err(shape_changed(None, &[]));
+        }
         let step = self.step.take();
         if step.as_ref().is_some_and(|step| step.posts == 0) {
             return Ok(());
@@ -344,14 +366,23 @@ impl<'j, S> Journal<'j, S> {
     /// A batch flow starts, as a level of the position: returns its depth, and, when the run
     /// resumes inside it, its saved items and the item to resume at (sequential); its runs
     /// (parallel) are kept for [`take_resumed_runs`](Self::take_resumed_runs).
-    pub fn enter_batch(&mut self) -> (usize, Option<SavedBatch>) {
+    ///
+    /// An error when the run resumes in a flow of another shape and this level was a flow's
+    /// step when it was saved.
+    pub fn enter_batch(&mut self) -> Result<(usize, Option<SavedBatch>)> {
+        let resuming = self.resuming;
         let (depth, resume) = self.push_level(&[]);
+        if resuming && self.by_name {
+            if let Some(saved) = self.resume.names.get(depth).filter(|name| !name.is_empty()) {
+                return Err(shape_changed(Some(saved), &[]));
+            }
+        }
         let Some(found) = self.resume.batches.iter().position(|b| b.depth == depth) else {
-            return (depth, None);
+            return Ok((depth, None));
         };
         let saved = self.resume.batches.swap_remove(found);
         self.resumed_runs = saved.runs.unwrap_or_default();
-        (depth, Some((saved.items, resume.unwrap_or(0))))
+        Ok((depth, Some((saved.items, resume.unwrap_or(0)))))
     }
 
     /// Where the runs of the parallel batch flow entered last were when the run stopped.
@@ -451,15 +482,25 @@ impl<'j, S> Journal<'j, S> {
 /// A batch flow's items as a checkpoint saved them, and the item to resume at (sequential).
 pub type SavedBatch = (Arc<[Value]>, u32);
 
-/// The error of a run resumed by name in a flow that has no step named `saved`.
-fn shape_changed(saved: &str, steps: &[&str]) -> crate::error::Error {
-    let problem = if saved.is_empty() {
-        "the run was saved before its position named its steps, so it cannot resume in a flow of another shape; resume it with the flow that started it".to_owned()
-    } else {
-        format!(
+/// The error of a run that cannot resume in this flow: the saved step `saved` is not among
+/// `steps` (`Some("")`: the level was a batch flow's or a group's; `None` with `steps`: the run
+/// was saved before positions named their steps; `None` without: the saved position goes
+/// deeper than this flow).
+fn shape_changed(saved: Option<&str>, steps: &[&str]) -> crate::error::Error {
+    let problem = match saved {
+        None if steps.is_empty() => "the run was saved inside a nested flow or batch flow that the new flow does not have there; resume it with the flow that started it, or start a new run".to_owned(),
+        None => "the run was saved before its position named its steps, so it cannot resume in a flow of another shape; resume it with the flow that started it".to_owned(),
+        Some("") => format!(
+            "the run was saved inside a batch flow or a group where the new flow has the steps {}; resume it with the flow that started it, or start a new run",
+            steps.join(", ")
+        ),
+        Some(saved) if steps.is_empty() => format!(
+            "the run was saved at step `{saved}`, where the new flow has a batch flow; resume it with the flow that started it, or start a new run"
+        ),
+        Some(saved) => format!(
             "the run was saved at step `{saved}`, which the new flow does not have (its steps: {}); resume it with a flow that has `{saved}`, or start a new run",
             steps.join(", ")
-        )
+        ),
     };
     crate::error::Error::durable_with(crate::error::DurableErrorKind::ShapeChanged, problem.into())
 }

@@ -217,6 +217,10 @@ impl Checkpoints for Memory {
         Ok(found)
     }
 
+    fn keeps_history(&self) -> bool {
+        true
+    }
+
     async fn delete(&self, run_id: &str) -> Result<bool> {
         Ok(self.runs().remove(run_id).is_some())
     }

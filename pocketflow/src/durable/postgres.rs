@@ -560,6 +560,10 @@ impl Checkpoints for Postgres {
         retention::checkpoint_at(&self.pool, run_id, step).await
     }
 
+    fn keeps_history(&self) -> bool {
+        true
+    }
+
     async fn delete(&self, run_id: &str) -> Result<bool> {
         retention::delete(&self.pool, run_id).await
     }

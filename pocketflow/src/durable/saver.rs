@@ -83,11 +83,15 @@ impl<S: Serialize, C: Checkpoints> Saver<S> for RunSaver<'_, C> {
                 step.as_ref().map_or("", |step| step.node.as_str())
             )
         };
-        // The step this checkpoint commits, which later ones may refer to for their items.
+        // The step this checkpoint commits, which later ones may refer to for their items, on
+        // a backend that reads past checkpoints back.
         let posts = step.as_ref().map_or(1, |step| step.posts);
-        let position = self
-            .written
-            .compact(position, self.step.load(Ordering::Relaxed) + posts);
+        let position = match self.checkpoints.keeps_history() {
+            true => self
+                .written
+                .compact(position, self.step.load(Ordering::Relaxed) + posts),
+            false => std::borrow::Cow::Borrowed(position),
+        };
         let prepared = json::encode(store)
             .map_err(|e| json::unwritable(&name(), "the shared store", e))
             .and_then(|store| {

@@ -459,6 +459,10 @@ impl Checkpoints for Sqlite {
         sql::past_checkpoint(run_id, step, row)
     }
 
+    fn keeps_history(&self) -> bool {
+        true
+    }
+
     async fn delete(&self, run_id: &str) -> Result<bool> {
         let id = run_id.to_owned();
         self.db
@@ -471,13 +475,25 @@ impl Checkpoints for Sqlite {
     }
 
     async fn prune(&self, before: SystemTime) -> Result<u64> {
+        // A hundred runs to a transaction: history rows hold whole stores, and one transaction
+        // over a month of them would hold the file's write lock for longer than a checkpoint
+        // waits for it.
+        const BATCH: i64 = 100;
         let before = millis(before);
-        self.db
-            .write(
-                |conn| queries::prune(conn, before),
-                || move |conn: &rusqlite::Connection| queries::prune(conn, before),
-            )
-            .await
-            .map_err(self.failed("pruning runs"))
+        let mut removed = 0;
+        loop {
+            let some = self
+                .db
+                .write(
+                    |conn| queries::prune_some(conn, before, BATCH),
+                    || move |conn: &rusqlite::Connection| queries::prune_some(conn, before, BATCH),
+                )
+                .await
+                .map_err(self.failed("pruning runs"))?;
+            removed += some;
+            if some < BATCH as u64 {
+                return Ok(removed);
+            }
+        }
     }
 }

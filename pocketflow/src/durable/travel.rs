@@ -58,6 +58,8 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
     }
 
     /// The shared store as step `step` committed it (step 0: the store the run started from).
+    /// An edit (`update`, `update_json`) writes no history: the store as edited is the run's
+    /// current one, read by running it.
     /// [`NotFound`](DurableErrorKind::NotFound) for a step the run never committed;
     /// [`Unreadable`](DurableErrorKind::Unreadable) when that store no longer reads as `S`.
     pub async fn store_at<S: DeserializeOwned>(&self, step: u64) -> Result<S> {

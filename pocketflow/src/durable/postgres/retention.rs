@@ -34,11 +34,13 @@ pub(super) async fn checkpoint_at(
     sql::past_checkpoint(run_id, step, row)
 }
 
-/// The statements that remove the runs whose ids are `$1` (a text array) from every table.
+/// The statements that remove the runs whose ids are `$1` (a text array) from every table:
+/// the run rows first, whose locks then hold off a checkpoint of one of them in flight until
+/// the transaction ends (it then finds no run), so that none leaves a history row behind.
 const DELETE_RUNS: [&str; 3] = [
-    "DELETE FROM items WHERE run_id = ANY($1)",
-    "DELETE FROM history WHERE run_id = ANY($1)",
     "DELETE FROM runs WHERE id = ANY($1)",
+    "DELETE FROM history WHERE run_id = ANY($1)",
+    "DELETE FROM items WHERE run_id = ANY($1)",
 ];
 
 /// Removes `ids` from every table in the transaction `tx`; returns how many run rows went.
@@ -46,15 +48,16 @@ async fn delete_runs(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     ids: &[String],
 ) -> std::result::Result<u64, sqlx::Error> {
-    let mut runs = 0;
+    let mut runs = None;
     for statement in DELETE_RUNS {
-        runs = sqlx::query(statement)
+        let deleted = sqlx::query(statement)
             .bind(ids)
             .execute(&mut **tx)
             .await?
             .rows_affected();
+        runs.get_or_insert(deleted);
     }
-    Ok(runs)
+    Ok(runs.unwrap_or(0))
 }
 
 /// A run and everything kept for it, in one transaction.

@@ -65,6 +65,7 @@ UPDATE items SET version = coalesce((SELECT version FROM runs WHERE runs.id = it
 ALTER TABLE history ADD COLUMN position TEXT;
 ALTER TABLE history ADD COLUMN store JSON;
 ALTER TABLE history ADD COLUMN shape TEXT;
+CREATE INDEX IF NOT EXISTS history_run_step ON history (run_id, step, id);
 ",
 ];
 

@@ -305,15 +305,16 @@ pub(super) fn delete(conn: &Connection, run_id: &str) -> rusqlite::Result<bool> 
     tx.commit().map(|()| found)
 }
 
-/// Every finished or failed run last updated before `before` (milliseconds since the epoch,
-/// as `updated_at`), in one transaction; returns how many.
-pub(super) fn prune(conn: &Connection, before: i64) -> rusqlite::Result<u64> {
+/// Up to `limit` of the finished or failed runs last updated before `before` (milliseconds
+/// since the epoch, as `updated_at`), in one transaction; returns how many.
+pub(super) fn prune_some(conn: &Connection, before: i64, limit: i64) -> rusqlite::Result<u64> {
     let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     let ids = tx
         .prepare_cached(
-            "SELECT id FROM runs WHERE status IN ('finished', 'failed') AND updated_at < ?1",
+            "SELECT id FROM runs WHERE status IN ('finished', 'failed') AND updated_at < ?1 \
+             LIMIT ?2",
         )?
-        .query_map([before], |row| row.get::<_, String>(0))?
+        .query_map(params![before, limit], |row| row.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;
     for id in &ids {
         delete_rows(&tx, id)?;

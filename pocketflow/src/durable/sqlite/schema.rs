@@ -21,8 +21,8 @@ pub(super) const SCHEMA_VERSION: i64 = 3;
 /// `history.id` has no `AUTOINCREMENT`: that keyword makes every insert update a row of
 /// `sqlite_sequence` too, one more page in the log per checkpoint (5 instead of 4, about 5 us
 /// of the 20 a step costs here). Ids still grow with every row (SQLite takes the largest plus
-/// one) and pocketflow never deletes history; files made with `AUTOINCREMENT` by earlier
-/// versions keep it, and both are read and written alike.
+/// one, so they grow within a run even though `delete` and `prune` remove rows); files made with
+/// `AUTOINCREMENT` by earlier versions keep it, and both are read and written alike.
 const SCHEMA_1: &str = "
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY NOT NULL,
@@ -93,6 +93,7 @@ UPDATE items SET version = coalesce((SELECT version FROM runs WHERE runs.id = it
 ALTER TABLE history ADD COLUMN position TEXT;
 ALTER TABLE history ADD COLUMN store TEXT;
 ALTER TABLE history ADD COLUMN shape TEXT;
+CREATE INDEX IF NOT EXISTS history_run_step ON history (run_id, step, id);
 DROP TRIGGER IF EXISTS runs_history_insert;
 DROP TRIGGER IF EXISTS runs_history_update;
 CREATE TRIGGER runs_history_insert AFTER INSERT ON runs BEGIN

@@ -255,6 +255,10 @@ impl<C: Checkpoints> Checkpoints for Faulty<'_, C> {
             .await
     }
 
+    fn keeps_history(&self) -> bool {
+        self.inner.keeps_history()
+    }
+
     async fn delete(&self, run_id: &str) -> Result<bool> {
         self.call(run_id, self.inner.delete(run_id)).await
     }
