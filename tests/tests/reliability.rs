@@ -203,7 +203,7 @@ impl PanicsInPost {
         sleep(Duration::from_millis(u64::from(*item))).await;
     }
 
-    async fn post(&self, tally: &mut Tally, item: u32) {
+    async fn post(&self, tally: &mut Tally, item: u32, _: ()) {
         tally.posts_running += 1;
         tokio::task::yield_now().await;
         if item == 0 {
