@@ -233,6 +233,21 @@ pub struct BatchRuns<'a, F, I> {
     pub limit: usize,
     pub progress: Option<&'a Progress>,
     pub group: bool,
+    /// An item as an error from its run shows it.
+    pub describe: fn(&I) -> Option<String>,
+}
+
+impl<F, I> BatchRuns<'_, F, I> {
+    /// `run`, the result of the run of item `index`, its error marked with the item (not a
+    /// group's: a member is no item).
+    pub(crate) fn mark<T>(&self, index: usize, run: Result<T>) -> Result<T> {
+        match run {
+            Err(error) if !self.group => {
+                Err(error.in_flow_item(index, (self.describe)(&self.items[index])))
+            }
+            run => run,
+        }
+    }
 }
 
 impl<F, I> Clone for BatchRuns<'_, F, I> {

@@ -187,6 +187,9 @@ struct Details {
     phase: Option<Phase>,
     attempts: u32,
     item: Option<usize>,
+    /// The run of the innermost batch flow the error left: its item's index, and its `Debug`
+    /// form when the item has one.
+    flow_item: Option<(usize, Option<String>)>,
     limit: u64,
     durable: Option<DurableErrorKind>,
     distributed: Option<DistributedErrorKind>,
@@ -202,6 +205,7 @@ impl Error {
             phase: None,
             attempts: 0,
             item: None,
+            flow_item: None,
             limit: 0,
             durable: None,
             distributed: None,
@@ -353,6 +357,15 @@ impl Error {
         error
     }
 
+    /// Marks the error as leaving the run of a batch flow's item `index`, shown as `text`;
+    /// an inner batch flow's run, already marked, stays.
+    pub(crate) fn in_flow_item(mut self, index: usize, text: Option<String>) -> Error {
+        if self.0.flow_item.is_none() {
+            self.0.flow_item = Some((index, text));
+        }
+        self
+    }
+
     /// Marks the error as raised while running batch item `index`.
     pub(crate) fn on_item(mut self, index: usize) -> Error {
         self.0.item = Some(index);
@@ -447,6 +460,50 @@ impl Error {
     pub fn item(&self) -> Option<usize> {
         self.0.item
     }
+
+    /// The index of the item whose sub-flow run failed, for an error from inside a batch
+    /// flow (the innermost one, when they nest); [`flow_item_text`](Self::flow_item_text) is
+    /// the item itself, when its type has a `Debug` form.
+    ///
+    /// ```
+    /// # use pocketflow::prelude::*;
+    /// #[derive(Debug)]
+    /// struct Page { number: u32 }
+    ///
+    /// struct Pages;
+    /// #[batch_flow]
+    /// impl Pages {
+    ///     fn prep(&self, _: &()) -> Vec<Page> { vec![Page { number: 1 }, Page { number: 13 }] }
+    /// }
+    /// struct Print;
+    /// #[node]
+    /// impl Print {
+    ///     fn prep(&self, _: &(), page: &Page) -> Result<(), String> {
+    ///         if page.number == 13 { Err("unlucky".into()) } else { Ok(()) }
+    ///     }
+    /// }
+    ///
+    /// let print = Print;
+    /// let error = Pages.over(flow! { print }).run_blocking(&mut ()).unwrap_err();
+    /// assert_eq!(error.flow_item(), Some(1));
+    /// assert_eq!(error.flow_item_text(), Some("Page { number: 13 }"));
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "step `print` (node `Print`) failed in prep, in the run for item 1 (Page { number: 13 }): unlucky"
+    /// );
+    /// ```
+    pub fn flow_item(&self) -> Option<usize> {
+        self.0.flow_item.as_ref().map(|(index, _)| *index)
+    }
+
+    /// The `Debug` form of the item whose sub-flow run failed (see
+    /// [`flow_item`](Self::flow_item)), when its type has one.
+    pub fn flow_item_text(&self) -> Option<&str> {
+        self.0
+            .flow_item
+            .as_ref()
+            .and_then(|(_, text)| text.as_deref())
+    }
 }
 
 impl fmt::Display for Error {
@@ -511,6 +568,11 @@ impl fmt::Display for Error {
             let plural = if details.attempts == 1 { "" } else { "s" };
             write!(f, " after {} attempt{plural}", details.attempts)?;
         }
+        match &details.flow_item {
+            Some((index, Some(text))) => write!(f, ", in the run for item {index} ({text})")?,
+            Some((index, None)) => write!(f, ", in the run for item {index}")?,
+            None => {}
+        }
         write!(f, ": {}", self.source_text())
     }
 }
@@ -549,6 +611,7 @@ impl fmt::Debug for Error {
             .field("phase", &details.phase)
             .field("attempts", &details.attempts)
             .field("item", &details.item)
+            .field("flow_item", &details.flow_item)
             .field("durable", &details.durable)
             .field("distributed", &details.distributed)
             .field("source", &details.source)

@@ -16,8 +16,8 @@ pub use crate::flow::{
 pub use crate::mermaid::{Mermaid, child_id};
 pub use crate::node::{Node, NodeInfo};
 pub use crate::phases::{
-    BatchCodec, BatchFlowPhases, BatchPhases, Fallible, ItemCodec, NodePhases, PhaseError,
-    SyncBatchPhases, SyncNodePhases, collect_items,
+    BatchCodec, BatchFlowPhases, BatchPhases, DebugItem, Fallible, ItemCodec, ItemText,
+    NoDebugItem, NodePhases, PhaseError, SyncBatchPhases, SyncNodePhases, collect_items,
 };
 pub use crate::placeholder::Placeholder;
 pub use crate::policy::RetryPolicy;

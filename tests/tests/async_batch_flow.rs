@@ -239,8 +239,8 @@ async fn test_async_error_handling() {
     );
     assert_eq!(
         err.to_string(),
-        "step `error_node` (node `AsyncErrorNode`) failed in post: \
-         Async error processing key: error_key"
+        "step `error_node` (node `AsyncErrorNode`) failed in post, in the run for item 1 \
+         (Key { key: \"error_key\" }): Async error processing key: error_key"
     );
     // The runs go in key order and the failure ends the batch: `another_key` never ran.
     assert_eq!(*posted.lock().unwrap(), ["normal_key", "error_key"]);

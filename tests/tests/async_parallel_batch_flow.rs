@@ -294,8 +294,8 @@ async fn test_error_handling() {
     );
     assert_eq!(
         err.to_string(),
-        "step `processor` (node `ErrorProcessor`) failed in exec on item 1 after 1 attempt: \
-         Error processing item 2"
+        "step `processor` (node `ErrorProcessor`) failed in exec on item 1 after 1 attempt, \
+         in the run for item 0 (Batch { batch_id: 0 }): Error processing item 2"
     );
     // The failure ends the whole batch flow at once: no run reached its `post`.
     assert_eq!(start.elapsed(), Duration::ZERO);

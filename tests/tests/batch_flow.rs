@@ -221,7 +221,7 @@ fn test_error_handling() {
     );
     assert_eq!(
         err.to_string(),
-        "step `error_node` (node `ErrorProcessNode`) failed in prep: Error processing key: error_key"
+        "step `error_node` (node `ErrorProcessNode`) failed in prep, in the run for item 1 (Key { key: \"error_key\" }): Error processing key: error_key"
     );
     // The runs go in key order and the failure ends the batch: `normal_key` was processed,
     // `another_key` never ran.

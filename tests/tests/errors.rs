@@ -108,3 +108,85 @@ fn an_error_names_the_steps_it_left_through() {
         "step `inner.explode` (node `Boom`) failed in post: no"
     );
 }
+
+mod in_batch_flows {
+    //! An error from inside a batch flow's sub-flow names the item it ran for.
+
+    use pocketflow::prelude::*;
+
+    /// No `Debug`: only its index can be shown.
+    struct Opaque(u32);
+
+    struct Opaques;
+    #[batch_flow(parallel)]
+    impl Opaques {
+        fn prep(&self, _: &()) -> Vec<Opaque> {
+            vec![Opaque(1), Opaque(2), Opaque(3)]
+        }
+    }
+
+    struct FailsOnTwo;
+    #[node]
+    impl FailsOnTwo {
+        fn prep(&self, _: &(), item: &Opaque) -> u32 {
+            item.0
+        }
+        async fn exec(&self, n: &u32) -> Result<(), String> {
+            tokio::task::yield_now().await;
+            if *n == 2 { Err("two".into()) } else { Ok(()) }
+        }
+    }
+
+    #[derive(Debug)]
+    struct Job {
+        name: &'static str,
+    }
+
+    struct Jobs;
+    #[batch_flow]
+    impl Jobs {
+        fn prep(&self, _: &(), _outer: &Opaque) -> Vec<Job> {
+            vec![Job { name: "first" }, Job { name: "second" }]
+        }
+    }
+
+    struct FailsOnSecond;
+    #[node]
+    impl FailsOnSecond {
+        fn prep(&self, _: &(), job: &Job) -> Result<(), String> {
+            if job.name == "second" {
+                Err("no".into())
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_parallel_run_names_its_item_by_index_when_it_has_no_debug() {
+        let fails = FailsOnTwo;
+        let error = Opaques
+            .over(flow! { fails })
+            .run(&mut ())
+            .await
+            .unwrap_err();
+        assert_eq!((error.flow_item(), error.flow_item_text()), (Some(1), None));
+        assert!(
+            error.to_string().contains("in the run for item 1: two"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_innermost_batch_flow_names_its_item() {
+        let fails = FailsOnSecond;
+        let inner = Jobs.over(flow! { fails });
+        let error = Opaques
+            .over(flow! { inner })
+            .run(&mut ())
+            .await
+            .unwrap_err();
+        assert_eq!(error.flow_item(), Some(1));
+        assert_eq!(error.flow_item_text(), Some(r#"Job { name: "second" }"#));
+    }
+}

@@ -84,6 +84,12 @@ fn phases_impl(target: &Target, args: &NodeArgs, phases: &Phases) -> TokenStream
             }
 
             #item_codec
+
+            fn describe_item(__item: &Self::Item) -> #pf::Option<::std::string::String> {
+                #[allow(unused_imports)]
+                use #pf::{DebugItem as _, NoDebugItem as _};
+                (&&#pf::ItemText::<Self::Item>(#pf::PhantomData)).text(__item)
+            }
         }
     }
 }

@@ -63,6 +63,16 @@ impl ::pocketflow::__private::BatchFlowPhases<Shared, Filter> for EachImage {
         ::pocketflow::__private::FlowItems:: < Self::Item >
         (::pocketflow::__private::PhantomData)).codec() }
     }
+    fn describe_item(
+        __item: &Self::Item,
+    ) -> ::pocketflow::__private::Option<::std::string::String> {
+        #[allow(unused_imports)]
+        use ::pocketflow::__private::{DebugItem as _, NoDebugItem as _};
+        (&&::pocketflow::__private::ItemText::<
+            Self::Item,
+        >(::pocketflow::__private::PhantomData))
+            .text(__item)
+    }
 }
 impl EachImage {
     /// Runs `sub_flow` once per item of this batch flow's `prep`, with the item as

@@ -60,6 +60,7 @@ where
                 limit: B::LIMIT,
                 progress,
                 group: false,
+                describe: B::describe_item,
             };
             cx.batch_runs(place.as_ref(), runs, &mut store, &Unwrapped)
                 .await?;
@@ -70,7 +71,9 @@ where
                 if C::FOLLOWS {
                     cx.at_item(place.as_ref().map(|place| place.depth), index as u32);
                 }
-                flow.run_in(store.reborrow(), item, cx.child()).await?;
+                flow.run_in(store.reborrow(), item, cx.child())
+                    .await
+                    .map_err(|error| error.in_flow_item(index, B::describe_item(item)))?;
                 if C::FOLLOWS {
                     if let Some(place) = &place {
                         // The sub-flow's last post is committed here, with the next item as
@@ -97,13 +100,7 @@ where
 /// Runs `flow` once per item, `limit` at a time, on the shared `store`: the runs of a parallel
 /// batch flow that the layer does not follow, each in the plain context as `wrap` wraps it.
 pub(crate) async fn run_in_parallel<S, I, F, W>(
-    BatchRuns {
-        flow,
-        items,
-        limit,
-        progress,
-        ..
-    }: BatchRuns<'_, F, I>,
+    runs: BatchRuns<'_, F, I>,
     store: &mut Store<'_, S>,
     wrap: &W,
 ) -> Result<()>
@@ -111,6 +108,14 @@ where
     F: Node<S, I>,
     W: WrapRun<S>,
 {
+    let BatchRuns {
+        flow,
+        items,
+        limit,
+        progress,
+        ..
+    } = runs;
+    let runs = &runs;
     let sharing = &store.share();
     let done = &std::sync::atomic::AtomicUsize::new(0);
     run_window(
@@ -126,7 +131,7 @@ where
                 wrap.done(done, items.len());
             }
             // Nobody reads a run's action: the window keeps `()`, not an action per item.
-            (index, run.map(drop))
+            (index, runs.mark(index, run.map(drop)))
         },
         || sharing.is_settled(),
     )

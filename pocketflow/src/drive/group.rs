@@ -217,6 +217,7 @@ where
         limit: count,
         progress: None,
         group: true,
+        describe: |_| None,
     };
     cx.batch_runs(place.as_ref(), runs, &mut store, &Unwrapped)
         .await?;

@@ -162,13 +162,7 @@ impl<'j, S: Send> RunContext<S> for &mut Journal<'j, S> {
                     limit: runs.limit,
                     saved: self.take_resumed_runs(),
                 };
-                let BatchRuns {
-                    flow,
-                    items,
-                    progress,
-                    ..
-                } = runs;
-                run_checkpointed(flow, progress, store, self, parent, saved, items, wrap).await
+                run_checkpointed(runs, store, self, parent, saved, wrap).await
             }
             _ => run_in_parallel(runs, store, wrap).await,
         }

@@ -25,11 +25,11 @@ use futures::future::{join, select};
 use tokio::sync::Notify;
 
 use super::journal::{Journal, Position, Publish, Runs, Saver, Step};
-use crate::context::WrapRun;
+use crate::context::{BatchRuns, WrapRun};
 use crate::drive::window::run_window;
 use crate::error::{Error, Result};
 use crate::node::Node;
-use crate::progress::{self, Progress};
+use crate::progress;
 use crate::runtime;
 use crate::store::Store;
 
@@ -47,10 +47,8 @@ pub(crate) struct RunsOf {
 
 /// The runs of a parallel batch flow, one per item not done, each with a journal of its own,
 /// beside the checkpointer that writes their checkpoints.
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run_checkpointed<S, I, F, W>(
-    flow: &F,
-    progress: Option<&Progress>,
+    runs: BatchRuns<'_, F, I>,
     store: &mut Store<'_, S>,
     journal: &Journal<'_, S>,
     parent: &dyn Saver<S>,
@@ -59,7 +57,6 @@ pub(crate) async fn run_checkpointed<S, I, F, W>(
         limit,
         saved,
     }: RunsOf,
-    items: &[I],
     wrap: &W,
 ) -> Result<()>
 where
@@ -68,6 +65,13 @@ where
     F: Node<S, I> + Sync,
     W: WrapRun<S>,
 {
+    let BatchRuns {
+        flow,
+        items,
+        progress,
+        ..
+    } = runs;
+    let runs = &runs;
     let (around, name) = journal.here();
     let by_name = journal.by_name;
     let parallel = &ParallelRuns {
@@ -124,6 +128,7 @@ where
                     .await
                     // At once after the sub-flow's last post, as `publish` is.
                     .and_then(|_| parallel.finish(index as u32, run_journal.take_step()));
+                let run = runs.mark(index, run);
                 match &run {
                     Ok(()) => {
                         progress::item_done(progress);

@@ -143,6 +143,49 @@ pub trait BatchFlowPhases<S, P>: NodeInfo + Sync {
     fn item_codec() -> Option<ItemCodec<Self::Item>> {
         None
     }
+
+    /// An item as an error shows it: its `Debug` form when it has one (the macro picks it).
+    #[doc(hidden)]
+    fn describe_item(item: &Self::Item) -> Option<String> {
+        let _ = item;
+        None
+    }
+}
+
+/// The item type `T` of a `#[batch_flow]`, as a value to choose how an error shows an item on:
+/// `(&&ItemText::<T>(PhantomData)).text(item)` is its `Debug` form when `T: Debug`
+/// ([`DebugItem`]), nothing otherwise ([`NoDebugItem`]).
+#[doc(hidden)]
+pub struct ItemText<T>(pub std::marker::PhantomData<fn() -> T>);
+
+/// Items with a `Debug` form.
+#[doc(hidden)]
+pub trait DebugItem<T> {
+    /// The item's `Debug` form, cut at 200 characters.
+    fn text(self, item: &T) -> Option<String>;
+}
+
+impl<T: std::fmt::Debug> DebugItem<T> for &&ItemText<T> {
+    fn text(self, item: &T) -> Option<String> {
+        let text = format!("{item:?}");
+        Some(match text.char_indices().nth(200) {
+            Some((cut, _)) => format!("{}..", &text[..cut]),
+            None => text,
+        })
+    }
+}
+
+/// Items without.
+#[doc(hidden)]
+pub trait NoDebugItem<T> {
+    /// Nothing.
+    fn text(self, item: &T) -> Option<String>;
+}
+
+impl<T> NoDebugItem<T> for &ItemText<T> {
+    fn text(self, _: &T) -> Option<String> {
+        None
+    }
 }
 
 /// How a batch flow's items are written into a layer's records (a durable run's position) and
