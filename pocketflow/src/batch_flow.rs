@@ -13,6 +13,15 @@ use crate::store::Store;
 /// A batch flow over a sub-flow, from `MyBatch.over(sub_flow)`: a node that runs the sub-flow
 /// once per item of `MyBatch`'s `prep`, with the item as the sub-flow's params.
 ///
+/// In a parallel batch flow the runs take turns with the shared store: each `prep` and `post`
+/// has it to itself, and they queue for it in the order they asked. So between one run's
+/// `post` and the `prep` of its next node, other runs' `prep`s and `post`s may run (any that
+/// were waiting for the store when that `post` ended). A run that passes something from one
+/// node to the next through the store must keep it where no other run writes: under its item
+/// (a map keyed by it), or in the sub-flow's params; one slot that every run overwrites holds
+/// whichever run wrote last. A sequential batch flow runs one sub-flow after another: nothing
+/// runs between them.
+///
 /// ```
 /// use pocketflow::prelude::*;
 ///

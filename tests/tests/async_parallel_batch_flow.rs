@@ -353,3 +353,55 @@ async fn test_multiple_batch_sizes() {
     assert_eq!(start.elapsed(), Duration::from_millis(63));
     assert_eq!(action, Action::DEFAULT);
 }
+
+/// What a parallel batch flow's rustdoc says: between one run's `post` and its next node's
+/// `prep`, another run's `post` may run. Run 0's `post` holds the store from 1 to 11 ms; run
+/// 1's asks for it at 5 ms and waits; when run 0's `post` ends, the store goes to run 1 first,
+/// and run 0's next `prep` reads what run 1 wrote in the one shared slot.
+#[tokio::test(start_paused = true)]
+async fn another_runs_post_may_come_between_a_post_and_the_next_prep() {
+    #[derive(Default)]
+    struct Slot {
+        last: Option<usize>,
+        seen: Vec<(usize, Option<usize>)>,
+    }
+
+    struct Write;
+    #[node]
+    impl Write {
+        fn prep(&self, _: &Slot, run: &usize) -> usize {
+            *run
+        }
+        async fn exec(&self, run: &usize) {
+            sleep(Duration::from_millis(1 + 4 * *run as u64)).await;
+        }
+        async fn post(&self, slot: &mut Slot, run: usize, _: ()) {
+            slot.last = Some(run);
+            sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    struct Read;
+    #[node]
+    impl Read {
+        fn prep(&self, slot: &mut Slot, run: &usize) {
+            let last = slot.last;
+            slot.seen.push((*run, last));
+        }
+    }
+
+    struct Two;
+    #[batch_flow(parallel)]
+    impl Two {
+        fn prep(&self, _: &Slot) -> Vec<usize> {
+            vec![0, 1]
+        }
+    }
+
+    let (write, read) = (Write, Read);
+    let each = Two.over(flow! { write >> read });
+    let mut slot = Slot::default();
+    each.run(&mut slot).await.unwrap();
+    // Run 0 reads run 1's write: keep a run's values under its item, not in one slot.
+    assert_eq!(slot.seen, [(0, Some(1)), (1, Some(1))]);
+}
