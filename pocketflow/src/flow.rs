@@ -162,9 +162,43 @@ pub fn assert_node<N: NodeInfo>(_: &N) {}
 pub mod edge_checks {
     use std::marker::PhantomData;
 
-    use super::VariantOf;
+    use super::{DeclaredActions, Declares, Label, VariantOf};
     use crate::action::{DefaultAction, StringLabels, TypedActions};
     use crate::node::NodeInfo;
+
+    /// A node, as a value to check its declared actions on.
+    pub struct Declared<N>(PhantomData<fn() -> N>);
+
+    /// `node`, to check an edge label against the actions it declares, if it does.
+    #[inline(always)]
+    pub fn declared_of<N>(_node: &N) -> Declared<N> {
+        Declared(PhantomData)
+    }
+
+    /// A node that declares its actions (`#[node(actions = [..])]`).
+    pub trait KnownDeclared<N> {
+        /// Accepts a label it declares, by its hash.
+        #[inline(always)]
+        fn declared_edge<const HASH: u64>(self)
+        where
+            Self: Sized,
+            N: Declares<Label<HASH>>,
+        {
+        }
+    }
+    impl<N: DeclaredActions> KnownDeclared<N> for &&Declared<N> {}
+
+    /// A node that declares none: any label.
+    pub trait UnknownDeclared {
+        /// Accepts any label.
+        #[inline(always)]
+        fn declared_edge<const HASH: u64>(self)
+        where
+            Self: Sized,
+        {
+        }
+    }
+    impl<N> UnknownDeclared for &Declared<N> {}
 
     /// The action type of a node, as a value to call checks on.
     pub struct Labels<A>(PhantomData<fn() -> A>);
@@ -267,3 +301,53 @@ pub mod edge_checks {
 pub trait VariantOf<A> {}
 
 impl<A: TypedActions> VariantOf<A> for A {}
+
+/// `#[node(actions = [..])]` declares the labels a string-action node's `post` may return: the
+/// node is `DeclaredActions`, and `Declares<Label<H>>` for the hash `H` of each label.
+#[doc(hidden)]
+pub trait DeclaredActions {}
+
+/// A label a node declares, by its hash (see [`DeclaredActions`]).
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "this label is not one of the actions `{Self}` declares",
+    label = "not in its `#[node(actions = [..])]`",
+    note = "a node that declares its actions returns only those: label the edge with one of them, or add this one to `actions`"
+)]
+pub trait Declares<L> {}
+
+/// A string label as a type: its hash.
+#[doc(hidden)]
+pub struct Label<const HASH: u64>;
+
+/// The hash of a label, which `#[node(actions = [..])]` and `flow!` both take of it (FNV-1a).
+#[doc(hidden)]
+pub const fn label_hash(label: &str) -> u64 {
+    let bytes = label.as_bytes();
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+    let mut index = 0;
+    while index < bytes.len() {
+        hash = (hash ^ bytes[index] as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        index += 1;
+    }
+    hash
+}
+
+/// The action a node with `#[node(actions = [..])]` returned, if it is one it declares (or
+/// the default action, which a plain edge follows); the step's error otherwise.
+#[doc(hidden)]
+pub fn declared_action<A: ActionType>(
+    action: A,
+    declared: &'static [&'static str],
+) -> std::result::Result<A, crate::error::BoxError> {
+    let label = action.label();
+    if action.is_default() || declared.contains(&label) {
+        return Ok(action);
+    }
+    let declared: Vec<String> = declared.iter().map(|label| format!("`{label}`")).collect();
+    Err(format!(
+        "returned the action `{label}`, which is not one it declares in `actions` ({})",
+        declared.join(", ")
+    )
+    .into())
+}

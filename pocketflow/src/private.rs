@@ -11,7 +11,8 @@ pub use crate::drive::{
 };
 pub use crate::error::{BoxError, Error, Result};
 pub use crate::flow::{
-    Flow, StepCounter, assert_node, edge_checks, failed_at, spend_budget, unmatched,
+    DeclaredActions, Declares, Flow, Label, StepCounter, assert_node, declared_action, edge_checks,
+    failed_at, label_hash, spend_budget, unmatched,
 };
 pub use crate::mermaid::{Mermaid, child_id};
 pub use crate::node::{Node, NodeInfo};

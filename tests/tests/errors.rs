@@ -190,3 +190,45 @@ mod in_batch_flows {
         assert_eq!(error.flow_item_text(), Some(r#"Job { name: "second" }"#));
     }
 }
+
+mod declared_actions {
+    //! `#[node(actions = [..])]`: a `post` that returns another label fails the step.
+
+    use pocketflow::prelude::*;
+
+    struct Decide {
+        reply: &'static str,
+    }
+    #[node(actions = ["search", "answer"])]
+    impl Decide {
+        fn post(&self, _: &mut ()) -> String {
+            self.reply.to_owned()
+        }
+    }
+
+    struct Step;
+    #[node]
+    impl Step {}
+
+    #[test]
+    fn a_declared_label_goes_on_and_another_fails_naming_both() {
+        let (decide, search, answer) = (Decide { reply: "answer" }, Step, Step);
+        let agent = flow! {
+            decide - "search" >> search;
+            decide - "answer" >> answer;
+        };
+        assert_eq!(agent.run_blocking(&mut ()).unwrap(), "default");
+
+        let (decide, search, answer) = (Decide { reply: "serch" }, Step, Step);
+        let agent = flow! {
+            decide - "search" >> search;
+            decide - "answer" >> answer;
+        };
+        let error = agent.run_blocking(&mut ()).unwrap_err();
+        assert_eq!(error.phase(), Some(pocketflow::Phase::Post));
+        assert_eq!(
+            error.to_string(),
+            "step `decide` (node `Decide`) failed in post: returned the action `serch`, which is not one it declares in `actions` (`search`, `answer`)"
+        );
+    }
+}

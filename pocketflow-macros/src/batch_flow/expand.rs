@@ -59,7 +59,7 @@ fn phases_impl(target: &Target, args: &NodeArgs, phases: &Phases) -> TokenStream
     } = target;
     let item_ty = emit::item_type(phases);
     let prep_body = flavor.body(emit::prep_body(phases, Some(quote!(#pf::collect_items))));
-    let post_body = flavor.body(emit::post_body(phases));
+    let post_body = flavor.body(emit::post_body(phases, None));
     let returns_items = flavor.returns(quote!(#pf::Vec<Self::Item>));
     let returns_action = flavor.returns(quote!(Self::Action));
     let limit = emit::limit(args);

@@ -368,8 +368,8 @@ fn checks(graph: &Graph) -> TokenStream {
     let mut checks = quote! {
         #[allow(unused_imports)]
         use #pf::edge_checks::{
-            KnownDefault as _, KnownStrings as _, TypedDefault as _, TypedStrings as _,
-            UnknownDefault as _, UnknownStrings as _,
+            KnownDeclared as _, KnownDefault as _, KnownStrings as _, TypedDefault as _,
+            TypedStrings as _, UnknownDeclared as _, UnknownDefault as _, UnknownStrings as _,
         };
     };
     for name in graph.names() {
@@ -396,8 +396,10 @@ fn checks(graph: &Graph) -> TokenStream {
             Label::Default => quote_spanned! {span=>
                 (&&&#pf::edge_checks::labels_of(&#from)).default_edge();
             },
-            Label::Str(_) => quote_spanned! {span=>
+            // And one of the node's declared actions, when it declares them.
+            Label::Str(text) => quote_spanned! {span=>
                 (&&&#pf::edge_checks::labels_of(&#from)).string_edge();
+                (&&#pf::edge_checks::declared_of(&#from)).declared_edge::<{ #pf::label_hash(#text) }>();
             },
             Label::Variant(path) => quote_spanned! {span=>
                 #pf::edge_checks::labels_of(&#from).typed_edge(#path);

@@ -13,9 +13,9 @@ impl Kind {
     /// The keys the attribute accepts, for error messages.
     fn keys(self) -> &'static str {
         match self {
-            Kind::Node => "`max_retries`, `wait`, `backoff`, `max_wait` and `timeout`",
+            Kind::Node => "`max_retries`, `wait`, `backoff`, `max_wait`, `timeout` and `actions`",
             Kind::BatchNode => {
-                "`max_retries`, `wait`, `backoff`, `max_wait`, `timeout`, `parallel`, `limit` and `distributed`"
+                "`max_retries`, `wait`, `backoff`, `max_wait`, `timeout`, `parallel`, `limit`, `distributed` and `actions`"
             }
             Kind::BatchFlow => "`parallel` and `limit`",
         }
@@ -25,7 +25,7 @@ impl Kind {
         match self {
             Kind::Node => matches!(
                 key,
-                "max_retries" | "wait" | "backoff" | "max_wait" | "timeout"
+                "max_retries" | "wait" | "backoff" | "max_wait" | "timeout" | "actions"
             ),
             Kind::BatchNode => matches!(
                 key,
@@ -37,6 +37,7 @@ impl Kind {
                     | "parallel"
                     | "limit"
                     | "distributed"
+                    | "actions"
             ),
             Kind::BatchFlow => matches!(key, "parallel" | "limit"),
         }
@@ -54,6 +55,7 @@ pub(crate) fn check(kind: Kind, block: &Block, errors: &mut Errors) -> NodeArgs 
         max_wait_nanos: None,
         timeout: None,
         distributed: None,
+        actions: None,
     };
     let mut limit_key = None;
     let mut distributed_key = None;
@@ -112,6 +114,7 @@ pub(crate) fn check(kind: Kind, block: &Block, errors: &mut Errors) -> NodeArgs 
                 checked.limit = limit(value, errors);
             }
             ("parallel", None) => checked.parallel = Some(key.span()),
+            ("actions", Some(value)) => checked.actions = actions(value, errors),
             ("distributed", Some(value)) => {
                 distributed_key = Some(key.span());
                 checked.distributed = distributed(value, errors).map(|name| (name, key.span()));
@@ -298,4 +301,39 @@ fn backoff(value: &Expr, errors: &mut Errors) -> Option<u32> {
             None
         }
     }
+}
+
+/// `actions = ["search", "answer"]`: the labels a string-action node's `post` may return, at
+/// least one, each once.
+fn actions(value: &Expr, errors: &mut Errors) -> Option<Vec<syn::LitStr>> {
+    let shape =
+        "`actions` lists the labels `post` may return, like `actions = [\"search\", \"answer\"]`";
+    let Expr::Array(array) = value else {
+        errors.at(value, shape);
+        return None;
+    };
+    let mut labels: Vec<syn::LitStr> = Vec::new();
+    for element in &array.elems {
+        match element {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(label),
+                ..
+            }) => {
+                if labels.iter().any(|known| known.value() == label.value()) {
+                    errors.at(
+                        label,
+                        format!("`{}` is listed twice; list each action once", label.value()),
+                    );
+                } else {
+                    labels.push(label.clone());
+                }
+            }
+            other => errors.at(other, shape),
+        }
+    }
+    if labels.is_empty() && array.elems.is_empty() {
+        errors.at(value, "a node returns at least one action: list them, like `actions = [\"done\"]`, or remove `actions`");
+        return None;
+    }
+    Some(labels)
 }

@@ -226,11 +226,16 @@ pub(crate) fn prep_body(phases: &Phases, finish: Option<TokenStream>) -> TokenSt
 }
 
 /// The body of `phase_post`: the user's `post`, its value turned into the node's action.
-pub(crate) fn post_body(phases: &Phases) -> TokenStream {
+pub(crate) fn post_body(phases: &Phases, declared: Option<&[syn::LitStr]>) -> TokenStream {
     let Some(post) = &phases.post else {
         let pf = private();
         return quote!(#pf::Ok(#pf::IntoAction::into_action(())));
     };
+    // `actions = [..]`: a label outside them fails the step.
+    let check = declared.map(|labels| {
+        let pf = private();
+        quote!(.and_then(|__action| #pf::declared_action(__action, &[#(#labels),*])))
+    });
     let shared = post.shared.as_ref().map(shared_arg);
     let values = ["__prep", "__exec"]
         .iter()
@@ -241,7 +246,7 @@ pub(crate) fn post_body(phases: &Phases) -> TokenStream {
     let span = post_span(post);
     let pf = private_at(span);
     let into_action = quote_spanned!(span=> #pf::IntoAction::into_action);
-    quote!(#result.map(#into_action))
+    quote!(#result.map(#into_action) #check)
 }
 
 /// Where `post` says what it returns: its return type, or its name when it returns `()`.

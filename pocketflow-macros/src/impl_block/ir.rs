@@ -72,6 +72,8 @@ pub(crate) struct NodeArgs {
     /// `distributed = "name"`: the name workers register the batch node under, and where the
     /// key was written.
     pub(crate) distributed: Option<(String, Span)>,
+    /// `actions = [..]`: the labels `post` may return.
+    pub(crate) actions: Option<Vec<syn::LitStr>>,
 }
 
 /// A `&S` / `&mut S` shared-store argument, or a `&P` params argument.

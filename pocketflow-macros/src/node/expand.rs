@@ -70,8 +70,12 @@ pub(crate) fn expand(
     let label = emit::label_impl(item, &emit::phases_action_type(phases));
     let batch_marker = shape.batch.then(|| batch_marker(item));
     let policy = policy_impl(item, args);
-    let phases_impl = phases_impl(&target, &shape, phases);
+    let phases_impl = phases_impl(&target, &shape, phases, args.actions.as_deref());
     let emits = emits_impl(item, phases);
+    let declared = args
+        .actions
+        .as_deref()
+        .map(|labels| declared_impls(item, labels));
     let node = match &args.distributed {
         Some((name, key)) => distributed::impls(&target, &shape, phases, name, *key),
         None => node_impl(&target, &shape),
@@ -83,7 +87,25 @@ pub(crate) fn expand(
         #policy
         #phases_impl
         #emits
+        #declared
         #node
+    }
+}
+
+/// `actions = [..]`: the node declares its actions, each label as a type (its hash) that
+/// `flow!` checks a string edge's label against.
+fn declared_impls(item: &syn::ItemImpl, labels: &[syn::LitStr]) -> TokenStream {
+    let pf = private();
+    let self_ty = &item.self_ty;
+    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+    quote! {
+        impl #impl_generics #pf::DeclaredActions for #self_ty #where_clause {}
+        #(
+            // Not listed in the error for an undeclared label: their names are hashes.
+            #[diagnostic::do_not_recommend]
+            impl #impl_generics #pf::Declares<#pf::Label<{ #pf::label_hash(#labels) }>>
+                for #self_ty #where_clause {}
+        )*
     }
 }
 
@@ -121,7 +143,12 @@ fn policy_impl(item: &syn::ItemImpl, args: &NodeArgs) -> TokenStream {
 
 /// The phases impl of a node (exec runs on the prep value) or of a batch node (exec runs on
 /// each item of it); the two differ only in their types.
-fn phases_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
+fn phases_impl(
+    target: &Target,
+    shape: &Shape,
+    phases: &Phases,
+    declared: Option<&[syn::LitStr]>,
+) -> TokenStream {
     let pf = private();
     let flavor = shape.flavor;
     let Target {
@@ -164,7 +191,7 @@ fn phases_impl(target: &Target, shape: &Shape, phases: &Phases) -> TokenStream {
         &output_ty,
         None,
     );
-    let post_body = flavor.body(emit::post_body(phases));
+    let post_body = flavor.body(emit::post_body(phases, declared));
     let batch_codec = batch_codec(shape, phases);
     let emitted = emitted_type(phases);
     let returns_prep = flavor.returns(prepared.clone());

@@ -341,8 +341,9 @@ fn expansion() {
         }
         #[allow(unused_imports)]
         use ::pocketflow::__private::edge_checks::{
-            KnownDefault as _, KnownStrings as _, TypedDefault as _, TypedStrings as _,
-            UnknownDefault as _, UnknownStrings as _,
+            KnownDeclared as _, KnownDefault as _, KnownStrings as _, TypedDefault as _,
+            TypedStrings as _, UnknownDeclared as _, UnknownDefault as _,
+            UnknownStrings as _,
         };
         ::pocketflow::__private::assert_node(&decide);
         ::pocketflow::__private::assert_node(&search);
@@ -353,7 +354,11 @@ fn expansion() {
         ::pocketflow::__private::emits_checks::pair(&decide, &answer).same_emits();
         ::pocketflow::__private::emits_checks::pair(&search, &answer).same_emits();
         (&&&::pocketflow::__private::edge_checks::labels_of(&decide)).string_edge();
+        (&&::pocketflow::__private::edge_checks::declared_of(&decide))
+            .declared_edge::<{ ::pocketflow::__private::label_hash("search") }>();
         (&&&::pocketflow::__private::edge_checks::labels_of(&decide)).string_edge();
+        (&&::pocketflow::__private::edge_checks::declared_of(&decide))
+            .declared_edge::<{ ::pocketflow::__private::label_hash("answer") }>();
         (&&&::pocketflow::__private::edge_checks::labels_of(&search)).default_edge();
         ::pocketflow::__private::edge_checks::labels_of(&answer)
             .typed_edge(Verdict::Revise);

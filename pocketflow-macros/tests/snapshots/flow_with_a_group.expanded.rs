@@ -355,8 +355,9 @@ fn expansion() {
         }
         #[allow(unused_imports)]
         use ::pocketflow::__private::edge_checks::{
-            KnownDefault as _, KnownStrings as _, TypedDefault as _, TypedStrings as _,
-            UnknownDefault as _, UnknownStrings as _,
+            KnownDeclared as _, KnownDefault as _, KnownStrings as _, TypedDefault as _,
+            TypedStrings as _, UnknownDeclared as _, UnknownDefault as _,
+            UnknownStrings as _,
         };
         ::pocketflow::__private::assert_node(&plan);
         ::pocketflow::__private::assert_node(&web);
@@ -372,6 +373,8 @@ fn expansion() {
         ::pocketflow::__private::emits_checks::pair(&docs, &write).same_emits();
         (&&&::pocketflow::__private::edge_checks::labels_of(&plan)).default_edge();
         (&&&::pocketflow::__private::edge_checks::labels_of(&write)).string_edge();
+        (&&::pocketflow::__private::edge_checks::declared_of(&write))
+            .declared_edge::<{ ::pocketflow::__private::label_hash("again") }>();
         __Flow {
             plan,
             web,

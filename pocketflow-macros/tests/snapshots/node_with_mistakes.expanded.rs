@@ -1,5 +1,5 @@
 ::core::compile_error! {
-    "unknown key `retries` in #[node]; the keys are `max_retries`, `wait`, `backoff`, `max_wait` and `timeout`"
+    "unknown key `retries` in #[node]; the keys are `max_retries`, `wait`, `backoff`, `max_wait`, `timeout` and `actions`"
 }
 ::core::compile_error! {
     "the shared store argument of `prep` must be a reference: write `&Doc`"
