@@ -19,6 +19,7 @@ pub use crate::node::{Node, NodeInfo};
 pub use crate::phases::{
     BatchCodec, BatchFlowPhases, BatchPhases, DebugItem, Fallible, ItemCodec, ItemText,
     NoDebugItem, NodePhases, PhaseError, SyncBatchPhases, SyncNodePhases, collect_items,
+    post_exec_value, post_prep_value,
 };
 pub use crate::placeholder::Placeholder;
 pub use crate::policy::RetryPolicy;

@@ -355,6 +355,7 @@ fn post(kind: Kind, function: &Method, errors: &mut Errors) -> Option<Post> {
                 phase,
                 shared,
                 values: Vec::new(),
+                value_types: Vec::new(),
                 params: Some(params_arg(arg, errors)?),
             });
         }
@@ -388,6 +389,12 @@ fn post(kind: Kind, function: &Method, errors: &mut Errors) -> Option<Post> {
             .skip(1)
             .take(values)
             .map(|arg| arg.ty.span())
+            .collect(),
+        value_types: args
+            .iter()
+            .skip(1)
+            .take(values)
+            .map(|arg| (*arg.ty).clone())
             .collect(),
         params,
     })

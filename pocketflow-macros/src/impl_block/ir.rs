@@ -120,6 +120,8 @@ pub(crate) struct Post {
     /// The spans of the argument types of the prep value and the exec value (a batch flow's:
     /// the items), of those it takes.
     pub(crate) values: Vec<Span>,
+    /// Their types, as written.
+    pub(crate) value_types: Vec<Type>,
     pub(crate) params: Option<RefArg>,
 }
 

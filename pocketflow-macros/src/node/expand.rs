@@ -47,7 +47,8 @@
 //! [`distributed`](super::distributed).
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use super::calls::{exec_body, fallback_method};
 use super::distributed;
@@ -56,7 +57,7 @@ use super::shape::Shape;
 use crate::impl_block::Kind;
 use crate::impl_block::emit::{self, Target};
 use crate::impl_block::ir::{NodeArgs, Phases};
-use crate::private::private;
+use crate::private::{private, private_at};
 
 pub(crate) fn expand(
     kind: Kind,
@@ -192,6 +193,7 @@ fn phases_impl(
         None,
     );
     let post_body = flavor.body(emit::post_body(phases, declared));
+    let value_checks = post_value_checks(phases, &prepared, &executed);
     let batch_codec = batch_codec(shape, phases);
     let emitted = emitted_type(phases);
     let returns_prep = flavor.returns(prepared.clone());
@@ -223,6 +225,7 @@ fn phases_impl(
                 __prep: #prepared,
                 __exec: #executed,
             ) -> #returns_action {
+                #value_checks
                 #post_body
             }
 
@@ -291,4 +294,48 @@ fn batch_codec(shape: &Shape, phases: &Phases) -> Option<TokenStream> {
             }
         }
     })
+}
+
+/// Checks, at each value `post` takes, that it is the type of that position, so that a swapped
+/// pair is an error saying which value goes where, beside the call's own mismatch.
+fn post_value_checks(
+    phases: &Phases,
+    prepared: &TokenStream,
+    executed: &TokenStream,
+) -> TokenStream {
+    let Some([prep_ty, exec_ty]) = phases
+        .post
+        .as_ref()
+        .map(|post| post.value_types.as_slice())
+        .and_then(|types| <&[syn::Type; 2]>::try_from(types).ok())
+    else {
+        return TokenStream::new();
+    };
+    let (prep_span, exec_span) = (prep_ty.span(), exec_ty.span());
+    let (pf_prep, pf_exec) = (private_at(prep_span), private_at(exec_span));
+    // The whole check at the user's type, the position's type too: the error lands there.
+    let (prepared, executed) = (respan(prepared, prep_span), respan(executed, exec_span));
+    let prep_check =
+        quote_spanned!(prep_span=> #pf_prep::post_prep_value::<#prepared, #prep_ty>(););
+    let exec_check =
+        quote_spanned!(exec_span=> #pf_exec::post_exec_value::<#executed, #exec_ty>(););
+    quote!(#prep_check #exec_check)
+}
+
+/// `tokens`, every one of them at `span`.
+fn respan(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(&group.stream(), span));
+                inner.set_span(span);
+                token = proc_macro2::TokenTree::Group(inner);
+            }
+            token.set_span(span);
+            token
+        })
+        .collect()
 }

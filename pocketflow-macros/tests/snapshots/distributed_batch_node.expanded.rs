@@ -103,6 +103,14 @@ for Translate {
             ::pocketflow::__private::BoxError,
         >,
     > + ::pocketflow::__private::Send {
+        ::pocketflow::__private::post_prep_value::<
+            ::pocketflow::__private::Vec<Self::Item>,
+            Vec<Page>,
+        >();
+        ::pocketflow::__private::post_exec_value::<
+            ::pocketflow::__private::Vec<Self::Output>,
+            Vec<String>,
+        >();
         async move {
             ::pocketflow::__private::Result::<
                 _,

@@ -101,6 +101,8 @@ for Summarize {
             ::pocketflow::__private::BoxError,
         >,
     > + ::pocketflow::__private::Send {
+        ::pocketflow::__private::post_prep_value::<Self::Prep, String>();
+        ::pocketflow::__private::post_exec_value::<Self::Exec, String>();
         async move {
             ::pocketflow::__private::Result::<
                 _,

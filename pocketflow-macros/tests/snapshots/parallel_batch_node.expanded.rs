@@ -81,6 +81,14 @@ impl<
             ::pocketflow::__private::BoxError,
         >,
     > + ::pocketflow::__private::Send {
+        ::pocketflow::__private::post_prep_value::<
+            ::pocketflow::__private::Vec<Self::Item>,
+            Vec<(String, String)>,
+        >();
+        ::pocketflow::__private::post_exec_value::<
+            ::pocketflow::__private::Vec<Self::Output>,
+            Vec<String>,
+        >();
         async move {
             ::pocketflow::__private::Result::<
                 _,

@@ -268,3 +268,36 @@ impl<T, E: PhaseError> Fallible for Result<T, E> {
         self.map_err(PhaseError::into_box)
     }
 }
+
+/// `post`'s first value is the prep value: the macros check each value `post` takes against
+/// its position, so that a swapped pair says which goes where.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`post` takes the prep value first: here it is `{Self}`, what `prep` returns, not `{Declared}`",
+    label = "the prep value goes here",
+    note = "`post` takes the prep value, then the exec value: `fn post(&self, shared: &mut S, prep: P, exec: E)`"
+)]
+pub trait PrepValueIs<Declared> {}
+
+impl<T> PrepValueIs<T> for T {}
+
+/// `post`'s second value is the exec value (see [`PrepValueIs`]).
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`post` takes the exec value second: here it is `{Self}`, what `exec` returns, not `{Declared}`",
+    label = "the exec value goes here",
+    note = "`post` takes the prep value, then the exec value: `fn post(&self, shared: &mut S, prep: P, exec: E)`"
+)]
+pub trait ExecValueIs<Declared> {}
+
+impl<T> ExecValueIs<T> for T {}
+
+/// Checks that `post` declares the prep value as `Declared`.
+#[doc(hidden)]
+#[inline(always)]
+pub fn post_prep_value<Prep: PrepValueIs<Declared>, Declared>() {}
+
+/// Checks that `post` declares the exec value as `Declared`.
+#[doc(hidden)]
+#[inline(always)]
+pub fn post_exec_value<Exec: ExecValueIs<Declared>, Declared>() {}
