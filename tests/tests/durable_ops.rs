@@ -99,6 +99,21 @@ async fn a_fork_to_an_id_in_use_or_from_a_step_never_taken_is_an_error() {
     assert_eq!(wrong.durable_kind(), Some(DurableErrorKind::Unreadable));
 }
 
+/// Runs `flow` on run `id` with `accept_shape(true)`: it must refuse with `ShapeChanged`, its
+/// message containing `naming`, and write nothing.
+async fn refused<N: Node<Doc> + Sync>(flow: &N, db: &Memory, id: &str, naming: &str) {
+    let before = db.load(id).await.unwrap().unwrap();
+    let error = flow
+        .durable(db, id)
+        .accept_shape(true)
+        .run(&mut Doc::default())
+        .await
+        .unwrap_err();
+    assert_eq!(error.durable_kind(), Some(DurableErrorKind::ShapeChanged));
+    assert!(error.to_string().contains(naming), "{error}");
+    assert_eq!(db.load(id).await.unwrap().unwrap(), before);
+}
+
 /// Runs `old` as run `id` until it waits at `ask`, and approves it.
 async fn waiting_at_ask<N: Node<Doc> + Sync>(old: &N, db: &Memory, id: &str) {
     let run = old.durable(db, id);
@@ -163,38 +178,17 @@ async fn a_run_whose_node_was_renamed_or_removed_is_shape_changed_naming_it() {
     let old = flow! { write >> ask >> publish };
     waiting_at_ask(&old, &db, "renamed").await;
     waiting_at_ask(&old, &db, "removed").await;
-    let before = db.load("renamed").await.unwrap().unwrap();
-
     let (write, approve, publish) = (Step("write"), Ask, Step("publish"));
     let renamed = flow! { write >> approve >> publish };
-    let error = renamed
-        .durable(&db, "renamed")
-        .accept_shape(true)
-        .run(&mut Doc::default())
-        .await
-        .unwrap_err();
-    assert_eq!(error.durable_kind(), Some(DurableErrorKind::ShapeChanged));
-    assert!(
-        error
-            .to_string()
-            .contains("saved at step `ask`, which the new flow does not have"),
-        "{error}"
-    );
-    // Nothing was written: the run still resumes in the flow that saved it.
-    assert_eq!(db.load("renamed").await.unwrap().unwrap(), before);
+    let message = "saved at step `ask`, which the new flow does not have";
+    refused(&renamed, &db, "renamed", message).await;
+    // The run still resumes in the flow that saved it.
     let doc = finish(&old, &db, "renamed").await;
     assert_eq!(doc.steps, ["write", "ask", "publish"]);
 
     let (write, publish) = (Step("write"), Step("publish"));
     let removed = flow! { write >> publish };
-    let error = removed
-        .durable(&db, "removed")
-        .accept_shape(true)
-        .run(&mut Doc::default())
-        .await
-        .unwrap_err();
-    assert_eq!(error.durable_kind(), Some(DurableErrorKind::ShapeChanged));
-    assert!(error.to_string().contains("`ask`"), "{error}");
+    refused(&removed, &db, "removed", "`ask`").await;
 }
 
 /// Three documents, one after another.
@@ -243,20 +237,11 @@ async fn a_run_inside_a_batch_flow_whose_sub_flow_changed_resumes_by_name_or_say
     run.update(|doc: &mut Doc| doc.approved = true)
         .await
         .unwrap();
-    let saved = db.load("docs").await.unwrap().unwrap();
 
     // A step renamed in the sub-flow: the run cannot go on there.
     let (draft, review) = (doc_step("draft", false), doc_step("review", true));
     let renamed = Docs.over(flow! { draft >> review });
-    let error = renamed
-        .durable(&db, "docs")
-        .accept_shape(true)
-        .run(&mut Doc::default())
-        .await
-        .unwrap_err();
-    assert_eq!(error.durable_kind(), Some(DurableErrorKind::ShapeChanged));
-    assert!(error.to_string().contains("`check`"), "{error}");
-    assert_eq!(db.load("docs").await.unwrap().unwrap(), saved);
+    refused(&renamed, &db, "docs", "`check`").await;
 
     // A step added to the sub-flow after `check`: document 2 goes on at `check`, and the
     // documents after it run the new sub-flow whole.
@@ -315,18 +300,8 @@ async fn a_run_saved_inside_a_nested_flow_that_became_a_node_is_shape_changed() 
     let inner = flow! { draft >> ask };
     let (write, publish) = (Step("write"), Step("publish"));
     waiting_at_ask(&flow! { write >> inner >> publish }, &db, "doc").await;
-    let before = db.load("doc").await.unwrap().unwrap();
-
+    // Nothing committed: `inner` did not count as the step the run waited in.
     let (write, inner, publish) = (Step("write"), Step("inner"), Step("publish"));
     let flat = flow! { write >> inner >> publish };
-    let error = flat
-        .durable(&db, "doc")
-        .accept_shape(true)
-        .run(&mut Doc::default())
-        .await
-        .unwrap_err();
-    assert_eq!(error.durable_kind(), Some(DurableErrorKind::ShapeChanged));
-    assert!(error.to_string().contains("nested flow"), "{error}");
-    // Nothing committed: `inner` did not count as the step the run waited in.
-    assert_eq!(db.load("doc").await.unwrap().unwrap(), before);
+    refused(&flat, &db, "doc", "nested flow").await;
 }
