@@ -80,3 +80,9 @@ pub mod prelude {
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+
+/// The README's example, compiled and run as a doc test, so that the first code a user copies
+/// works. Only under `cargo test` (the README is the workspace's, outside the packaged crate).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
