@@ -147,7 +147,8 @@ async fn a_panicking_edit_rolls_back() {
 
 /// Back-to-back saves leave the write-ahead log bounded: background checkpoints every 1,000
 /// pages, and from 4,000 on (once no background one runs) the writer checkpoints itself, which
-/// lets the log start over. 4 pages a save here: 12,000 pages without.
+/// lets the log start over. 5 pages a save here (the run's row, its history row, three index
+/// pages): 15,000 pages without.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wal_stays_bounded_under_back_to_back_saves() {
     const PAGE_FRAME: u64 = 4096 + 24;
@@ -158,7 +159,7 @@ async fn the_wal_stays_bounded_under_back_to_back_saves() {
         db.save("run", &checkpoint(step, &store)).await.unwrap();
     }
     let frames = file.wal_len() / PAGE_FRAME;
-    assert!(frames <= 6_000, "the WAL grew to {frames} pages");
+    assert!(frames <= 9_000, "the WAL grew to {frames} pages");
     assert_eq!(db.history("run").await.unwrap().len(), 3_000);
 }
 

@@ -259,16 +259,15 @@ fn exec(function: &Method, errors: &mut Errors) -> Option<Exec> {
         );
         return None;
     }
-    if let Some(arg) = args.first() {
-        if let Type::Reference(reference) = &*arg.ty {
-            if reference.mutability.is_some() {
-                errors.at(
-                    arg,
-                    "`exec` cannot take `&mut`: it is retried on the same prep value, and never sees the shared store; take `&T` or `T`",
-                );
-                return None;
-            }
-        }
+    if let Some(arg) = args.first()
+        && let Type::Reference(reference) = &*arg.ty
+        && reference.mutability.is_some()
+    {
+        errors.at(
+            arg,
+            "`exec` cannot take `&mut`: it is retried on the same prep value, and never sees the shared store; take `&T` or `T`",
+        );
+        return None;
     }
     Some(Exec {
         phase,

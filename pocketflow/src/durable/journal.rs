@@ -372,10 +372,11 @@ impl<'j, S> Journal<'j, S> {
     pub fn enter_batch(&mut self) -> Result<(usize, Option<SavedBatch>)> {
         let resuming = self.resuming;
         let (depth, resume) = self.push_level(&[]);
-        if resuming && self.by_name {
-            if let Some(saved) = self.resume.names.get(depth).filter(|name| !name.is_empty()) {
-                return Err(shape_changed(Some(saved), &[]));
-            }
+        if resuming
+            && self.by_name
+            && let Some(saved) = self.resume.names.get(depth).filter(|name| !name.is_empty())
+        {
+            return Err(shape_changed(Some(saved), &[]));
         }
         let Some(found) = self.resume.batches.iter().position(|b| b.depth == depth) else {
             return Ok((depth, None));
