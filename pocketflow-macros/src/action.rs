@@ -72,6 +72,12 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             default = Some(ident);
         }
         let label = snake_case(&ident.to_string());
+        if labels.contains(&label) {
+            errors.at(
+                ident,
+                format!("`{ident}`'s label is `{label}`, which another variant has too; an action label names one variant, so rename one of them"),
+            );
+        }
         arms.push(quote!(#name::#ident => #label));
         parses.push(quote!(#label => #pf::Ok(#name::#ident)));
         labels.push(label);

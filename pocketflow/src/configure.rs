@@ -185,6 +185,16 @@ impl<N: NodeInfo> NodeInfo for Configured<N> {
 
 impl<T, N: crate::stream::Emits<T>> crate::stream::Emits<T> for Configured<N> {}
 
+// What `flow!` checks of a node, checked of the node configured.
+impl<N: crate::stream::EmittedBy> crate::stream::EmittedBy for Configured<N> {
+    type Emitted = N::Emitted;
+}
+
+impl<N: crate::flow::DeclaredActions> crate::flow::DeclaredActions for Configured<N> {}
+
+#[diagnostic::do_not_recommend]
+impl<L, N: crate::flow::Declares<L>> crate::flow::Declares<L> for Configured<N> {}
+
 impl<S, P, N: Node<S, P> + Configure> Node<S, P> for Configured<N> {
     fn run_node<'a>(
         &'a self,

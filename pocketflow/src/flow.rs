@@ -336,7 +336,7 @@ pub const fn label_hash(label: &str) -> u64 {
 /// The action a node with `#[node(actions = [..])]` returned, if it is one it declares (or
 /// the default action, which a plain edge follows); the step's error otherwise.
 #[doc(hidden)]
-pub fn declared_action<A: ActionType>(
+pub fn declared_action<A: ActionType + crate::action::StringLabels>(
     action: A,
     declared: &'static [&'static str],
 ) -> std::result::Result<A, crate::error::BoxError> {

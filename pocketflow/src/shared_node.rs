@@ -46,10 +46,11 @@ use std::sync::Arc;
 
 use crate::context::RunContext;
 use crate::error::Result;
+use crate::flow::{DeclaredActions, Declares};
 use crate::mermaid::Mermaid;
 use crate::node::{Node, NodeInfo};
 use crate::store::Store;
-use crate::stream::Emits;
+use crate::stream::{Emits, EmittedBy};
 
 /// Implements the node traits for a pointer type `$ptr` to a node `N`, by running `N`.
 macro_rules! shared_node {
@@ -93,6 +94,16 @@ macro_rules! shared_node {
 
         #[diagnostic::do_not_recommend]
         impl<T, N: Emits<T>> Emits<T> for $ptr {}
+
+        // What `flow!` checks of a node, checked of the node behind the pointer.
+        impl<N: EmittedBy> EmittedBy for $ptr {
+            type Emitted = N::Emitted;
+        }
+
+        impl<N: DeclaredActions> DeclaredActions for $ptr {}
+
+        #[diagnostic::do_not_recommend]
+        impl<L, N: Declares<L>> Declares<L> for $ptr {}
     )*};
 }
 

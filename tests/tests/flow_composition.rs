@@ -265,3 +265,36 @@ mod shared_nodes {
         assert!(twice.to_mermaid().contains("first --> other"));
     }
 }
+
+mod lifetimes {
+    //! A node generic over a lifetime whose `post` takes a shorter-lived value than `prep`
+    //! returns compiles, as the call itself does.
+
+    use pocketflow::prelude::*;
+
+    struct Greeting<'a> {
+        name: &'a str,
+    }
+
+    #[node]
+    impl<'a> Greeting<'a> {
+        fn prep(&self, _: &Vec<String>) -> &'static str {
+            "hello"
+        }
+        fn exec(&self, word: &&'static str) -> String {
+            format!("{word} {}", self.name)
+        }
+        fn post(&self, log: &mut Vec<String>, word: &'a str, line: String) {
+            log.push(format!("{word}: {line}"));
+        }
+    }
+
+    #[test]
+    fn a_post_may_take_a_value_for_less_than_it_lives() {
+        let name = String::from("ada");
+        let greeting = Greeting { name: &name };
+        let mut log = Vec::new();
+        greeting.run_blocking(&mut log).unwrap();
+        assert_eq!(log, ["hello: hello ada"]);
+    }
+}

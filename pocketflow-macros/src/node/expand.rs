@@ -99,6 +99,10 @@ fn declared_impls(item: &syn::ItemImpl, labels: &[syn::LitStr]) -> TokenStream {
     let pf = private();
     let self_ty = &item.self_ty;
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+    // The default action, which a plain edge follows, is always one of them.
+    let default = (!labels.iter().any(|label| label.value() == "default"))
+        .then(|| syn::LitStr::new("default", proc_macro2::Span::call_site()));
+    let labels = labels.iter().chain(default.as_ref());
     quote! {
         impl #impl_generics #pf::DeclaredActions for #self_ty #where_clause {}
         #(
@@ -313,6 +317,8 @@ fn post_value_checks(
     };
     let (prep_span, exec_span) = (prep_ty.span(), exec_ty.span());
     let (pf_prep, pf_exec) = (private_at(prep_span), private_at(exec_span));
+    // Lifetimes left to inference: the call allows a longer-lived value than the one written.
+    let (prep_ty, exec_ty) = (&any_lifetimes(prep_ty), &any_lifetimes(exec_ty));
     // The whole check at the user's type, the position's type too: the error lands there.
     let (prepared, executed) = (respan(prepared, prep_span), respan(executed, exec_span));
     let prep_check =
@@ -338,4 +344,18 @@ fn respan(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
             token
         })
         .collect()
+}
+
+/// `ty` with every lifetime `'_`, so that a check of it against a type does not ask more than
+/// the call it stands beside (which takes a `&'static str` where `&'a str` is written).
+fn any_lifetimes(ty: &syn::Type) -> syn::Type {
+    struct Elide;
+    impl syn::visit_mut::VisitMut for Elide {
+        fn visit_lifetime_mut(&mut self, lifetime: &mut syn::Lifetime) {
+            lifetime.ident = syn::Ident::new("_", lifetime.ident.span());
+        }
+    }
+    let mut ty = ty.clone();
+    syn::visit_mut::VisitMut::visit_type_mut(&mut Elide, &mut ty);
+    ty
 }

@@ -125,10 +125,12 @@ where
                         &items[index],
                         wrap.wrap(index, &mut run_journal),
                     )
-                    .await
+                    .await;
+                // The item is the run's; a checkpoint that could not be written is no item's.
+                let run = runs
+                    .mark(index, run)
                     // At once after the sub-flow's last post, as `publish` is.
                     .and_then(|_| parallel.finish(index as u32, run_journal.take_step()));
-                let run = runs.mark(index, run);
                 match &run {
                     Ok(()) => {
                         progress::item_done(progress);

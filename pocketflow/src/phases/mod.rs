@@ -161,13 +161,17 @@ pub struct ItemText<T>(pub std::marker::PhantomData<fn() -> T>);
 /// Items with a `Debug` form.
 #[doc(hidden)]
 pub trait DebugItem<T> {
-    /// The item's `Debug` form, cut at 200 characters.
+    /// The item's `Debug` form on one line, cut at 200 characters.
     fn text(self, item: &T) -> Option<String>;
 }
 
 impl<T: std::fmt::Debug> DebugItem<T> for &&ItemText<T> {
     fn text(self, item: &T) -> Option<String> {
-        let text = format!("{item:?}");
+        // One line, as errors are: a hand-written `Debug` may print newlines.
+        let text: String = format!("{item:?}")
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         Some(match text.char_indices().nth(200) {
             Some((cut, _)) => format!("{}..", &text[..cut]),
             None => text,

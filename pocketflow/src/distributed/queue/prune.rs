@@ -49,7 +49,8 @@ impl Queue {
     /// ```
     pub async fn prune(&self, before: SystemTime) -> Result<u64> {
         // Never an item's answer its caller may still be waiting to read.
-        let before = before.min(SystemTime::now() - self.inner.item_timeout);
+        let waited = SystemTime::now().checked_sub(self.inner.item_timeout);
+        let before = before.min(waited.unwrap_or(UNIX_EPOCH));
         let since = before.duration_since(UNIX_EPOCH).unwrap_or_default();
         let name = &self.inner.name;
         match &self.inner.server {
