@@ -82,7 +82,7 @@ pub mod prelude {
 pub mod __private;
 
 /// The README's example, compiled and run as a doc test, so that the first code a user copies
-/// works. Only under `cargo test` (the README is the workspace's, outside the packaged crate).
+/// works (`README.md` here links to the workspace's, and ships in the package).
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
