@@ -684,3 +684,123 @@ async fn a_configured_node_streams_its_tokens_and_retries() {
         ]
     );
 }
+
+/// Emits from threads of its own `exec`'s, each joined before the next starts.
+struct Threads;
+#[node]
+impl Threads {
+    fn exec(&self, _prep: &(), out: &Emitter<String>) {
+        for n in 0..3 {
+            std::thread::scope(|scope| {
+                scope.spawn(|| out.emit(format!("from thread {n}")));
+            });
+            out.emit(format!("from exec {n}"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn values_emitted_on_other_threads_keep_their_place_among_the_run_s_events() {
+    let (first, threads) = (Greet, Threads);
+    let both = flow! { first >> threads };
+    let mut chat = Chat::default();
+    let lines = lines_of(&both, &mut chat).await;
+    assert_eq!(
+        lines,
+        [
+            "first started",
+            "first emitted \"hi\"",
+            "first finished default",
+            "threads started",
+            "threads emitted \"from thread 0\"",
+            "threads emitted \"from exec 0\"",
+            "threads emitted \"from thread 1\"",
+            "threads emitted \"from exec 1\"",
+            "threads emitted \"from thread 2\"",
+            "threads emitted \"from exec 2\"",
+            "threads finished default",
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_emitted_by_a_blocking_task_comes_before_the_step_ends() {
+    struct Blocking;
+    #[node]
+    impl Blocking {
+        async fn exec(&self, _prep: &(), out: &Emitter<u32>) {
+            // The emitter cannot leave `exec`, so the blocking task gets the value and `exec`
+            // emits it after the task, on whatever thread polls it.
+            let value = tokio::task::spawn_blocking(|| 7).await.unwrap();
+            std::thread::scope(|scope| {
+                scope.spawn(|| out.emit(value));
+            });
+            tokio::task::yield_now().await;
+            out.emit(value + 1);
+        }
+    }
+    let events: Vec<_> = Blocking
+        .stream::<u32>(&mut ())
+        .map(|event| line(&event))
+        .collect()
+        .await;
+    assert_eq!(
+        events,
+        [
+            "Blocking started",
+            "Blocking emitted 7",
+            "Blocking emitted 8",
+            "Blocking finished default",
+        ]
+    );
+}
+
+/// A node of an inner streamed run that emits into the outer run's stream.
+struct Relay<'e> {
+    outer: &'e Emitter<String>,
+}
+#[node]
+impl Relay<'_> {
+    fn exec(&self, _prep: &(), inner: &Emitter<String>) {
+        self.outer.emit("to the outer stream".into());
+        inner.emit("to the inner stream".into());
+    }
+}
+
+/// Streams a flow of its own inside its `exec`, and relays the inner events' lines.
+struct Streams;
+#[node]
+impl Streams {
+    async fn exec(&self, _prep: &(), out: &Emitter<String>) {
+        let relay = Relay { outer: out };
+        let inner = flow! { relay };
+        let mut nothing = ();
+        let mut events = inner.stream::<String>(&mut nothing);
+        while let Some(event) = events.next().await {
+            out.emit(format!("inner: {}", line(&event)));
+        }
+        events.finish().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_stream_polled_inside_a_streamed_run_keeps_its_events_apart() {
+    let lines: Vec<_> = Streams
+        .stream::<String>(&mut ())
+        .map(|event| line(&event))
+        .collect()
+        .await;
+    assert_eq!(
+        lines,
+        [
+            "Streams started",
+            // Emitted while the inner stream polled its run, before the inner stream yielded
+            // anything of that poll.
+            "Streams emitted \"to the outer stream\"",
+            "Streams emitted \"inner: relay started\"",
+            "Streams emitted \"inner: relay emitted \\\"to the inner stream\\\"\"",
+            "Streams emitted \"inner: relay finished default\"",
+            "Streams finished default",
+        ]
+    );
+}

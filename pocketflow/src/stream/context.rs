@@ -13,6 +13,7 @@ use super::Silent;
 use super::emitter::{Emits, Emitters, Reporter};
 use super::event::{EventKind, Place};
 use super::events::{EventSink, EventStream, Sink};
+use super::path::{self, Path};
 use crate::action::ActionType;
 use crate::context::{BatchPlace, BatchRuns, ItemJournal, Plain, RunContext, WrapRun};
 use crate::drive::group::is_group_step;
@@ -32,7 +33,7 @@ pub(crate) struct StreamState {
     batches: Vec<(usize, Option<usize>)>,
     item: Option<usize>,
     /// The path of the node in progress.
-    path: Option<Arc<[&'static str]>>,
+    path: Option<Path>,
     /// The durable step in progress, in a durable run.
     step: Option<u64>,
 }
@@ -44,11 +45,11 @@ struct Level {
     inner: usize,
     /// The path down to its step in progress, once one started; a batch flow's level has the
     /// batch flow's own.
-    path: Option<Arc<[&'static str]>>,
+    path: Option<Path>,
     /// The paths of the steps it ran, by step index, under the path they were built below
     /// (`below`): a loop over the same steps builds each path once.
-    paths: Vec<(u32, Arc<[&'static str]>)>,
-    below: Option<Arc<[&'static str]>>,
+    paths: Vec<(u32, Path)>,
+    below: Option<Path>,
     /// Whether its step in progress is a parallel group, which is no node: it has no events
     /// of its own, and its members' paths go on from the level's (`[web, docs]` -> `web`).
     group: bool,
@@ -58,7 +59,7 @@ impl StreamState {
     /// The state of a run of a node that is not a flow, named `name`: its own events are at
     /// `[name]`.
     fn new(sink: Arc<dyn EventSink>, name: Option<&'static str>) -> StreamState {
-        let path = name.map(|name| Arc::from([name]));
+        let path = name.map(|name| path::child(None, name));
         StreamState {
             sink,
             levels: Vec::new(),
@@ -71,40 +72,35 @@ impl StreamState {
 
     fn place(&self, item: Option<usize>) -> Place {
         Place {
-            path: self.path.clone(),
+            path: self.path,
             item: item.or(self.item),
             step: self.step,
         }
     }
 
-    fn record_at(
-        &self,
-        path: Option<Arc<[&'static str]>>,
-        item: Option<usize>,
-        what: EventKind<Silent>,
-    ) {
+    fn record_at(&self, path: Option<Path>, item: Option<usize>, what: EventKind<Silent>) {
         let place = Place {
             path,
             item,
             step: self.step,
         };
-        self.sink.record(&place, what);
+        self.sink.record(place, what);
     }
 
     /// The path of the node running the level `depth`: the path of the nearest level below it
     /// that has one, or the run's own.
-    fn path_below(&self, depth: usize) -> Option<Arc<[&'static str]>> {
+    fn path_below(&self, depth: usize) -> Option<Path> {
         self.levels[..depth]
             .iter()
             .rev()
-            .find_map(|level| level.path.clone())
+            .find_map(|level| level.path)
             .or_else(|| self.root_path())
     }
 
     /// The path of the streamed node itself when it is not a flow.
-    fn root_path(&self) -> Option<Arc<[&'static str]>> {
+    fn root_path(&self) -> Option<Path> {
         if self.levels.is_empty() {
-            self.path.clone()
+            self.path
         } else {
             None
         }
@@ -203,7 +199,7 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
         };
         level.group = is_group_step(name);
         if level.group {
-            level.path.clone_from(&below);
+            level.path = below;
             state.path = below;
             if C::FOLLOWS {
                 let inner = self.inner_depth(depth);
@@ -211,30 +207,27 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
             }
             return;
         }
-        let same_below = match (&level.below, &below) {
-            (Some(old), Some(new)) => Arc::ptr_eq(old, new),
+        // Paths are made once each (see `path`), so the same address is the same path.
+        let same_below = match (level.below, below) {
+            (Some(old), Some(new)) => std::ptr::eq(old, new),
             (None, None) => true,
             _ => false,
         };
         if !same_below {
             level.paths.clear();
-            level.below.clone_from(&below);
+            level.below = below;
         }
         let path = match level.paths.iter().find(|(at, _)| *at == index) {
-            Some((_, path)) => path.clone(),
+            Some(&(_, path)) => path,
             None => {
-                let path: Arc<[&'static str]> = below
-                    .iter()
-                    .flat_map(|path| path.iter().copied())
-                    .chain([name])
-                    .collect();
-                level.paths.push((index, path.clone()));
+                let path = path::child(below, name);
+                level.paths.push((index, path));
                 path
             }
         };
-        level.path = Some(path.clone());
+        level.path = Some(path);
         state.path = Some(path);
-        state.sink.record(&state.place(None), EventKind::Started);
+        state.sink.started(state.path, state.item, state.step);
         if C::FOLLOWS {
             let inner = self.inner_depth(depth);
             self.inner.at(inner, index, name);
@@ -244,10 +237,9 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
     fn note<A: ActionType>(&mut self, depth: usize, action: &A) {
         let state = self.state();
         if let Some(level) = state.levels.get(depth).filter(|level| !level.group) {
-            let finished = EventKind::Finished {
-                action: action.to_action(),
-            };
-            state.record_at(level.path.clone(), state.item, finished);
+            state
+                .sink
+                .finished(level.path, state.item, state.step, action.to_action());
         }
         if C::FOLLOWS {
             let inner = self.inner_depth(depth);
@@ -262,7 +254,7 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
             let failed = EventKind::Failed {
                 error: error.to_string(),
             };
-            state.record_at(level.path.clone(), state.item, failed);
+            state.record_at(level.path, state.item, failed);
         }
         if C::FOLLOWS {
             let inner = self.inner_depth(depth);
@@ -279,7 +271,7 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
             if let Some(step) = after.filter(|_| after != before) {
                 let state = self.state_mut();
                 state.step = Some(step);
-                let path = state.levels.get(depth).and_then(|level| level.path.clone());
+                let path = state.levels.get(depth).and_then(|level| level.path);
                 state.record_at(path, state.item, EventKind::Checkpoint { step });
             }
         }
@@ -303,7 +295,7 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
         };
         let state = self.state_mut();
         let depth = state.levels.len();
-        let path = state.path_below(depth).or_else(|| state.path.clone());
+        let path = state.path_below(depth).or(state.path);
         state.levels.push(Level {
             inner: place.as_ref().map_or(0, |place| place.depth),
             path,
@@ -335,7 +327,7 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
         let state = self.state_mut();
         if let Some(&(level, _)) = state.batches.last() {
             state.levels.truncate(level + 1);
-            state.path = state.levels[level].path.clone();
+            state.path = state.levels[level].path;
         }
         state.item = Some(index as usize);
         if C::FOLLOWS {
@@ -346,7 +338,7 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
     fn item_done(&mut self, done: usize, total: usize) {
         let state = self.state();
         if let Some(&(level, item)) = state.batches.last() {
-            let path = state.levels[level].path.clone();
+            let path = state.levels[level].path;
             state.record_at(path, item, EventKind::Progress { done, total });
         }
         if C::FOLLOWS {
@@ -358,7 +350,7 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
         let inner = depth.map(|depth| self.inner_depth(depth));
         let state = self.state_mut();
         if let Some((level, item)) = state.batches.pop() {
-            state.path = state.levels[level].path.clone();
+            state.path = state.levels[level].path;
             state.levels.truncate(level);
             state.item = item;
         }
@@ -393,7 +385,7 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
                 batches: state.batches.clone(),
                 ..state.clone()
             },
-            batch: (state.levels.get(level).and_then(|l| l.path.clone()), item),
+            batch: (state.levels.get(level).and_then(|l| l.path), item),
             group: runs.group,
             outer: wrap,
         };
@@ -439,7 +431,7 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
 struct StreamRuns<'w, W> {
     base: StreamState,
     /// The batch flow's path and the item the run was at when it started.
-    batch: (Option<Arc<[&'static str]>>, Option<usize>),
+    batch: (Option<Path>, Option<usize>),
     /// Whether the runs are a group's members, which keep the item around them and count no
     /// progress.
     group: bool,
@@ -463,7 +455,7 @@ impl<S: Send, W: WrapRun<S>> WrapRun<S> for StreamRuns<'_, W> {
 
     fn done(&self, done: usize, total: usize) {
         if !self.group {
-            let (path, item) = self.batch.clone();
+            let (path, item) = self.batch;
             self.base
                 .record_at(path, item, EventKind::Progress { done, total });
         }
@@ -537,7 +529,7 @@ where
         let base = StreamState::new(events, alone.then_some(N::NAME));
         let top = base.clone();
         if alone {
-            top.sink.record(&top.place(None), EventKind::Started);
+            top.sink.record(top.place(None), EventKind::Started);
         }
         let result = run(StreamTop { base }).await;
         if alone {
@@ -547,7 +539,7 @@ where
                     error: error.to_string(),
                 },
             };
-            top.sink.record(&top.place(None), what);
+            top.sink.record(top.place(None), what);
         }
         result
     };

@@ -53,8 +53,9 @@ pub struct Emitter<T> {
     item: Option<usize>,
 }
 
-// SAFETY: an emitter only reads its target, a sink behind a mutex and a place that does not
-// change, so it may go to and be shared by other threads when the values it sends may.
+// SAFETY: an emitter only reads its target, a place that does not change and a sink that any
+// thread may push into (its lock-free path serves only the thread its stream is polling on),
+// so it may go to and be shared by other threads when the values it sends may.
 unsafe impl<T: Send> Send for Emitter<T> {}
 // SAFETY: see above.
 unsafe impl<T: Send> Sync for Emitter<T> {}
@@ -100,17 +101,11 @@ impl<T> Emitter<T> {
         if let Some(target) = self.target {
             // SAFETY: the target outlives this emitter (see the field).
             let Target { sink, place } = unsafe { target.as_ref() };
-            let event = match self.item {
-                Some(item) => Event::new(
-                    &Place {
-                        item: Some(item),
-                        ..place.clone()
-                    },
-                    EventKind::Emitted(value),
-                ),
-                None => Event::new(place, EventKind::Emitted(value)),
+            let place = Place {
+                item: self.item.or(place.item),
+                ..*place
             };
-            sink.push(event);
+            sink.push_with(move || Event::new(place, EventKind::Emitted(value)));
         }
     }
 
@@ -260,16 +255,11 @@ impl Reporter {
     pub(crate) fn report(&self, item: Option<usize>, what: impl FnOnce() -> EventKind<Silent>) {
         if let Some(target) = &*self.target {
             let Reported { sink, place } = &**target;
-            match item {
-                Some(item) => sink.record(
-                    &Place {
-                        item: Some(item),
-                        ..place.clone()
-                    },
-                    what(),
-                ),
-                None => sink.record(place, what()),
-            }
+            let place = Place {
+                item: item.or(place.item),
+                ..*place
+            };
+            sink.record(place, what());
         }
     }
 }

@@ -1,14 +1,13 @@
 //! What a streamed run yields: [`Event`]s, each a [`EventKind`] at a place in the run.
 
-use std::sync::Arc;
-
+use super::path::Path;
 use crate::action::Action;
 
 /// Where an event happened: the path of node names down to it, the innermost batch item, the
-/// durable step. Shared by the events of one node run (the path is counted, not copied).
-#[derive(Clone, Default)]
+/// durable step. Copied into each event (the path is a shared `&'static` slice).
+#[derive(Clone, Copy, Default)]
 pub(crate) struct Place {
-    pub(crate) path: Option<Arc<[&'static str]>>,
+    pub(crate) path: Option<Path>,
     pub(crate) item: Option<usize>,
     pub(crate) step: Option<u64>,
 }
@@ -36,13 +35,18 @@ pub(crate) struct Place {
 /// assert!(matches!(events[1].kind(), EventKind::Finished { action } if action == "done"));
 /// # });
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Event<T> {
-    path: Arc<[&'static str]>,
-    item: Option<usize>,
-    step: Option<u64>,
+    path: Path,
+    /// The item, or `NO_ITEM`: no batch has that many items, and an event stays 64 bytes.
+    item: usize,
+    /// The step, or `NO_STEP`: steps are counted from 1, one at a time.
+    step: u64,
     kind: EventKind<T>,
 }
+
+const NO_ITEM: usize = usize::MAX;
+const NO_STEP: u64 = u64::MAX;
 
 /// What an [`Event`] says happened.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,11 +89,12 @@ pub enum EventKind<T> {
 }
 
 impl<T> Event<T> {
-    pub(crate) fn new(place: &Place, kind: EventKind<T>) -> Event<T> {
+    #[inline(always)]
+    pub(crate) fn new(place: Place, kind: EventKind<T>) -> Event<T> {
         Event {
-            path: place.path.clone().unwrap_or_else(|| Arc::from([])),
-            item: place.item,
-            step: place.step,
+            path: place.path.unwrap_or_default(),
+            item: place.item.unwrap_or(NO_ITEM),
+            step: place.step.unwrap_or(NO_STEP),
             kind,
         }
     }
@@ -97,7 +102,7 @@ impl<T> Event<T> {
     /// The variable names of the enclosing flows' nodes down to this node; a node run on its
     /// own is named by its type.
     pub fn path(&self) -> &[&'static str] {
-        &self.path
+        self.path
     }
 
     /// The node's own name: the last of [`path`](Self::path).
@@ -108,12 +113,12 @@ impl<T> Event<T> {
     /// The index of the innermost batch item the event belongs to: a batch node's item, or the
     /// run of a batch flow's sub-flow that everything inside it belongs to.
     pub fn item(&self) -> Option<usize> {
-        self.item
+        Some(self.item).filter(|&item| item != NO_ITEM)
     }
 
     /// The durable step the event belongs to, in a durable run.
     pub fn step(&self) -> Option<u64> {
-        self.step
+        Some(self.step).filter(|&step| step != NO_STEP)
     }
 
     /// What happened.
@@ -124,6 +129,17 @@ impl<T> Event<T> {
     /// What happened, by value.
     pub fn into_kind(self) -> EventKind<T> {
         self.kind
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Event<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Event")
+            .field("path", &self.path)
+            .field("item", &self.item())
+            .field("step", &self.step())
+            .field("kind", &self.kind)
+            .finish()
     }
 }
 
@@ -151,10 +167,10 @@ impl<T: serde::Serialize> serde::Serialize for Event<T> {
     fn serialize<Z: serde::Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("path", &*self.path)?;
+        map.serialize_entry("path", self.path)?;
         map.serialize_entry("node", self.node())?;
-        map.serialize_entry("item", &self.item)?;
-        map.serialize_entry("step", &self.step)?;
+        map.serialize_entry("item", &self.item())?;
+        map.serialize_entry("step", &self.step())?;
         match &self.kind {
             EventKind::Started => map.serialize_entry("kind", "started")?,
             EventKind::Emitted(value) => {
@@ -183,5 +199,33 @@ impl<T: serde::Serialize> serde::Serialize for Event<T> {
             }
         }
         map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_without_item_or_step_says_so() {
+        let event = Event::new(Place::default(), EventKind::<()>::Started);
+        assert_eq!((event.item(), event.step()), (None, None));
+        assert_eq!(
+            format!("{event:?}"),
+            "Event { path: [], item: None, step: None, kind: Started }"
+        );
+        let place = Place {
+            path: None,
+            item: Some(0),
+            step: Some(1),
+        };
+        let event = Event::new(place, EventKind::<()>::Started);
+        assert_eq!((event.item(), event.step()), (Some(0), Some(1)));
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn an_event_of_nothing_is_one_cache_line() {
+        assert_eq!(std::mem::size_of::<Event<()>>(), 64);
     }
 }

@@ -2,9 +2,11 @@
 //! sink in between.
 
 use std::any::Any;
-use std::collections::VecDeque;
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
@@ -12,64 +14,150 @@ use futures::Stream;
 
 use super::Silent;
 use super::event::{Event, EventKind, Place};
+use super::path::Path;
+use crate::action::Action;
 
 /// Where a streamed run leaves its events until the stream yields them.
+///
+/// Nearly every event is made on the thread that polls the stream, while it polls the run:
+/// those go straight into the stream's own queue, which [`POLLING`] lends for the length of the
+/// poll, with no lock and no atomic operation. The others (an emitter lent to a thread of the
+/// `exec`'s own, or a run driven by [`EventStream::finish`]) go through `shared`.
 pub(crate) struct Sink<T> {
-    queue: Mutex<Queue<T>>,
+    shared: Mutex<Queue<T>>,
+    /// Whether `shared` holds events: read without the lock, so that an event made on the
+    /// polling thread looks for earlier ones made elsewhere for the price of a plain load.
+    waiting: AtomicBool,
 }
 
 struct Queue<T> {
-    events: VecDeque<Event<T>>,
+    events: Vec<Event<T>>,
     /// `finish` runs the rest of the run without its events: they are dropped as they come.
     discard: bool,
+}
+
+thread_local! {
+    /// The sink whose stream is polling its run on this thread, and that stream's queue of
+    /// events; null when none is. Set by [`Polling`] only.
+    static POLLING: Cell<(*const (), *mut ())> = const { Cell::new((ptr::null(), ptr::null_mut())) };
+}
+
+/// The lend of an [`EventStream`]'s queue to its sink while the stream polls its run; the
+/// lend of any stream polling around this one comes back when it ends, unwinding included.
+struct Polling {
+    outer: (*const (), *mut ()),
+}
+
+impl Polling {
+    fn lend<T>(sink: &Sink<T>, queue: &mut Vec<Event<T>>) -> Polling {
+        let lent = (ptr::from_ref(sink).cast(), ptr::from_mut(queue).cast());
+        Polling {
+            outer: POLLING.replace(lent),
+        }
+    }
+}
+
+impl Drop for Polling {
+    fn drop(&mut self) {
+        POLLING.set(self.outer);
+    }
 }
 
 impl<T> Sink<T> {
     pub(crate) fn new() -> Sink<T> {
         Sink {
-            queue: Mutex::new(Queue {
-                events: VecDeque::new(),
+            shared: Mutex::new(Queue {
+                events: Vec::new(),
                 discard: false,
             }),
+            waiting: AtomicBool::new(false),
         }
     }
 
-    fn queue(&self) -> MutexGuard<'_, Queue<T>> {
-        self.queue
+    fn shared(&self) -> MutexGuard<'_, Queue<T>> {
+        self.shared
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    #[inline]
-    pub(crate) fn push(&self, event: Event<T>) {
-        let mut queue = self.queue();
-        if !queue.discard {
-            queue.events.push_back(event);
+    /// Pushes the event `event` makes, which must run no code but ours: made once there is
+    /// room for it, so that it is built where it stays. Building it first and moving it in
+    /// stalls the processor on reading back what it just wrote, which cost as much as all the
+    /// rest of an event.
+    #[inline(always)]
+    pub(crate) fn push_with(&self, event: impl FnOnce() -> Event<T>) {
+        let (sink, queue) = POLLING.get();
+        if ptr::eq(sink, ptr::from_ref(self).cast()) {
+            // SAFETY: `POLLING` names this sink only while its stream polls the run, on this
+            // thread (see `EventStream::poll_next`): the queue is the stream's, which touches
+            // it neither during that poll nor while this function runs, and nothing in this
+            // function can call back into it (`event` runs none but our code). Only this
+            // sink's stream lends it, so it holds events of this `T`.
+            let queue = unsafe { &mut *queue.cast::<Vec<Event<T>>>() };
+            if self.waiting.load(Ordering::Relaxed) {
+                self.take_shared(queue);
+            }
+            queue.reserve(1);
+            let len = queue.len();
+            queue.spare_capacity_mut()[0].write(event());
+            // SAFETY: the element at `len` was just written.
+            unsafe { queue.set_len(len + 1) };
+        } else {
+            self.push_shared(event());
         }
     }
 
-    /// Moves every event waiting into `into` (empty), under one lock.
-    fn take_into(&self, into: &mut VecDeque<Event<T>>) {
-        let mut queue = self.queue();
-        std::mem::swap(&mut queue.events, into);
+    #[cold]
+    fn push_shared(&self, event: Event<T>) {
+        let mut shared = self.shared();
+        if !shared.discard {
+            shared.events.push(event);
+            self.waiting.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Moves the events made elsewhere to the end of `into`.
+    #[cold]
+    fn take_shared(&self, into: &mut Vec<Event<T>>) {
+        let mut shared = self.shared();
+        into.append(&mut shared.events);
+        self.waiting.store(false, Ordering::Relaxed);
     }
 
     fn discard(&self) {
-        let mut queue = self.queue();
-        queue.discard = true;
-        queue.events = VecDeque::new();
+        let mut shared = self.shared();
+        shared.discard = true;
+        shared.events = Vec::new();
+        self.waiting.store(false, Ordering::Relaxed);
     }
 }
 
 /// A sink whatever the type it holds: what the engine reports into (every event but `Emitted`),
 /// and, as `Any`, what an [`Emitter`](super::Emitter) of the sink's type is made from.
 pub(crate) trait EventSink: Any + Send + Sync {
-    fn record(&self, place: &Place, what: EventKind<Silent>);
+    fn record(&self, place: Place, what: EventKind<Silent>);
+
+    /// `record` of a node's start: the event of every step, made here from plain values
+    /// rather than moved in, which measured a third cheaper.
+    fn started(&self, path: Option<Path>, item: Option<usize>, step: Option<u64>);
+
+    /// `record` of a node's end (see `started`).
+    fn finished(&self, path: Option<Path>, item: Option<usize>, step: Option<u64>, action: Action);
 }
 
 impl<T: Send + 'static> EventSink for Sink<T> {
-    fn record(&self, place: &Place, what: EventKind<Silent>) {
-        self.push(Event::new(place, what.retype()));
+    fn record(&self, place: Place, what: EventKind<Silent>) {
+        self.push_with(move || Event::new(place, what.retype()));
+    }
+
+    fn started(&self, path: Option<Path>, item: Option<usize>, step: Option<u64>) {
+        let place = Place { path, item, step };
+        self.push_with(move || Event::new(place, EventKind::Started));
+    }
+
+    fn finished(&self, path: Option<Path>, item: Option<usize>, step: Option<u64>, action: Action) {
+        let place = Place { path, item, step };
+        self.push_with(move || Event::new(place, EventKind::Finished { action }));
     }
 }
 
@@ -80,9 +168,11 @@ impl<T: Send + 'static> EventSink for Sink<T> {
 /// Dropping it cancels the run where it is, as dropping any future does.
 pub struct EventStream<'a, T, R> {
     sink: Arc<Sink<T>>,
-    /// Events taken from the sink and not yet yielded: taken all at once, so that the sink's
-    /// lock is taken once per batch of events rather than once per event.
-    taken: VecDeque<Event<T>>,
+    /// Events not yet yielded, in order: `yielding`, then `filling`, which the run fills while
+    /// this stream polls it. Once `yielding` is empty the two swap buffers, with no copy and
+    /// no allocation; the run pushes onto a plain vector (see `Sink::push_with`).
+    yielding: std::vec::IntoIter<Event<T>>,
+    filling: Vec<Event<T>>,
     run: Running<'a, R>,
 }
 
@@ -98,7 +188,8 @@ impl<'a, T, R> EventStream<'a, T, R> {
     ) -> EventStream<'a, T, R> {
         EventStream {
             sink,
-            taken: VecDeque::new(),
+            yielding: Vec::new().into_iter(),
+            filling: Vec::new(),
             run: Running::Running(Box::pin(run)),
         }
     }
@@ -123,7 +214,7 @@ impl<'a, T, R> EventStream<'a, T, R> {
     /// # });
     /// ```
     pub async fn finish(self) -> R {
-        drop(self.taken);
+        drop((self.yielding, self.filling));
         match self.run {
             Running::Finished(result) => result,
             Running::Running(run) => {
@@ -148,7 +239,11 @@ impl<T, R> Stream for EventStream<'_, T, R> {
         let Running::Running(run) = &mut this.run else {
             return Poll::Ready(None);
         };
-        match run.as_mut().poll(cx) {
+        let polled = {
+            let _lent = Polling::lend(&this.sink, &mut this.filling);
+            run.as_mut().poll(cx)
+        };
+        match polled {
             Poll::Ready(result) => {
                 this.run = Running::Finished(result);
                 Poll::Ready(this.next_taken())
@@ -162,12 +257,27 @@ impl<T, R> Stream for EventStream<'_, T, R> {
 }
 
 impl<T, R> EventStream<'_, T, R> {
-    /// The next event taken from the sink, taking what it holds when none is left.
+    /// The next event.
+    #[inline]
     fn next_taken(&mut self) -> Option<Event<T>> {
-        if self.taken.is_empty() {
-            self.sink.take_into(&mut self.taken);
+        match self.yielding.next() {
+            Some(event) => Some(event),
+            None => self.refill(),
         }
-        self.taken.pop_front()
+    }
+
+    /// The first of the events filled since the last refill, with the sink's shared queue
+    /// taken at their end.
+    fn refill(&mut self) -> Option<Event<T>> {
+        if self.sink.waiting.load(Ordering::Relaxed) {
+            self.sink.take_shared(&mut self.filling);
+        }
+        if self.filling.is_empty() {
+            return None;
+        }
+        let next = Vec::with_capacity(self.filling.len());
+        self.yielding = std::mem::replace(&mut self.filling, next).into_iter();
+        self.yielding.next()
     }
 }
 
@@ -176,5 +286,59 @@ impl<T, R> std::fmt::Debug for EventStream<'_, T, R> {
         f.debug_struct("EventStream")
             .field("running", &matches!(self.run, Running::Running(_)))
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::AssertUnwindSafe;
+
+    use futures::{FutureExt, StreamExt};
+
+    use super::*;
+
+    #[test]
+    fn a_run_that_panics_takes_its_stream_s_lend_back() {
+        let sink = Arc::new(Sink::<u32>::new());
+        let run = {
+            let sink = sink.clone();
+            async move {
+                sink.push_with(|| Event::new(Place::default(), EventKind::Emitted(1)));
+                panic!("the run panics");
+            }
+        };
+        let mut events = EventStream::<u32, ()>::new(sink, run);
+        let polled = AssertUnwindSafe(events.next()).catch_unwind();
+        assert!(futures::executor::block_on(polled).is_err());
+        // Left set, it would point into a stream that is about to go.
+        assert_eq!(POLLING.get(), (ptr::null(), ptr::null_mut()));
+        drop(events);
+    }
+
+    #[test]
+    fn an_event_from_another_thread_comes_after_those_made_before_it() {
+        let sink = Arc::new(Sink::<u32>::new());
+        let run = {
+            let sink = sink.clone();
+            async move {
+                sink.push_with(|| Event::new(Place::default(), EventKind::Emitted(1)));
+                let sink = sink.clone();
+                // Not this stream's poll: the shared queue.
+                std::thread::spawn(move || {
+                    sink.push_with(|| Event::new(Place::default(), EventKind::Emitted(2)));
+                })
+                .join()
+                .unwrap();
+            }
+        };
+        let events = EventStream::<u32, ()>::new(sink, run);
+        let values: Vec<_> = futures::executor::block_on(events.collect::<Vec<_>>())
+            .into_iter()
+            .map(|event| match event.into_kind() {
+                EventKind::Emitted(value) => value,
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(values, [1, 2]);
     }
 }

@@ -53,6 +53,7 @@ mod context;
 mod emitter;
 mod event;
 mod events;
+mod path;
 
 pub use self::context::StreamOn;
 pub use self::emitter::{Emits, Emitter, Silent};
