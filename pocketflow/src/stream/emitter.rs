@@ -5,7 +5,7 @@ use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-use super::event::{Event, EventKind, Place};
+use super::event::{EventKind, Place};
 use super::events::{EventSink, Sink};
 
 /// What an `exec` emits through: `exec` takes `&Emitter<T>` as its last argument, after the
@@ -105,7 +105,7 @@ impl<T> Emitter<T> {
                 item: self.item.or(place.item),
                 ..*place
             };
-            sink.push_with(move || Event::new(place, EventKind::Emitted(value)));
+            sink.emit(place, value);
         }
     }
 

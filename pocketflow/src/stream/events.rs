@@ -21,8 +21,10 @@ use crate::action::Action;
 ///
 /// Nearly every event is made on the thread that polls the stream, while it polls the run:
 /// those go straight into the stream's own queue, which [`POLLING`] lends for the length of the
-/// poll, with no lock and no atomic operation. The others (an emitter lent to a thread of the
-/// `exec`'s own, or a run driven by [`EventStream::finish`]) go through `shared`.
+/// poll, with no lock and no read-modify-write (a plain load of `waiting` only). The others go
+/// through `shared`: an emitter lent to a thread of the `exec`'s own, an emitter used while
+/// another stream polls its run on this thread (a stream inside a streamed run), and a run
+/// driven by [`EventStream::finish`].
 pub(crate) struct Sink<T> {
     shared: Mutex<Queue<T>>,
     /// Whether `shared` holds events: read without the lock, so that an event made on the
@@ -80,19 +82,28 @@ impl<T> Sink<T> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Pushes the event `event` makes, which must run no code but ours: made once there is
-    /// room for it, so that it is built where it stays. Building it first and moving it in
-    /// stalls the processor on reading back what it just wrote, which cost as much as all the
-    /// rest of an event.
+    /// The event of a value an `exec` emitted at `place`.
+    #[inline]
+    pub(crate) fn emit(&self, place: Place, value: T) {
+        self.push_with(move || Event::new(place, EventKind::Emitted(value)));
+    }
+
+    /// Pushes the event `event` makes, once there is room for it, so that it is built where it
+    /// stays: building it first and moving it in stalls the processor on reading back what it
+    /// just wrote, which cost as much as all the rest of an event.
+    ///
+    /// `event` must run no code but this module's own moves (no user code, no `to_string`):
+    /// it runs while the lent queue is borrowed, and a push into this sink from inside it
+    /// would borrow the queue twice. Every caller is in this file.
     #[inline(always)]
-    pub(crate) fn push_with(&self, event: impl FnOnce() -> Event<T>) {
+    fn push_with(&self, event: impl FnOnce() -> Event<T>) {
         let (sink, queue) = POLLING.get();
         if ptr::eq(sink, ptr::from_ref(self).cast()) {
             // SAFETY: `POLLING` names this sink only while its stream polls the run, on this
             // thread (see `EventStream::poll_next`): the queue is the stream's, which touches
             // it neither during that poll nor while this function runs, and nothing in this
-            // function can call back into it (`event` runs none but our code). Only this
-            // sink's stream lends it, so it holds events of this `T`.
+            // function can call back into it (`event` runs none but this module's moves, see
+            // above). Only this sink's stream lends it, so it holds events of this `T`.
             let queue = unsafe { &mut *queue.cast::<Vec<Event<T>>>() };
             if self.waiting.load(Ordering::Relaxed) {
                 self.take_shared(queue);
@@ -169,8 +180,9 @@ impl<T: Send + 'static> EventSink for Sink<T> {
 pub struct EventStream<'a, T, R> {
     sink: Arc<Sink<T>>,
     /// Events not yet yielded, in order: `yielding`, then `filling`, which the run fills while
-    /// this stream polls it. Once `yielding` is empty the two swap buffers, with no copy and
-    /// no allocation; the run pushes onto a plain vector (see `Sink::push_with`).
+    /// this stream polls it (see `Sink::push_with`). Once `yielding` is empty, `filling`
+    /// becomes it and a new vector of the same capacity is filled: an allocation per poll of
+    /// the run, which measured cheaper than reusing `yielding`'s buffer through a ring buffer.
     yielding: std::vec::IntoIter<Event<T>>,
     filling: Vec<Event<T>>,
     run: Running<'a, R>,

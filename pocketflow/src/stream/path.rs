@@ -3,11 +3,15 @@
 //!
 //! A path is made of the step names of `flow!` and the macros, all `&'static str`, so the paths
 //! a program can stream are those its flows' nesting allows: a fixed set, whatever the number
-//! of runs. Each is kept for the life of the process, as `tracing` keeps its call sites. A run
-//! asks for a path once per step of each flow it is inside (see `Level` in `context.rs`), not
-//! once per event.
+//! of runs, kept for the life of the process as `tracing` keeps its call sites. The one way to
+//! more is a node written by hand whose `run_in` runs a flow holding that node again: each
+//! depth the recursion reaches is a path of its own, kept as the others are.
+//!
+//! A thread asks the process-wide set only for a path it has not made before: each thread keeps
+//! the children it made, by their parent's address and the name's, which the set makes unique.
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
 /// The names of the flows' steps down to a node: see [`Event::path`](super::Event::path).
@@ -16,17 +20,36 @@ pub(crate) type Path = &'static [&'static str];
 /// Every path made so far.
 static PATHS: Mutex<BTreeSet<Path>> = Mutex::new(BTreeSet::new());
 
+/// A child path's parent and name, by address: the same key is the same path.
+type ChildKey = (usize, usize, usize, usize);
+
+thread_local! {
+    /// The children this thread made.
+    static CHILDREN: RefCell<HashMap<ChildKey, Path>> = RefCell::new(HashMap::new());
+}
+
 /// The path `below` followed by `name`.
 pub(crate) fn child(below: Option<Path>, name: &'static str) -> Path {
     let below = below.unwrap_or_default();
+    let key = (
+        below.as_ptr() as usize,
+        below.len(),
+        name.as_ptr() as usize,
+        name.len(),
+    );
+    if let Some(made) = CHILDREN.with(|children| children.borrow().get(&key).copied()) {
+        return made;
+    }
+    let made = intern(below, name);
+    CHILDREN.with(|children| children.borrow_mut().insert(key, made));
+    made
+}
+
+/// The one copy of `below` followed by `name`.
+fn intern(below: Path, name: &'static str) -> Path {
     let mut path = Vec::with_capacity(below.len() + 1);
     path.extend_from_slice(below);
     path.push(name);
-    intern(path)
-}
-
-/// The one copy of `path`.
-fn intern(path: Vec<&'static str>) -> Path {
     let mut paths = PATHS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -51,5 +74,9 @@ mod tests {
         let again = child(Some(child(None, "outer")), "inner");
         assert!(std::ptr::eq(inner, again));
         assert!(!std::ptr::eq(inner, child(Some(outer), "other")));
+        // On another thread, from a name at another address.
+        let name = String::from("inner").leak();
+        let there = std::thread::spawn(move || child(Some(outer), name));
+        assert!(std::ptr::eq(inner, there.join().unwrap()));
     }
 }
