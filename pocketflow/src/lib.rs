@@ -43,7 +43,7 @@ pub use crate::interrupt::Interrupt;
 pub use crate::node::{Node, NodeInfo};
 pub use crate::policy::{RetryPolicy, TimedOut};
 pub use crate::progress::Progress;
-pub use crate::run::Run;
+pub use crate::run::{Run, StreamWith};
 pub use crate::store::{Store, StoreGuard};
 pub use pocketflow_macros::{Action, batch_flow, batch_node, flow, node};
 
@@ -71,9 +71,11 @@ pub use crate::phases::{Fallible, PhaseError};
 /// assert_eq!(flow! { hi }.run_blocking(&mut ()).unwrap(), Action::DEFAULT);
 /// ```
 pub mod prelude {
+    #[cfg(feature = "durable")]
+    pub use crate::durable::{Checkpoints, StreamDurableWith};
     pub use crate::{
-        Action, Configure, Error, Flow, Node, NodeInfo, Phase, Result, Run, batch_flow, batch_node,
-        flow, node,
+        Action, ActionType, Configure, Error, Flow, Node, NodeInfo, Phase, Result, Run, StreamWith,
+        batch_flow, batch_node, flow, node,
     };
 }
 

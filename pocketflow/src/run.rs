@@ -88,42 +88,6 @@ pub trait Run: NodeInfo {
         shared.stream_on(self)
     }
 
-    /// [`stream`](Self::stream) with `params`, as [`run_with`](Self::run_with). Its type
-    /// arguments are the emitted type, the store's and the params' (`stream_with::<T, _, _>`),
-    /// or none when the emitted type is inferred.
-    ///
-    /// ```
-    /// use futures::StreamExt;
-    /// use pocketflow::prelude::*;
-    ///
-    /// struct Greet;
-    /// #[node]
-    /// impl Greet {
-    ///     fn post(&self, out: &mut String, _prep: (), _exec: (), name: &&'static str) {
-    ///         out.push_str(name);
-    ///     }
-    /// }
-    ///
-    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// let mut out = String::new();
-    /// let events: Vec<_> = Greet.stream_with::<(), _, _>(&mut out, &"ferris").collect().await;
-    /// assert_eq!((events.len(), out.as_str()), (2, "ferris"));
-    /// # });
-    /// ```
-    fn stream_with<'a, T, S, P>(
-        &'a self,
-        shared: &'a mut S,
-        params: &'a P,
-    ) -> crate::stream::EventStream<'a, T, Result<Self::Action>>
-    where
-        Self: Node<S, P> + crate::stream::Emits<T> + Sync + Sized,
-        T: Send + 'static,
-        S: Send,
-        P: Sync,
-    {
-        crate::stream::stream_run(self, shared, params)
-    }
-
     /// This node or flow as a durable run with id `run_id`, its checkpoints kept in
     /// `checkpoints` (see [`durable`](crate::durable) and [`DurableRun`](crate::durable::DurableRun)).
     #[cfg(feature = "durable")]
@@ -164,3 +128,56 @@ pub trait Run: NodeInfo {
 }
 
 impl<N: NodeInfo + ?Sized> Run for N {}
+
+/// Gives every node and flow `stream_with`: [`Run::stream`] with params, as
+/// [`run_with`](Run::run_with). A trait of its own, generic in the store and params types, so
+/// that its one type argument is what the run emits: `stream_with::<T>(&mut shared, &params)`,
+/// or none when a node of the run emits and so says what `T` is. In the prelude.
+///
+/// ```
+/// use futures::StreamExt;
+/// use pocketflow::prelude::*;
+///
+/// struct Greet;
+/// #[node]
+/// impl Greet {
+///     fn post(&self, out: &mut String, _prep: (), _exec: (), name: &&'static str) {
+///         out.push_str(name);
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let mut out = String::new();
+/// let events: Vec<_> = Greet.stream_with::<()>(&mut out, &"ferris").collect().await;
+/// assert_eq!((events.len(), out.as_str()), (2, "ferris"));
+/// # });
+/// ```
+pub trait StreamWith<S, P>: Node<S, P> {
+    /// Streams this node or flow on `shared` with `params`: see [`Run::stream`].
+    fn stream_with<'a, T>(
+        &'a self,
+        shared: &'a mut S,
+        params: &'a P,
+    ) -> crate::stream::EventStream<'a, T, Result<Self::Action>>
+    where
+        Self: crate::stream::Emits<T> + Sync + Sized,
+        T: Send + 'static,
+        S: Send,
+        P: Sync;
+}
+
+impl<N: Node<S, P> + ?Sized, S, P> StreamWith<S, P> for N {
+    fn stream_with<'a, T>(
+        &'a self,
+        shared: &'a mut S,
+        params: &'a P,
+    ) -> crate::stream::EventStream<'a, T, Result<Self::Action>>
+    where
+        Self: crate::stream::Emits<T> + Sync + Sized,
+        T: Send + 'static,
+        S: Send,
+        P: Sync,
+    {
+        crate::stream::stream_run(self, shared, params)
+    }
+}

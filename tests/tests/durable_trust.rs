@@ -92,7 +92,8 @@ async fn an_update_while_a_step_runs_is_never_written_over() {
     assert!(matches!(outcome, Outcome::Interrupted(_)), "{outcome:?}");
 
     gate.close();
-    let resumed = async { run.run(&mut Doc::default()).await };
+    let mut handed_back = Doc::default();
+    let resumed = async { run.run(&mut handed_back).await };
     let edit = gate.while_held(async {
         run.update(|doc: &mut Doc| doc.approved = Some(true))
             .await
@@ -100,6 +101,9 @@ async fn an_update_while_a_step_runs_is_never_written_over() {
     });
     let (resumed, ()) = tokio::join!(resumed, edit);
     let error = resumed.unwrap_err();
+    // The run lost to the edit: it hands back the saved store, the edit in it.
+    assert_eq!(handed_back.approved, Some(true));
+    assert_eq!(handed_back.draft, "hello");
     assert_eq!(error.kind(), ErrorKind::Durable);
     assert_eq!(error.durable_kind(), Some(DurableErrorKind::Conflict));
     assert!(error.to_string().contains("was edited"), "{error}");
@@ -117,6 +121,43 @@ async fn an_update_while_a_step_runs_is_never_written_over() {
         Outcome::Finished(Action::DEFAULT)
     );
     assert_eq!((doc.approved, doc.published), (Some(true), 1));
+}
+
+/// Edits the draft in its `post`, then waits for approval there.
+struct Revise;
+#[node]
+impl Revise {
+    fn post(&self, doc: &mut Doc) -> Result<(), Interrupt> {
+        doc.draft.push_str(", revised");
+        match doc.approved {
+            Some(true) => Ok(()),
+            _ => Err(Interrupt::new("approve the revision")),
+        }
+    }
+}
+
+/// SPEC 10: whatever its status, a run hands back its saved store; a `post` that edits the
+/// store and then interrupts leaves its edit unsaved, so it is not handed back either.
+#[tokio::test]
+async fn a_run_that_stops_hands_back_what_it_saved() {
+    let db = Memory::new();
+    let (write, revise, publish) = (Write, Revise, Publish);
+    let review = flow! { write >> revise >> publish };
+    let run = review.durable(&db, "revise");
+    for _ in 0..2 {
+        let mut doc = Doc::default();
+        let outcome = run.run(&mut doc).await.unwrap();
+        assert!(matches!(outcome, Outcome::Interrupted(_)), "{outcome:?}");
+        let saved: Doc = run.store_at(1).await.unwrap();
+        assert_eq!(doc, saved);
+        assert_eq!(doc.draft, "hello");
+    }
+    run.update(|doc: &mut Doc| doc.approved = Some(true))
+        .await
+        .unwrap();
+    let mut doc = Doc::default();
+    run.run(&mut doc).await.unwrap();
+    assert_eq!((doc.draft.as_str(), doc.published), ("hello, revised", 1));
 }
 
 /// Sums its items' doubles; `exec` can be held open while the test edits the run.

@@ -556,9 +556,35 @@ mod durable {
                 "3 b started",
                 "3 b emitted \"writing b\"",
                 "3 b finished default",
+                // The run's end commits the last step too (SPEC 12: after each commit).
+                "3 b checkpoint 3",
             ]
         );
         assert_eq!(doc.lines, ["a", "b"]);
+    }
+
+    #[tokio::test]
+    async fn a_durable_node_alone_reports_its_one_checkpoint_after_it_ends() {
+        let db = Memory::new();
+        let solo = Write("solo");
+        let run = solo.durable(&db, "solo");
+        let mut doc = Doc::default();
+        let (lines, outcome) = streamed(&run, &mut doc).await;
+        assert!(matches!(outcome, Outcome::Finished(_)));
+        assert_eq!(
+            lines,
+            [
+                "- Write started",
+                "- Write emitted \"writing solo\"",
+                "- Write finished default",
+                "1 Write checkpoint 1",
+            ]
+        );
+        assert_eq!(
+            run.history().await.unwrap().len(),
+            2,
+            "the start and step 1"
+        );
     }
 
     #[tokio::test]
@@ -653,6 +679,34 @@ async fn stream_with_infers_what_the_flow_emits() {
     }
     events.finish().await.unwrap();
     assert_eq!(tokens, "ab");
+}
+
+/// `stream_with::<T>` names what the run emits and nothing else, as `stream::<T>` does; a flow
+/// returned as `impl Node<S, P>` streams once its return type says what it emits.
+#[tokio::test]
+async fn stream_with_takes_one_type_argument_and_flows_returned_from_functions_stream() {
+    fn agent() -> impl Node<Chat> + pocketflow::stream::Emits<String> {
+        let (decide, search, answer) = (Decide, Search, Answer);
+        flow! { decide - "answer" >> answer; decide - "search" >> search; search >> decide }
+    }
+    let agent = agent();
+    let mut chat = Chat {
+        question: "a b".into(),
+        ..Chat::default()
+    };
+    let lines: Vec<String> = agent
+        .stream_with::<String>(&mut chat, &())
+        .map(|event| line(&event))
+        .collect()
+        .await;
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("answer finished default")
+    );
+    // The flow's action type is hidden too; `ActionType` (in the prelude) reads it.
+    let action = agent.run(&mut Chat::default()).await.unwrap();
+    assert_eq!(action.label(), "default");
+    assert_eq!(action.into_action(), Action::DEFAULT);
 }
 
 /// A node configured at run time streams as itself: its tokens, and its retries under the

@@ -305,6 +305,11 @@ impl<'j, S> Journal<'j, S> {
         (depth, resume)
     }
 
+    /// The outermost flow's step in progress, or last run.
+    pub(crate) fn top_step(&self) -> Option<&'static str> {
+        self.names.first().copied().filter(|name| !name.is_empty())
+    }
+
     /// The flow at `depth` runs its step `index`, named `name`.
     pub fn at(&mut self, depth: usize, index: u32, name: &'static str) {
         self.at.truncate(depth + 1);

@@ -32,7 +32,9 @@ pub use self::checkpoints::{Checkpoint, Checkpoints, HistoryEntry, RunInfo, Stat
 pub use self::memory::Memory;
 #[cfg(feature = "postgres")]
 pub use self::postgres::Postgres;
-pub use self::run::{DurableRun, Interruption, Outcome, StreamDurable};
+pub use self::run::{
+    DurableEmits, DurableRun, Interruption, Outcome, StreamDurable, StreamDurableWith,
+};
 #[cfg(feature = "sqlite")]
 pub use self::sqlite::{Durability, Sqlite};
 pub use crate::error::DurableErrorKind;

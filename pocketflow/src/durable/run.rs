@@ -15,7 +15,7 @@ use crate::context::{Unwrapped, WrapRun};
 use crate::error::{DurableErrorKind, Error, ErrorKind, Result};
 use crate::node::{Node, NodeInfo};
 use crate::store::Store;
-use crate::stream::{Emits, EventKind, EventStream, Silent, stream_layered};
+use crate::stream::{Emits, EventKind, EventStream, LastCommit, Silent, stream_layered};
 
 /// How a durable run ended this time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,7 +192,8 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
         S: Serialize + DeserializeOwned + Send + Sync,
         P: Sync,
     {
-        self.run_wrapped(shared, params, &Unwrapped).await
+        self.run_wrapped(shared, params, &Unwrapped, &mut None)
+            .await
     }
 
     /// The run as a stream of its events, as [`Run::stream`](crate::Run::stream) streams a
@@ -228,7 +229,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
     ///     }
     /// }
     /// assert!(matches!(events.finish().await.unwrap(), Outcome::Finished(_)));
-    /// assert_eq!((checkpoints, total), (vec![1], 3)); // the last step is the run's end
+    /// assert_eq!((checkpoints, total), (vec![1, 2], 3)); // step 2 is also the run's end
     /// # });
     /// ```
     pub fn stream<'s, T>(
@@ -238,26 +239,41 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
         shared.stream_durable(self)
     }
 
-    /// [`stream`](Self::stream) with `params`, as [`run_with`](Self::run_with).
-    pub fn stream_with<'s, T, S, P>(
+    /// [`stream`](Self::stream) with `params`: what [`StreamDurableWith::stream_with`] runs.
+    /// Its callers check that `N` emits `T` or nothing.
+    fn stream_params<'s, T, S, P>(
         &'s self,
         shared: &'s mut S,
         params: &'s P,
     ) -> EventStream<'s, T, Result<Outcome>>
     where
-        N: Node<S, P> + Emits<T> + Sync,
+        N: Node<S, P> + Sync,
         S: Serialize + DeserializeOwned + Send + Sync,
         P: Sync,
         T: Send + 'static,
     {
         stream_layered::<T, N, _, _>(
-            move |top| async move { self.run_wrapped(shared, params, &top).await },
+            move |top| async move {
+                let mut last = None;
+                let outcome = self.run_wrapped(shared, params, &top, &mut last).await;
+                if let Some(commit) = last {
+                    top.committed_last(commit);
+                }
+                outcome
+            },
             outcome_event,
         )
     }
 
-    /// Runs in the context `wrap` puts around the run's journal.
-    async fn run_wrapped<S, P, W>(&self, shared: &mut S, params: &P, wrap: &W) -> Result<Outcome>
+    /// Runs in the context `wrap` puts around the run's journal; `last_commit` is set when the
+    /// run's end commits a step of its own (which no layer's `commit` sees).
+    async fn run_wrapped<S, P, W>(
+        &self,
+        shared: &mut S,
+        params: &P,
+        wrap: &W,
+        last_commit: &mut Option<LastCommit>,
+    ) -> Result<Outcome>
     where
         N: Node<S, P>,
         S: Serialize + DeserializeOwned + Send + Sync,
@@ -328,6 +344,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
             .run_in(Store::exclusive(shared), params, wrap.wrap(0, &mut journal))
             .await;
         let noted = journal.take_step();
+        let top_step = journal.top_step();
         let noted_node = noted.as_ref().map(|step| step.node.clone());
         // The last step's posts: one, or none when the flow ended with a parallel group's join.
         let noted_posts = noted.as_ref().map_or(1, |step| step.posts);
@@ -350,6 +367,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
                     Some(DurableErrorKind::Conflict | DurableErrorKind::ShapeChanged)
                 ) =>
             {
+                self.hand_back_saved(shared).await;
                 return Err(error);
             }
             other => other,
@@ -397,12 +415,24 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
             .save_after(&self.id, Some(expected), &checkpoint)
             .await?
         {
-            return Err(conflict(
+            let error = conflict(
                 self.checkpoints,
                 &self.id,
                 Some(saver.step.load(Ordering::Relaxed)),
             )
-            .await);
+            .await;
+            self.hand_back_saved(shared).await;
+            return Err(error);
+        }
+        // A run that stopped hands back what it saved, not what the step that stopped it (a
+        // `post` that edited the store, then interrupted) left in memory.
+        if result.is_err()
+            && let Ok(saved) = read_store(&self.id, &checkpoint.store)
+        {
+            *shared = saved;
+        }
+        if result.is_ok() && noted_posts > 0 {
+            *last_commit = Some((checkpoint.step, top_step));
         }
         match result {
             Ok((action, _)) => Ok(Outcome::Finished(action.into_action())),
@@ -413,6 +443,16 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
                 }))
             }
             Err(error) => Err(error),
+        }
+    }
+
+    /// Replaces `shared` with the run's saved store, when it can be read: after the run lost
+    /// to another writer, whose store is the run's now.
+    async fn hand_back_saved<S: DeserializeOwned>(&self, shared: &mut S) {
+        if let Ok(Some(saved)) = self.checkpoints.load(&self.id).await
+            && let Ok(store) = read_store(&self.id, &saved.store)
+        {
+            *shared = store;
         }
     }
 
@@ -584,6 +624,73 @@ where
         &'s mut self,
         run: &'s DurableRun<'_, N, C>,
     ) -> EventStream<'s, T, Result<Outcome>> {
-        run.stream_with(self, &())
+        run.stream_params(self, &())
     }
 }
+
+/// Gives a durable run `stream_with`: [`DurableRun::stream`] with params, as
+/// [`DurableRun::run_with`]. A trait generic in the store and params types, as
+/// [`StreamWith`](crate::StreamWith) for plain runs, so that its one type argument is what the
+/// run emits. In the prelude.
+///
+/// ```
+/// use futures::StreamExt;
+/// use pocketflow::durable::{Memory, Outcome};
+/// use pocketflow::prelude::*;
+///
+/// struct Greet;
+/// #[node]
+/// impl Greet {
+///     fn post(&self, out: &mut String, _prep: (), _exec: (), name: &String) {
+///         out.push_str(name);
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let db = Memory::new();
+/// let greet = Greet;
+/// let run = greet.durable(&db, "greet");
+/// let (mut out, name) = (String::new(), "ferris".to_owned());
+/// let mut events = run.stream_with::<()>(&mut out, &name);
+/// while events.next().await.is_some() {}
+/// assert!(matches!(events.finish().await.unwrap(), Outcome::Finished(_)));
+/// assert_eq!(out, "ferris");
+/// # });
+/// ```
+pub trait StreamDurableWith<S, P> {
+    /// Streams the run on `shared` with `params`: see [`DurableRun::stream`].
+    fn stream_with<'s, T>(
+        &'s self,
+        shared: &'s mut S,
+        params: &'s P,
+    ) -> EventStream<'s, T, Result<Outcome>>
+    where
+        Self: DurableEmits<T>,
+        T: Send + 'static;
+}
+
+impl<N, C, S, P> StreamDurableWith<S, P> for DurableRun<'_, N, C>
+where
+    N: Node<S, P> + Sync + ?Sized,
+    C: Checkpoints,
+    S: Serialize + DeserializeOwned + Send + Sync,
+    P: Sync,
+{
+    fn stream_with<'s, T>(
+        &'s self,
+        shared: &'s mut S,
+        params: &'s P,
+    ) -> EventStream<'s, T, Result<Outcome>>
+    where
+        Self: DurableEmits<T>,
+        T: Send + 'static,
+    {
+        self.stream_params(shared, params)
+    }
+}
+
+/// A durable run of a node that emits `T` or nothing (see [`Emits`]).
+#[doc(hidden)]
+pub trait DurableEmits<T> {}
+
+impl<T, N: Emits<T> + ?Sized, C> DurableEmits<T> for DurableRun<'_, N, C> {}

@@ -496,6 +496,24 @@ fn finished<A: ActionType>(action: &A) -> EventKind<Silent> {
 /// state of its own, `base`.
 pub(crate) struct StreamTop {
     base: StreamState,
+    /// A durable run's last commit, made after the run's own events: recorded after them.
+    #[cfg_attr(not(feature = "durable"), allow(dead_code))]
+    last_commit: Arc<std::sync::Mutex<Option<LastCommit>>>,
+}
+
+/// A durable run's last commit: its step, and the flow's step it committed (none when the run
+/// is of a node alone).
+pub(crate) type LastCommit = (u64, Option<&'static str>);
+
+impl StreamTop {
+    /// The durable run committed its last step (the run's end), after every event of the run.
+    #[cfg_attr(not(feature = "durable"), allow(dead_code))]
+    pub(crate) fn committed_last(&self, commit: LastCommit) {
+        *self
+            .last_commit
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(commit);
+    }
 }
 
 impl<S: Send> WrapRun<S> for StreamTop {
@@ -531,7 +549,12 @@ where
         if alone {
             top.sink.record(top.place(None), EventKind::Started);
         }
-        let result = run(StreamTop { base }).await;
+        let last_commit = Arc::default();
+        let result = run(StreamTop {
+            base,
+            last_commit: Arc::clone(&last_commit),
+        })
+        .await;
         if alone {
             let what = match &result {
                 Ok(outcome) => ended(outcome),
@@ -540,6 +563,15 @@ where
                 },
             };
             top.sink.record(top.place(None), what);
+        }
+        let last = last_commit.lock().map(|mut last| last.take());
+        if let Ok(Some((step, name))) = last {
+            let place = Place {
+                path: name.map(|name| path::child(None, name)).or(top.path),
+                item: None,
+                step: Some(step),
+            };
+            top.sink.record(place, EventKind::Checkpoint { step });
         }
         result
     };

@@ -294,7 +294,8 @@ pub enum Silent {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not emit `{T}`",
     label = "the run is streamed as `{T}` here",
-    note = "every node of a streamed run emits the `T` of `stream::<T>` (its `exec` takes `&Emitter<T>`) or nothing: stream the run as the type its nodes emit, or change what this node's `exec` takes"
+    note = "every node of a streamed run emits the `T` of `stream::<T>` (its `exec` takes `&Emitter<T>`) or nothing: stream the run as the type its nodes emit, or change what this node's `exec` takes",
+    note = "when the run is a flow returned as `impl Node<S, P>`, that type hides what it emits: return `impl Node<S, P> + Emits<{T}>` to stream it"
 )]
 pub trait Emits<T> {}
 

@@ -62,6 +62,6 @@ pub use self::emitter::{EmittedBy, Emitters, Reporter, SameEmits, emits_checks};
 pub use self::event::{Event, EventKind};
 pub use self::events::EventStream;
 
-#[cfg(feature = "durable")]
-pub(crate) use self::context::stream_layered;
 pub(crate) use self::context::stream_run;
+#[cfg(feature = "durable")]
+pub(crate) use self::context::{LastCommit, stream_layered};
