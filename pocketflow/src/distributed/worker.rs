@@ -21,7 +21,7 @@ use super::jobs::{ItemAnswer, ItemJob, RunJob};
 use super::queue::{ITEM_STARTS, Queue, RUN_STARTS, Storage};
 use crate::drive::retry::exec_with_retries;
 use crate::durable::{Checkpoints, Outcome, Postgres, Status};
-use crate::error::{DistributedErrorKind, DurableErrorKind, Error, ErrorKind, Result};
+use crate::error::{BoxError, DistributedErrorKind, DurableErrorKind, Error, ErrorKind, Result};
 use crate::node::Node;
 use crate::run::Run;
 
@@ -42,7 +42,8 @@ use crate::run::Run;
 ///   checkpoints or queue, fails its job, which the queue starts again; a run job is started at
 ///   most 25 times (crashes of the workers that held it count), the last failing start marks
 ///   the run failed with its error (running it again retries it). A panic in an item's `exec`
-///   is that item's failure, answered to the caller.
+///   fails that attempt: the node's retries go on, and the last attempt's error is answered to
+///   the caller.
 /// - Items travel up to 8 to a job (the queue's work per job is shared by them); a worker runs
 ///   at most [`concurrency`](Self::concurrency) items' `exec` at once, whatever their jobs.
 /// - An item runs the node's `exec` with the retries, timeout and fallback of the node's
@@ -506,7 +507,7 @@ impl<N: Distributed + Send> RemoteNode for N {
                 N::POLICY,
                 // Items on workers stream nothing of their own (SPEC section 12).
                 |_, _| {},
-                || self.remote_exec(&item),
+                || caught(self.remote_exec(&item)),
                 |error| self.remote_exec_fallback(&item, error)
             );
             match output.and_then(|output| {
@@ -522,6 +523,17 @@ impl<N: Distributed + Send> RemoteNode for N {
                 },
             }
         })
+    }
+}
+
+/// One attempt of an item's `exec`, a panic in it that attempt's error: it counts as an
+/// attempt, and the node's retries go on (SPEC 11).
+async fn caught<O>(
+    attempt: impl std::future::Future<Output = std::result::Result<O, BoxError>>,
+) -> std::result::Result<O, BoxError> {
+    match AssertUnwindSafe(attempt).catch_unwind().await {
+        Ok(answer) => answer,
+        Err(panic) => Err(format!("exec panicked: {}", panic_text(&*panic)).into()),
     }
 }
 
@@ -612,8 +624,16 @@ mod round_trip {
         type Output = u64;
 
         async fn remote_exec(&self, item: &u64) -> std::result::Result<u64, BoxError> {
-            if *item == 13 {
-                return Err("thirteen".into());
+            static PANICKED: std::sync::Mutex<Vec<u64>> = std::sync::Mutex::new(Vec::new());
+            match *item {
+                13 => return Err("thirteen".into()),
+                666 => panic!("the item panics"),
+                // Panics on its first attempt only.
+                1000.. if !PANICKED.lock().unwrap().contains(item) => {
+                    PANICKED.lock().unwrap().push(*item);
+                    panic!("first attempt")
+                }
+                _ => {}
             }
             Ok(item * 2)
         }
@@ -630,7 +650,8 @@ mod round_trip {
         }
     }
 
-    async fn items_round_trip(queue: Queue) {
+    /// `panics_once`: an item that panics on its first attempt, of this test's own.
+    async fn items_round_trip(queue: Queue, panics_once: u64) {
         let name = format!("unit-{}", ulid::Ulid::generate());
         let queue = queue.named(name);
         let worker = tokio::spawn(Worker::new("unit-worker", &queue).node(Double).run());
@@ -644,13 +665,23 @@ mod round_trip {
             .unwrap_err();
         assert_eq!((error.item(), error.attempts()), (Some(1), 2), "{error}");
         assert!(error.to_string().contains("thirteen"), "{error}");
+        // A panic is a failed attempt: the second attempt answers, and the worker goes on.
+        let outputs = send_items::<Double>(&queue, &[panics_once, 3], 8, None, &|_| {})
+            .await
+            .unwrap();
+        assert_eq!(outputs, [panics_once * 2, 6]);
+        let error = send_items::<Double>(&queue, &[666], 8, None, &|_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(error.attempts(), 2, "{error}");
+        assert!(error.to_string().contains("the item panics"), "{error}");
         worker.abort();
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn items_round_trip_on_postgres() {
         let Some(url) = server("PG_URL") else { return };
-        items_round_trip(Queue::connect(&url).await.unwrap()).await;
+        items_round_trip(Queue::connect(&url).await.unwrap(), 1000).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -658,6 +689,6 @@ mod round_trip {
         let Some(url) = server("REDIS_URL") else {
             return;
         };
-        items_round_trip(Queue::connect(&url).await.unwrap()).await;
+        items_round_trip(Queue::connect(&url).await.unwrap(), 1001).await;
     }
 }
