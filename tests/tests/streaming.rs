@@ -564,7 +564,7 @@ mod durable {
     }
 
     #[tokio::test]
-    async fn a_durable_node_alone_reports_its_one_checkpoint_after_it_ends() {
+    async fn a_durable_node_alone_streams_its_step_and_its_checkpoint_after_it_ends() {
         let db = Memory::new();
         let solo = Write("solo");
         let run = solo.durable(&db, "solo");
@@ -574,9 +574,9 @@ mod durable {
         assert_eq!(
             lines,
             [
-                "- Write started",
-                "- Write emitted \"writing solo\"",
-                "- Write finished default",
+                "1 Write started",
+                "1 Write emitted \"writing solo\"",
+                "1 Write finished default",
                 "1 Write checkpoint 1",
             ]
         );
@@ -585,6 +585,10 @@ mod durable {
             2,
             "the start and step 1"
         );
+        // Finished already: nothing runs, and nothing is streamed, as for a flow.
+        let (lines, outcome) = streamed(&run, &mut Doc::default()).await;
+        assert!(matches!(outcome, Outcome::Finished(_)));
+        assert!(lines.is_empty(), "{lines:?}");
     }
 
     #[tokio::test]

@@ -496,9 +496,18 @@ fn finished<A: ActionType>(action: &A) -> EventKind<Silent> {
 /// state of its own, `base`.
 pub(crate) struct StreamTop {
     base: StreamState,
+    /// What the run told the layer that the events after it need.
+    notes: Arc<std::sync::Mutex<TopNotes>>,
+}
+
+/// What [`stream_layered`] records after the run, learnt during it.
+#[derive(Default)]
+struct TopNotes {
+    /// A node streamed alone started, at this durable step (if durable): its end is recorded
+    /// at the same step. A run that never started (a durable run already finished) has none.
+    started: Option<Option<u64>>,
     /// A durable run's last commit, made after the run's own events: recorded after them.
-    #[cfg_attr(not(feature = "durable"), allow(dead_code))]
-    last_commit: Arc<std::sync::Mutex<Option<LastCommit>>>,
+    last_commit: Option<LastCommit>,
 }
 
 /// A durable run's last commit: its step, and the flow's step it committed (none when the run
@@ -506,22 +515,37 @@ pub(crate) struct StreamTop {
 pub(crate) type LastCommit = (u64, Option<&'static str>);
 
 impl StreamTop {
+    fn notes(&self) -> std::sync::MutexGuard<'_, TopNotes> {
+        self.notes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// The durable run committed its last step (the run's end), after every event of the run.
     #[cfg_attr(not(feature = "durable"), allow(dead_code))]
     pub(crate) fn committed_last(&self, commit: LastCommit) {
-        *self
-            .last_commit
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(commit);
+        self.notes().last_commit = Some(commit);
     }
 }
 
 impl<S: Send> WrapRun<S> for StreamTop {
     type Wrapped<C: RunContext<S>> = Streaming<'static, C>;
 
+    /// The run starts in `cx`: a node streamed alone starts here, where a durable run's step
+    /// is known.
     fn wrap<C: RunContext<S>>(&self, _: usize, cx: C) -> Streaming<'static, C> {
+        let mut state = self.base.clone();
+        if state.levels.is_empty() && state.path.is_some() {
+            state.step = if C::FOLLOWS {
+                cx.steps().map(|done| done + 1)
+            } else {
+                None
+            };
+            state.sink.record(state.place(None), EventKind::Started);
+            self.notes().started = Some(state.step);
+        }
         Streaming {
-            state: StateRef::Owned(Box::new(self.base.clone())),
+            state: StateRef::Owned(Box::new(state)),
             inner: cx,
         }
     }
@@ -546,26 +570,29 @@ where
         let alone = !N::IS_FLOW;
         let base = StreamState::new(events, alone.then_some(N::NAME));
         let top = base.clone();
-        if alone {
-            top.sink.record(top.place(None), EventKind::Started);
-        }
-        let last_commit = Arc::default();
+        let notes: Arc<std::sync::Mutex<TopNotes>> = Arc::default();
         let result = run(StreamTop {
             base,
-            last_commit: Arc::clone(&last_commit),
+            notes: Arc::clone(&notes),
         })
         .await;
-        if alone {
+        let notes = std::mem::take(&mut *notes.lock().unwrap_or_else(|p| p.into_inner()));
+        if let (true, Some(step)) = (alone, notes.started) {
             let what = match &result {
                 Ok(outcome) => ended(outcome),
                 Err(error) => EventKind::Failed {
                     error: error.to_string(),
                 },
             };
-            top.sink.record(top.place(None), what);
+            top.sink.record(
+                Place {
+                    step,
+                    ..top.place(None)
+                },
+                what,
+            );
         }
-        let last = last_commit.lock().map(|mut last| last.take());
-        if let Ok(Some((step, name))) = last {
+        if let Some((step, name)) = notes.last_commit {
             let place = Place {
                 path: name.map(|name| path::child(None, name)).or(top.path),
                 item: None,
