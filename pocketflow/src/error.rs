@@ -578,12 +578,23 @@ impl fmt::Display for Error {
 }
 
 impl Error {
+    /// The source's text on one line, so that the error `Display`s in one line (SPEC 8)
+    /// whatever the user's error says: its lines are joined. `source()` keeps them.
     fn source_text(&self) -> String {
-        self.0
+        let text = self
+            .0
             .source
             .as_ref()
             .map(|s| s.to_string())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if !text.contains(['\n', '\r']) {
+            return text;
+        }
+        let lines = text.split(['\n', '\r']).map(str::trim);
+        lines
+            .filter(|line| !line.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 

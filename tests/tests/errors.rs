@@ -232,3 +232,23 @@ mod declared_actions {
         );
     }
 }
+
+/// SPEC 8: an `Error` `Display`s in one line, even when the user's error has several; its
+/// `source()` keeps them.
+#[test]
+fn an_error_displays_in_one_line_whatever_its_source_says() {
+    struct Lines;
+    #[node]
+    impl Lines {
+        fn exec(&self) -> Result<(), String> {
+            Err("the request failed:\r\n  status 500\n\nretry later".into())
+        }
+    }
+    let error = Lines.run_blocking(&mut ()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "node `Lines` failed in exec after 1 attempt: the request failed: status 500 retry later"
+    );
+    let source = std::error::Error::source(&error).unwrap().to_string();
+    assert_eq!(source, "the request failed:\r\n  status 500\n\nretry later");
+}
