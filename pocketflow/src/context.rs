@@ -208,6 +208,13 @@ pub trait WrapRun<S>: Sync {
     fn done(&self, done: usize, total: usize) {
         let _ = (done, total);
     }
+
+    /// The runs' checkpoint committed step `step` (a durable parallel batch flow's, or a
+    /// group's, which no run's own context sees).
+    #[inline(always)]
+    fn committed(&self, step: u64) {
+        let _ = step;
+    }
 }
 
 /// No layer around: each run's context is the inner layer's.

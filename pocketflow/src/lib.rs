@@ -74,8 +74,8 @@ pub mod prelude {
     #[cfg(feature = "durable")]
     pub use crate::durable::{Checkpoints, StreamDurableWith};
     pub use crate::{
-        Action, ActionType, Configure, Error, Flow, Node, NodeInfo, Phase, Result, Run, StreamWith,
-        batch_flow, batch_node, flow, node,
+        Action, Configure, Error, Flow, Node, NodeInfo, Phase, Result, Run, StreamWith, batch_flow,
+        batch_node, flow, node,
     };
 }
 

@@ -160,6 +160,45 @@ async fn a_run_that_stops_hands_back_what_it_saved() {
     assert_eq!((doc.draft.as_str(), doc.published), ("hello, revised", 1));
 }
 
+/// Edits the draft in its `post`, then waits there while the test acts.
+#[derive(Default)]
+struct EditThenWait {
+    gate: Arc<Gate>,
+}
+
+#[node]
+impl EditThenWait {
+    async fn post(&self, doc: &mut Doc) {
+        doc.draft.push_str(" (uncommitted)");
+        self.gate.pass().await;
+    }
+}
+
+/// A run that loses to an edit the caller's type cannot read hands back its own last commit:
+/// never the edit its unfinished step made in memory.
+#[tokio::test]
+async fn a_run_beaten_by_an_unreadable_edit_hands_back_its_own_last_commit() {
+    let db = Memory::new();
+    let (write, edit) = (Write, EditThenWait::default());
+    let gate = edit.gate.clone();
+    let flow = flow! { write >> edit };
+    let run = flow.durable(&db, "unreadable");
+    gate.close();
+    let mut handed_back = Doc::default();
+    let running = async { run.run(&mut handed_back).await };
+    let breaks = gate.while_held(async {
+        run.update_json(|value| value["draft"] = serde_json::json!(5))
+            .await
+            .unwrap();
+    });
+    let (ran, ()) = tokio::join!(running, breaks);
+    assert_eq!(
+        ran.unwrap_err().durable_kind(),
+        Some(DurableErrorKind::Conflict)
+    );
+    assert_eq!(handed_back.draft, "hello");
+}
+
 /// Sums its items' doubles; `exec` can be held open while the test edits the run.
 #[derive(Default)]
 struct Double {

@@ -591,6 +591,95 @@ mod durable {
         assert!(lines.is_empty(), "{lines:?}");
     }
 
+    /// A node streamed on its own that fails before it can start (its saved store no longer
+    /// reads) still shows its start and its failure.
+    #[tokio::test]
+    async fn a_durable_node_alone_that_cannot_start_streams_its_failure() {
+        let db = Memory::new();
+        let approve = Approve;
+        let run = approve.durable(&db, "unreadable");
+        let (_, outcome) = streamed(&run, &mut Doc::default()).await;
+        assert!(matches!(outcome, Outcome::Interrupted(_)));
+        run.update_json(|value| value["lines"] = serde_json::json!(5))
+            .await
+            .unwrap();
+        let mut doc = Doc::default();
+        let mut events = run.stream::<String>(&mut doc);
+        let mut lines = Vec::new();
+        while let Some(event) = events.next().await {
+            lines.push(stepped(&event));
+        }
+        assert!(events.finish().await.is_err());
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!(lines[0], "- Approve started");
+        assert!(
+            lines[1].starts_with("- Approve failed durable run"),
+            "{lines:?}"
+        );
+    }
+
+    /// Runs each item of a parallel batch flow's sub-flow.
+    struct EachLine;
+    #[batch_flow(parallel)]
+    impl EachLine {
+        fn prep(&self, _doc: &Doc) -> Vec<&'static str> {
+            vec!["x", "y", "z"]
+        }
+    }
+
+    /// Writes its run's item.
+    struct WriteItem;
+    #[node]
+    impl WriteItem {
+        fn post(&self, doc: &mut Doc, _prep: (), _exec: (), item: &&'static str) {
+            doc.lines.push((*item).to_owned());
+        }
+    }
+
+    /// Every commit of a durable run has its `Checkpoint` event, those a parallel group or a
+    /// parallel batch flow writes for its runs included, under the group's or the batch
+    /// flow's path; the last one is the run's last step.
+    #[tokio::test]
+    async fn groups_and_parallel_batch_flows_report_their_checkpoints() {
+        let (a, b, c, last) = (Write("a"), Write("b"), Write("c"), Write("last"));
+        let write_item = WriteItem;
+        let each = EachLine.over(flow! { write_item });
+        let flow = flow! { a >> [b, c] >> each >> last };
+        let db = Memory::new();
+        let run = flow.durable(&db, "parallel");
+        let (lines, outcome) = streamed(&run, &mut Doc::default()).await;
+        assert!(matches!(outcome, Outcome::Finished(_)));
+        let checkpoints: Vec<(u64, String)> = lines
+            .iter()
+            .filter(|line| line.contains(" checkpoint "))
+            .map(|line| {
+                let mut words = line.split(' ');
+                let step = words.next().unwrap().parse().unwrap();
+                (step, words.next().unwrap().to_owned())
+            })
+            .collect();
+        let history: Vec<u64> = run
+            .history()
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.step)
+            .collect();
+        // Each commit once, in order, the last one the run's end.
+        let reported: Vec<u64> = checkpoints.iter().map(|(step, _)| *step).collect();
+        let mut committed = history.clone();
+        committed.dedup();
+        assert_eq!(reported, committed[1..], "{lines:#?}");
+        let paths: Vec<&str> = checkpoints.iter().map(|(_, path)| path.as_str()).collect();
+        assert_eq!(paths.first(), Some(&"a"));
+        assert!(
+            paths.contains(&"[b,"),
+            "a group's path is its step's: {paths:?}"
+        );
+        assert!(paths.contains(&"each"), "{paths:?}");
+        assert_eq!(paths.last(), Some(&"last"));
+    }
+
     #[tokio::test]
     async fn a_dropped_durable_stream_resumes_from_its_last_checkpoint() {
         let go = std::sync::Arc::new(tokio::sync::Notify::new());
@@ -707,10 +796,11 @@ async fn stream_with_takes_one_type_argument_and_flows_returned_from_functions_s
         lines.last().map(String::as_str),
         Some("answer finished default")
     );
-    // The flow's action type is hidden too; `ActionType` (in the prelude) reads it.
+    // The flow's action type is hidden too; `ActionType` reads it.
+    use pocketflow::ActionType;
     let action = agent.run(&mut Chat::default()).await.unwrap();
     assert_eq!(action.label(), "default");
-    assert_eq!(action.into_action(), Action::DEFAULT);
+    assert_eq!(action.to_action(), Action::DEFAULT);
 }
 
 /// A node configured at run time streams as itself: its tokens, and its retries under the

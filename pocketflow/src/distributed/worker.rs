@@ -42,8 +42,7 @@ use crate::run::Run;
 ///   checkpoints or queue, fails its job, which the queue starts again; a run job is started at
 ///   most 25 times (crashes of the workers that held it count), the last failing start marks
 ///   the run failed with its error (running it again retries it). A panic in an item's `exec`
-///   fails that attempt: the node's retries go on, and the last attempt's error is answered to
-///   the caller.
+///   fails that attempt as an error would: the node's retries and fallback go on.
 /// - Items travel up to 8 to a job (the queue's work per job is shared by them); a worker runs
 ///   at most [`concurrency`](Self::concurrency) items' `exec` at once, whatever their jobs.
 /// - An item runs the node's `exec` with the retries, timeout and fallback of the node's

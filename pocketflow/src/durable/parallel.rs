@@ -165,8 +165,10 @@ where
             }
             tokio::task::yield_now().await;
             let written = tokio::time::Instant::now();
-            if parallel.checkpoint(&mut sharing.store()).await.is_err() {
-                break;
+            match parallel.checkpoint(&mut sharing.store()).await {
+                Ok(Some(step)) => wrap.committed(step),
+                Ok(None) => {}
+                Err(_) => break,
             }
             // The next checkpoint waits a little: a wide batch whose posts fall due in a
             // stream, not a burst, would write one per post otherwise.
@@ -188,8 +190,11 @@ where
     // checkpoint would hold them in its store; after a failure or an interrupt (the window
     // has let every sibling finish the phase it was in), the run keeps them for its resume.
     let last = parallel.checkpoint(&mut sharing.store()).await;
+    if let Ok(Some(step)) = last {
+        wrap.committed(step);
+    }
     ran?;
-    last
+    last.map(drop)
 }
 
 /// What every checkpoint taken inside one parallel batch flow says of its runs.
@@ -267,8 +272,9 @@ impl<S> ParallelRuns<'_, S> {
     }
 
     /// Writes the store as the runs left it, and where each is, if a post came since the last
-    /// checkpoint. The lock is held while both are copied, not while they are written.
-    async fn checkpoint(&self, store: &mut Store<'_, S>) -> Result<()> {
+    /// checkpoint: the step committed, if any. The lock is held while both are copied, not
+    /// while they are written.
+    async fn checkpoint(&self, store: &mut Store<'_, S>) -> Result<Option<u64>> {
         let write = {
             let shared = store.access().await;
             let (position, posts) = {
@@ -277,7 +283,7 @@ impl<S> ParallelRuns<'_, S> {
                     return Err(Error::durable(failed.clone().into()));
                 }
                 if state.posts == 0 || state.tainted {
-                    return Ok(());
+                    return Ok(None);
                 }
                 let mut position = self.around.clone();
                 if let Some(batch) = position.batches.iter_mut().find(|b| b.depth == self.depth) {
@@ -303,7 +309,7 @@ impl<S> ParallelRuns<'_, S> {
         if let Err(error) = &written {
             self.state().failed = Some(error.to_string());
         }
-        written
+        written.map(|()| Some(self.parent.steps()))
     }
 }
 

@@ -304,13 +304,20 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
                     message: None,
                 };
                 if !self.checkpoints.save_after(&self.id, None, &start).await? {
-                    return Err(conflict(self.checkpoints, &self.id, None).await);
+                    // Another process started the run first: its store is the run's.
+                    let error = conflict(self.checkpoints, &self.id, None).await;
+                    self.hand_back_saved(shared, None).await;
+                    return Err(error);
                 }
                 RunSaver::new(self, &shape, start)
             }
             Some(saved) => {
                 by_name = saved.shape != shape;
                 if by_name && !self.accept_shape {
+                    // Whatever its status, the run hands back its saved store.
+                    if let Ok(store) = read_store(&self.id, &saved.store) {
+                        *shared = store;
+                    }
                     return Err(Error::durable_with(
                         DurableErrorKind::ShapeChanged,
                         format!(
@@ -367,7 +374,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
                     Some(DurableErrorKind::Conflict | DurableErrorKind::ShapeChanged)
                 ) =>
             {
-                self.hand_back_saved(shared).await;
+                self.hand_back_saved(shared, Some(saver.last().0)).await;
                 return Err(error);
             }
             other => other,
@@ -410,18 +417,19 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
             }
         }
         let expected = saver.version.load(Ordering::Relaxed);
-        if !self
+        let saved = self
             .checkpoints
             .save_after(&self.id, Some(expected), &checkpoint)
-            .await?
-        {
-            let error = conflict(
-                self.checkpoints,
-                &self.id,
-                Some(saver.step.load(Ordering::Relaxed)),
-            )
             .await;
-            self.hand_back_saved(shared).await;
+        if !matches!(saved, Ok(true)) {
+            let error = match saved {
+                Err(error) => error,
+                _ => {
+                    let step = saver.step.load(Ordering::Relaxed);
+                    conflict(self.checkpoints, &self.id, Some(step)).await
+                }
+            };
+            self.hand_back_saved(shared, Some(saver.last().0)).await;
             return Err(error);
         }
         // A run that stopped hands back what it saved, not what the step that stopped it (a
@@ -446,11 +454,17 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
         }
     }
 
-    /// Replaces `shared` with the run's saved store, when it can be read: after the run lost
-    /// to another writer, whose store is the run's now.
-    async fn hand_back_saved<S: DeserializeOwned>(&self, shared: &mut S) {
+    /// Replaces `shared` with the run's saved store: after the run lost to another writer,
+    /// whose store is the run's now. When that cannot be read (the backend is gone, or the
+    /// writer left a store this type cannot read), this run's own last commit (`own_last`), so
+    /// that nothing uncommitted is handed back either way.
+    async fn hand_back_saved<S: DeserializeOwned>(&self, shared: &mut S, own_last: Option<String>) {
         if let Ok(Some(saved)) = self.checkpoints.load(&self.id).await
             && let Ok(store) = read_store(&self.id, &saved.store)
+        {
+            *shared = store;
+        } else if let Some(own_last) = own_last
+            && let Ok(store) = read_store(&self.id, &own_last)
         {
             *shared = store;
         }

@@ -50,9 +50,10 @@ struct Level {
     /// (`below`): a loop over the same steps builds each path once.
     paths: Vec<(u32, Path)>,
     below: Option<Path>,
-    /// Whether its step in progress is a parallel group, which is no node: it has no events
-    /// of its own, and its members' paths go on from the level's (`[web, docs]` -> `web`).
-    group: bool,
+    /// The name of its step in progress when that is a parallel group (`[web, docs]`), which
+    /// is no node: it has no events of its own but its checkpoints, and its members' paths go
+    /// on from the level's (`[web, docs]` -> `web`).
+    group: Option<&'static str>,
 }
 
 impl StreamState {
@@ -197,8 +198,8 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
         let Some(level) = state.levels.get_mut(depth) else {
             return;
         };
-        level.group = is_group_step(name);
-        if level.group {
+        level.group = is_group_step(name).then_some(name);
+        if level.group.is_some() {
             level.path = below;
             state.path = below;
             if C::FOLLOWS {
@@ -236,7 +237,11 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
 
     fn note<A: ActionType>(&mut self, depth: usize, action: &A) {
         let state = self.state();
-        if let Some(level) = state.levels.get(depth).filter(|level| !level.group) {
+        if let Some(level) = state
+            .levels
+            .get(depth)
+            .filter(|level| level.group.is_none())
+        {
             state
                 .sink
                 .finished(level.path, state.item, state.step, action.to_action());
@@ -250,7 +255,11 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
     fn failed(&mut self, depth: usize, error: &Error) {
         let state = self.state();
         // A group's failure is its member's, which that member's own level recorded.
-        if let Some(level) = state.levels.get(depth).filter(|level| !level.group) {
+        if let Some(level) = state
+            .levels
+            .get(depth)
+            .filter(|level| level.group.is_none())
+        {
             let failed = EventKind::Failed {
                 error: error.to_string(),
             };
@@ -379,13 +388,21 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
         });
         let state = self.state();
         let (level, item) = state.batches.last().copied().unwrap_or_default();
+        let batch_path = state.levels.get(level).and_then(|l| l.path);
+        // A group's checkpoints are the group step's: `[web, docs]` under the level's path.
+        let group_step = level.checked_sub(1).and_then(|step| state.levels.get(step));
+        let checkpoint_path = match group_step.and_then(|step| step.group.map(|g| (step, g))) {
+            Some((step, name)) if runs.group => Some(path::child(step.path, name)),
+            _ => batch_path,
+        };
         let wrapped = StreamRuns {
             base: StreamState {
                 levels: state.levels[..=level.min(state.levels.len().saturating_sub(1))].to_vec(),
                 batches: state.batches.clone(),
                 ..state.clone()
             },
-            batch: (state.levels.get(level).and_then(|l| l.path), item),
+            batch: (batch_path, item),
+            checkpoint_path,
             group: runs.group,
             outer: wrap,
         };
@@ -432,6 +449,8 @@ struct StreamRuns<'w, W> {
     base: StreamState,
     /// The batch flow's path and the item the run was at when it started.
     batch: (Option<Path>, Option<usize>),
+    /// Where the runs' checkpoints are reported: the batch flow's path, or a group step's.
+    checkpoint_path: Option<Path>,
     /// Whether the runs are a group's members, which keep the item around them and count no
     /// progress.
     group: bool,
@@ -460,6 +479,16 @@ impl<S: Send, W: WrapRun<S>> WrapRun<S> for StreamRuns<'_, W> {
                 .record_at(path, item, EventKind::Progress { done, total });
         }
         self.outer.done(done, total);
+    }
+
+    fn committed(&self, step: u64) {
+        let place = Place {
+            path: self.checkpoint_path,
+            item: self.batch.1,
+            step: Some(step),
+        };
+        self.base.sink.record(place, EventKind::Checkpoint { step });
+        self.outer.committed(step);
     }
 }
 
@@ -577,13 +606,25 @@ where
         })
         .await;
         let notes = std::mem::take(&mut *notes.lock().unwrap_or_else(|p| p.into_inner()));
-        if let (true, Some(step)) = (alone, notes.started) {
+        // A node alone ends where it started, or (a batch flow alone, which spans steps) at
+        // its last commit. One that failed before it could start (a durable run's load) still
+        // shows its start and its failure; one that had nothing to run (a finished durable
+        // run) shows nothing, as a flow.
+        let started = match notes.started {
+            None if alone && result.is_err() => {
+                top.sink.record(top.place(None), EventKind::Started);
+                Some(None)
+            }
+            started => started,
+        };
+        if let (true, Some(step)) = (alone, started) {
             let what = match &result {
                 Ok(outcome) => ended(outcome),
                 Err(error) => EventKind::Failed {
                     error: error.to_string(),
                 },
             };
+            let step = notes.last_commit.map_or(step, |(last, _)| Some(last));
             top.sink.record(
                 Place {
                     step,
