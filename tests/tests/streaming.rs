@@ -649,6 +649,12 @@ mod durable {
         let run = flow.durable(&db, "parallel");
         let (lines, outcome) = streamed(&run, &mut Doc::default()).await;
         assert!(matches!(outcome, Outcome::Finished(_)));
+        // Every event has its step, those of the group's members and the batch flow's runs
+        // too (the step their group or batch flow started at).
+        assert!(
+            lines.iter().all(|line| !line.starts_with("- ")),
+            "{lines:#?}"
+        );
         let checkpoints: Vec<(u64, String)> = lines
             .iter()
             .filter(|line| line.contains(" checkpoint "))

@@ -192,7 +192,11 @@ impl<'c, S: Send, C: RunContext<S>> RunContext<S> for Streaming<'c, C> {
             None
         };
         let state = self.state_mut();
-        state.step = step;
+        // A run of a parallel batch flow has no step of its own (its posts are committed
+        // together with its siblings'): its events keep the batch flow's.
+        if step.is_some() {
+            state.step = step;
+        }
         state.levels.truncate(depth + 1);
         let below = state.path_below(depth);
         let Some(level) = state.levels.get_mut(depth) else {
