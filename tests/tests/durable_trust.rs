@@ -199,6 +199,28 @@ async fn a_run_beaten_by_an_unreadable_edit_hands_back_its_own_last_commit() {
     assert_eq!(handed_back.draft, "hello");
 }
 
+/// A flow of another shape is refused the run, and still hands back the run's saved store.
+#[tokio::test]
+async fn a_run_refused_for_its_shape_hands_back_the_saved_store() {
+    let db = Memory::new();
+    let (write, revise, publish) = (Write, Revise, Publish);
+    let review = flow! { write >> revise >> publish };
+    let outcome = review.durable(&db, "shape").run(&mut Doc::default()).await;
+    assert!(
+        matches!(outcome, Ok(Outcome::Interrupted(_))),
+        "{outcome:?}"
+    );
+    let (write, publish) = (Write, Publish);
+    let other = flow! { write >> publish };
+    let mut doc = Doc {
+        draft: "not saved".into(),
+        ..Doc::default()
+    };
+    let error = other.durable(&db, "shape").run(&mut doc).await.unwrap_err();
+    assert_eq!(error.durable_kind(), Some(DurableErrorKind::ShapeChanged));
+    assert_eq!(doc.draft, "hello");
+}
+
 /// Sums its items' doubles; `exec` can be held open while the test edits the run.
 #[derive(Default)]
 struct Double {

@@ -315,9 +315,7 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
                 by_name = saved.shape != shape;
                 if by_name && !self.accept_shape {
                     // Whatever its status, the run hands back its saved store.
-                    if let Ok(store) = read_store(&self.id, &saved.store) {
-                        *shared = store;
-                    }
+                    hand_back(&self.id, &saved.store, shared);
                     return Err(Error::durable_with(
                         DurableErrorKind::ShapeChanged,
                         format!(
@@ -434,10 +432,8 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
         }
         // A run that stopped hands back what it saved, not what the step that stopped it (a
         // `post` that edited the store, then interrupted) left in memory.
-        if result.is_err()
-            && let Ok(saved) = read_store(&self.id, &checkpoint.store)
-        {
-            *shared = saved;
+        if result.is_err() {
+            hand_back(&self.id, &checkpoint.store, shared);
         }
         if result.is_ok() && noted_posts > 0 {
             *last_commit = Some((checkpoint.step, top_step));
@@ -459,14 +455,12 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
     /// writer left a store this type cannot read), this run's own last commit (`own_last`), so
     /// that nothing uncommitted is handed back either way.
     async fn hand_back_saved<S: DeserializeOwned>(&self, shared: &mut S, own_last: Option<String>) {
-        if let Ok(Some(saved)) = self.checkpoints.load(&self.id).await
-            && let Ok(store) = read_store(&self.id, &saved.store)
-        {
-            *shared = store;
-        } else if let Some(own_last) = own_last
-            && let Ok(store) = read_store(&self.id, &own_last)
-        {
-            *shared = store;
+        let handed = match self.checkpoints.load(&self.id).await {
+            Ok(Some(saved)) => hand_back(&self.id, &saved.store, shared),
+            _ => false,
+        };
+        if let (false, Some(own_last)) = (handed, own_last) {
+            hand_back(&self.id, &own_last, shared);
         }
     }
 
@@ -547,6 +541,19 @@ impl<'a, N: NodeInfo + ?Sized, C: Checkpoints> DurableRun<'a, N, C> {
 }
 
 /// The saved store of run `id` as an `S`.
+/// Replaces `shared` with the saved store `store` of run `id` when it reads as an `S`: whether
+/// it did. A run that stops hands back what it saved (SPEC 10); one that cannot be read leaves
+/// the caller's store as it is, and the error the run returns says why it stopped.
+fn hand_back<S: DeserializeOwned>(id: &str, store: &str, shared: &mut S) -> bool {
+    match read_store(id, store) {
+        Ok(saved) => {
+            *shared = saved;
+            true
+        }
+        Err(_) => false,
+    }
+}
+
 pub(crate) fn read_store<S: DeserializeOwned>(id: &str, store: &str) -> Result<S> {
     json::decode(
         store,
